@@ -1,0 +1,36 @@
+//! An organiser creates an exchange.
+
+use convene_shared::messages::{Envelope, EventScheduled};
+use convene_shared::outbox;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::NewEvent;
+use crate::store::events::{self, Event};
+
+/// How creating an exchange ended.
+pub enum Created {
+    Event(Box<Event>),
+    SlugTaken,
+}
+
+/// Stores the exchange and announces it (`event.scheduled`) so the scheduler can plan
+/// its reminders.
+///
+/// # Errors
+/// When Postgres fails; nothing is written then.
+pub async fn create_event(pool: &PgPool, new: &NewEvent, correlation_id: Uuid) -> sqlx::Result<Created> {
+    let mut tx = pool.begin().await?;
+    let Some(event) = events::insert(&mut tx, new).await? else {
+        return Ok(Created::SlugTaken);
+    };
+    let message = EventScheduled {
+        event: event.snapshot(),
+        reminder_offsets_minutes: event.reminder_offsets_minutes.clone(),
+        version: event.version,
+    };
+    outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    tx.commit().await?;
+    tracing::info!(event_id = %event.id, "exchange created");
+    Ok(Created::Event(Box::new(event)))
+}

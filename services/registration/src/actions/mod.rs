@@ -1,0 +1,30 @@
+//! What people do, each written as one transaction: the state change and the message that
+//! announces it commit together or not at all (the outbox). The HTML and JSON handlers both
+//! call these, so the two interfaces cannot drift apart.
+
+pub mod cancel;
+pub mod create_event;
+pub mod offer;
+pub mod register;
+
+use sha2::{Digest, Sha256};
+
+/// A secret for a manage link (256 random bits, hex) and the hash we store instead of it.
+pub fn new_token() -> (String, Vec<u8>) {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// What we store and look up by: the SHA-256 of the token.
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Where a participant manages their registration.
+pub fn manage_url(public_base_url: &str, token: &str) -> String {
+    format!("{}/registrations/{token}", public_base_url.trim_end_matches('/'))
+}

@@ -1,0 +1,243 @@
+//! An exchange as an organiser creates it through the admin API.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+use super::{BoundedText, Email, FieldErrors, Slug};
+
+/// One week, one day and one hour before the start.
+pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
+/// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
+const FIELDS: [&str; 11] = [
+    "slug",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "capacity",
+    "organiser_emails",
+    "topics",
+    "reminder_offsets_minutes",
+    "id",
+];
+
+/// An exchange that passed validation.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub slug: Slug,
+    pub title: BoundedText,
+    pub description: BoundedText,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: Tz,
+    /// `None`: unlimited.
+    pub capacity: Option<i32>,
+    pub organiser_emails: Vec<Email>,
+    pub topics: Vec<BoundedText>,
+    /// Distinct, sorted from the furthest to the closest to the start.
+    pub reminder_offsets_minutes: Vec<i32>,
+}
+
+impl NewEvent {
+    /// Validates a JSON object, naming every bad field.
+    ///
+    /// # Errors
+    /// Every field that is missing, of the wrong type, or breaks a rule.
+    pub fn from_json(body: &Map<String, Value>, now: DateTime<Utc>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        for key in body.keys() {
+            if !FIELDS.contains(&key.as_str()) || key == "id" {
+                errors.add(key, "Unknown field.");
+            }
+        }
+        let text = |errors: &mut FieldErrors, key: &str, required: bool| -> Option<String> {
+            match body.get(key) {
+                Some(Value::String(s)) => Some(s.clone()),
+                None | Some(Value::Null) if !required => Some(String::new()),
+                None | Some(Value::Null) => {
+                    errors.add(key, "This field is required.");
+                    None
+                }
+                Some(_) => {
+                    errors.add(key, "Must be a string.");
+                    None
+                }
+            }
+        };
+
+        let slug = text(&mut errors, "slug", true).and_then(|s| errors.check("slug", Slug::parse(&s)));
+        let title = text(&mut errors, "title", true)
+            .and_then(|s| errors.check("title", BoundedText::parse(&s, 1, 200, false)));
+        let description = text(&mut errors, "description", false)
+            .and_then(|s| errors.check("description", BoundedText::parse(&s, 0, 10_000, true)));
+        let instant = |errors: &mut FieldErrors, key: &str| {
+            text(errors, key, true).and_then(|s| {
+                errors.check(
+                    key,
+                    DateTime::parse_from_rfc3339(&s)
+                        .map(|d| d.with_timezone(&Utc))
+                        .map_err(|_| "Use an RFC 3339 date and time with an offset, e.g. 2026-12-15T13:00:00Z.".to_owned()),
+                )
+            })
+        };
+        let starts_at = instant(&mut errors, "starts_at");
+        let ends_at = instant(&mut errors, "ends_at");
+        if let Some(start) = starts_at {
+            if start <= now {
+                errors.add("starts_at", "Must be in the future.");
+            }
+        }
+        if let (Some(start), Some(end)) = (starts_at, ends_at) {
+            if end <= start {
+                errors.add("ends_at", "Must be after starts_at.");
+            }
+        }
+        let timezone = text(&mut errors, "timezone", true).and_then(|s| {
+            errors.check(
+                "timezone",
+                s.parse::<Tz>().map_err(|_| "Use an IANA time zone name, e.g. Europe/Geneva.".to_owned()),
+            )
+        });
+
+        let capacity = match body.get("capacity") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(c) if (1..=1_000_000).contains(&c) => Some(Some(c as i32)),
+                _ => {
+                    errors.add("capacity", "Use a whole number from 1 to 1000000, or null for unlimited.");
+                    None
+                }
+            },
+            Some(_) => {
+                errors.add("capacity", "Use a whole number, or null for unlimited.");
+                None
+            }
+        };
+
+        let strings = |errors: &mut FieldErrors, key: &str| -> Option<Vec<String>> {
+            match body.get(key) {
+                None | Some(Value::Null) => Some(Vec::new()),
+                Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                    Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                }
+                Some(_) => {
+                    errors.add(key, "Must be a list of strings.");
+                    None
+                }
+            }
+        };
+        let organiser_emails = strings(&mut errors, "organiser_emails").and_then(|list| {
+            if list.is_empty() || list.len() > 20 {
+                errors.add("organiser_emails", "Give 1 to 20 organiser email addresses.");
+                return None;
+            }
+            let parsed: Result<Vec<Email>, String> = list
+                .iter()
+                .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
+                .collect();
+            errors.check("organiser_emails", parsed)
+        });
+        let topics = strings(&mut errors, "topics").and_then(|list| {
+            if list.len() > 20 {
+                errors.add("topics", "Give at most 20 topics.");
+                return None;
+            }
+            let parsed: Result<Vec<BoundedText>, String> =
+                list.iter().map(|t| BoundedText::parse(t, 1, 100, false)).collect();
+            errors.check("topics", parsed.map_err(|m| format!("Each topic: {m}")))
+        });
+        let reminder_offsets_minutes = match body.get("reminder_offsets_minutes") {
+            None | Some(Value::Null) => Some(DEFAULT_REMINDER_OFFSETS.to_vec()),
+            Some(Value::Array(items)) => {
+                let mut offsets: Vec<i32> = Vec::new();
+                let mut ok = items.len() <= 10;
+                for item in items {
+                    match item.as_i64() {
+                        Some(m) if (1..=60 * 24 * 90).contains(&m) => offsets.push(m as i32),
+                        _ => ok = false,
+                    }
+                }
+                if ok {
+                    offsets.sort_unstable_by(|a, b| b.cmp(a));
+                    offsets.dedup();
+                    Some(offsets)
+                } else {
+                    errors.add(
+                        "reminder_offsets_minutes",
+                        "Give at most 10 whole numbers of minutes, each from 1 to 129600 (90 days).",
+                    );
+                    None
+                }
+            }
+            Some(_) => {
+                errors.add("reminder_offsets_minutes", "Must be a list of whole numbers of minutes.");
+                None
+            }
+        };
+
+        match (slug, title, description, starts_at, ends_at, timezone, capacity, organiser_emails, topics, reminder_offsets_minutes) {
+            (
+                Some(slug),
+                Some(title),
+                Some(description),
+                Some(starts_at),
+                Some(ends_at),
+                Some(timezone),
+                Some(capacity),
+                Some(organiser_emails),
+                Some(topics),
+                Some(reminder_offsets_minutes),
+            ) if errors.is_empty() => Ok(Self {
+                slug,
+                title,
+                description,
+                starts_at,
+                ends_at,
+                timezone,
+                capacity,
+                organiser_emails,
+                topics,
+                reminder_offsets_minutes,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-29T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_complete_event_parses_with_default_offsets() {
+        let body = json!({
+            "slug": "atd-2026", "title": "Alternatives to detention",
+            "starts_at": "2026-12-15T13:00:00Z", "ends_at": "2026-12-15T15:00:00Z",
+            "timezone": "Europe/Geneva", "capacity": null,
+            "organiser_emails": ["a@un.org"], "topics": ["Case management"]
+        });
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(event.reminder_offsets_minutes, vec![10080, 1440, 60]);
+        assert_eq!(event.capacity, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let body = json!({
+            "slug": "Bad Slug", "title": "", "starts_at": "2026-12-15T13:00:00Z",
+            "ends_at": "2026-12-15T12:00:00Z", "timezone": "Mars/Olympus",
+            "capacity": 0, "organiser_emails": ["not-an-email"], "colour": "red"
+        });
+        let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
+        for field in ["slug", "title", "ends_at", "timezone", "capacity", "organiser_emails", "colour"] {
+            assert!(errors.get(field).is_some(), "{field} not named in {errors:?}");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Typed domain values: each parses raw input once, at the edge, and can only exist valid.
+//!
+//! The HTML form and the JSON API build the same values here, so a rule is written once.
+//! Parsing collects every problem into [`FieldErrors`] so a person sees them all at once.
+
+mod country;
+mod country_names;
+mod email;
+mod errors;
+mod event;
+mod offer;
+mod registration;
+mod role;
+mod slug;
+mod text;
+
+pub use country::CountryCode;
+pub use email::Email;
+pub use errors::FieldErrors;
+pub use event::{NewEvent, DEFAULT_REMINDER_OFFSETS};
+pub use offer::{CosponsorOfferInput, NewCosponsorOffer, SupportKind};
+pub use registration::{NewRegistration, RegistrationInput, CONSENT_TEXT, CONSENT_VERSION};
+pub use role::Role;
+pub use slug::Slug;
+pub use text::BoundedText;

@@ -1,0 +1,116 @@
+//! A participant's registration, as typed into the form or sent as JSON.
+
+use serde::Deserialize;
+
+use super::{BoundedText, CountryCode, Email, FieldErrors, Role};
+
+/// The version of the consent text below; stored with every registration so we can tell
+/// later what each participant agreed to.
+pub const CONSENT_VERSION: &str = "2026-11-29";
+/// What a participant consents to by ticking the box.
+pub const CONSENT_TEXT: &str = "I agree that the organisers of this exchange process my name, email \
+address, organisation, country and role to run this exchange, to send me its confirmation, \
+reminders and changes, and to count participants by country and role. My data is deleted after \
+the exchange, and I can ask for a copy or its erasure at any time.";
+
+/// The raw fields, as strings, exactly as submitted (kept to redisplay the form).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RegistrationInput {
+    #[serde(deserialize_with = "loose_string")]
+    pub name: String,
+    #[serde(deserialize_with = "loose_string")]
+    pub email: String,
+    #[serde(deserialize_with = "loose_string")]
+    pub organisation: String,
+    #[serde(deserialize_with = "loose_string")]
+    pub country: String,
+    #[serde(deserialize_with = "loose_string")]
+    pub role: String,
+    #[serde(deserialize_with = "loose_string")]
+    pub consent: String,
+    /// A field people never see; bots fill it. Non-empty means: pretend success, store nothing.
+    #[serde(deserialize_with = "loose_string")]
+    pub website: String,
+}
+
+/// A registration that passed validation.
+#[derive(Debug, Clone)]
+pub struct NewRegistration {
+    pub name: BoundedText,
+    pub email: Email,
+    pub organisation: BoundedText,
+    pub country: CountryCode,
+    pub role: Role,
+}
+
+impl TryFrom<&RegistrationInput> for NewRegistration {
+    type Error = FieldErrors;
+
+    fn try_from(input: &RegistrationInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", BoundedText::parse(&input.name, 1, 200, false));
+        let email = errors.check("email", Email::parse(&input.email));
+        let organisation = errors.check("organisation", BoundedText::parse(&input.organisation, 1, 200, false));
+        let country = errors.check("country", CountryCode::parse(&input.country));
+        let role = errors.check("role", Role::parse(&input.role));
+        if !matches!(input.consent.trim().to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "1") {
+            errors.add("consent", "Tick the box to agree to the processing of your data; we cannot register you without it.");
+        }
+        match (name, email, organisation, country, role) {
+            (Some(name), Some(email), Some(organisation), Some(country), Some(role)) if errors.is_empty() => {
+                Ok(Self { name, email, organisation, country, role })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Accepts a JSON string, boolean or number (or a form's string) as a string; `null` as empty.
+pub(crate) fn loose_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        S(String),
+        B(bool),
+        N(serde_json::Number),
+        Null(()),
+    }
+    Ok(match Option::<Loose>::deserialize(d)? {
+        Some(Loose::S(s)) => s,
+        Some(Loose::B(b)) => b.to_string(),
+        Some(Loose::N(n)) => n.to_string(),
+        Some(Loose::Null(())) | None => String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> RegistrationInput {
+        RegistrationInput {
+            name: "Amina Diallo".into(),
+            email: "amina@example.org".into(),
+            organisation: "Ministry of Interior".into(),
+            country: "sn".into(),
+            role: "government_official".into(),
+            consent: "on".into(),
+            website: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_input_is_a_registration() {
+        let r = NewRegistration::try_from(&valid()).unwrap();
+        assert_eq!(r.country.as_str(), "SN");
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let input = RegistrationInput { consent: String::new(), ..Default::default() };
+        let errors = NewRegistration::try_from(&input).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["consent", "country", "email", "name", "organisation", "role"]);
+    }
+}

@@ -1,0 +1,77 @@
+//! Offering to co-sponsor an exchange: the HTML form and the JSON API.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiForm, ApiJson};
+use super::pages::{render, CosponsorPage, MessagePage};
+use super::AppState;
+use crate::actions::offer::offer;
+use crate::domain::{CosponsorOfferInput, FieldErrors, NewCosponsorOffer};
+use crate::store::events;
+
+/// `GET /events/{slug}/cosponsor`.
+pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    match events::find_by_slug(&state.pool, &slug).await {
+        Ok(Some(event)) => {
+            let input = CosponsorOfferInput::default();
+            render(StatusCode::OK, &CosponsorPage::new(&event, &input, &FieldErrors::default()))
+        }
+        Ok(None) => MessagePage::not_found(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /events/{slug}/cosponsor`.
+pub async fn submit_form(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiForm(input): ApiForm<CosponsorOfferInput>,
+) -> Response {
+    let event = match events::find_by_slug(&state.pool, &slug).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return MessagePage::not_found(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let thanks = || {
+        render(
+            StatusCode::OK,
+            &MessagePage::new(
+                "Thank you for your offer",
+                &[&format!("The organisers of {} have received your offer and will reply to you by email.", event.title)],
+            ),
+        )
+    };
+    if !input.website.trim().is_empty() {
+        return thanks();
+    }
+    let new = match NewCosponsorOffer::try_from(&input) {
+        Ok(new) => new,
+        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &CosponsorPage::new(&event, &input, &errors)),
+    };
+    match offer(&state.pool, &event, &new, Uuid::now_v7()).await {
+        Ok(_) => {
+            state.announce();
+            thanks()
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /api/events/{slug}/cosponsor-offers`: `201 {id}`, `422` naming bad fields.
+pub async fn submit_json(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<CosponsorOfferInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let event = events::find_by_slug(&state.pool, &slug).await?.ok_or(ApiError::NotFound)?;
+    let new = NewCosponsorOffer::try_from(&input).map_err(ApiError::Invalid)?;
+    let id = offer(&state.pool, &event, &new, Uuid::now_v7()).await?;
+    state.announce();
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "event": event.slug, "status": "received" }))))
+}

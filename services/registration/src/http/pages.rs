@@ -1,0 +1,157 @@
+//! The HTML pages, one typed askama template each (escaped by default).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::domain::CosponsorOfferInput;
+use crate::domain::RegistrationInput;
+use crate::domain::{CountryCode, FieldErrors, Role, SupportKind, CONSENT_TEXT};
+use crate::store::events::Event;
+
+/// One `<option>` of a select list.
+pub struct SelectOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+fn countries(selected: &str) -> Vec<SelectOption> {
+    let selected = selected.trim().to_ascii_uppercase();
+    CountryCode::all_by_name()
+        .into_iter()
+        .map(|(value, label)| SelectOption { value, label, selected: value == selected })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage<'a> {
+    pub event: &'a Event,
+    pub when: String,
+    pub input: &'a RegistrationInput,
+    pub errors: Vec<(String, String)>,
+    pub error_name: Option<String>,
+    pub error_email: Option<String>,
+    pub error_organisation: Option<String>,
+    pub error_country: Option<String>,
+    pub error_role: Option<String>,
+    pub error_consent: Option<String>,
+    pub countries: Vec<SelectOption>,
+    pub roles: Vec<SelectOption>,
+    pub consent_checked: bool,
+    pub consent_text: &'static str,
+}
+
+impl<'a> RegisterPage<'a> {
+    pub fn new(event: &'a Event, input: &'a RegistrationInput, errors: &FieldErrors) -> Self {
+        let error = |f: &str| errors.get(f).map(str::to_owned);
+        Self {
+            event,
+            when: convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+            input,
+            errors: errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect(),
+            error_name: error("name"),
+            error_email: error("email"),
+            error_organisation: error("organisation"),
+            error_country: error("country"),
+            error_role: error("role"),
+            error_consent: error("consent"),
+            countries: countries(&input.country),
+            roles: Role::ALL
+                .iter()
+                .map(|r| SelectOption { value: r.as_str(), label: r.label(), selected: r.as_str() == input.role.trim() })
+                .collect(),
+            consent_checked: !input.consent.is_empty(),
+            consent_text: CONSENT_TEXT,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cosponsor.html")]
+pub struct CosponsorPage<'a> {
+    pub event: &'a Event,
+    pub when: String,
+    pub input: &'a CosponsorOfferInput,
+    pub errors: Vec<(String, String)>,
+    pub error_organisation: Option<String>,
+    pub error_country: Option<String>,
+    pub error_contact_name: Option<String>,
+    pub error_contact_email: Option<String>,
+    pub error_support_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub countries: Vec<SelectOption>,
+    pub kinds: Vec<SelectOption>,
+}
+
+impl<'a> CosponsorPage<'a> {
+    pub fn new(event: &'a Event, input: &'a CosponsorOfferInput, errors: &FieldErrors) -> Self {
+        let error = |f: &str| errors.get(f).map(str::to_owned);
+        Self {
+            event,
+            when: convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+            input,
+            errors: errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect(),
+            error_organisation: error("organisation"),
+            error_country: error("country"),
+            error_contact_name: error("contact_name"),
+            error_contact_email: error("contact_email"),
+            error_support_kind: error("support_kind"),
+            error_message: error("message"),
+            countries: countries(&input.country),
+            kinds: SupportKind::ALL
+                .iter()
+                .map(|k| SelectOption { value: k.as_str(), label: k.label(), selected: k.as_str() == input.support_kind.trim() })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "manage.html")]
+pub struct ManagePage {
+    pub event_title: String,
+    pub event_slug: String,
+    pub when: String,
+    pub status: &'static str,
+    pub can_cancel: bool,
+    pub token: String,
+}
+
+/// A page that says one thing: a confirmation, or why something cannot be done.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub link: Option<(String, String)>,
+}
+
+impl MessagePage {
+    pub fn new(heading: impl Into<String>, paragraphs: &[&str]) -> Self {
+        Self {
+            heading: heading.into(),
+            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            link: None,
+        }
+    }
+
+    pub fn not_found() -> Response {
+        render(
+            StatusCode::NOT_FOUND,
+            &Self::new("Page not found", &["There is nothing at this address. Check the link you followed."]),
+        )
+    }
+}
+
+/// Renders a template with a status; a rendering failure (a bug) becomes a plain 500.
+pub fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Registering: the HTML form and the JSON API, both calling [`actions::register`].
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{ApiForm, ApiJson};
+use super::pages::{render, MessagePage, RegisterPage};
+use super::AppState;
+use crate::actions::register::{register, Registered};
+use crate::domain::{FieldErrors, NewRegistration, RegistrationInput};
+use crate::store::events;
+
+/// `GET /events/{slug}/register`: the empty form.
+pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let event = match events::find_by_slug(&state.pool, &slug).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return MessagePage::not_found(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let input = RegistrationInput::default();
+    render(StatusCode::OK, &RegisterPage::new(&event, &input, &FieldErrors::default()))
+}
+
+/// `POST /events/{slug}/register`: on success a redirect to the "you are registered" page;
+/// on invalid input `422` with the form again, each message beside its field, input kept.
+pub async fn submit_form(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiForm(input): ApiForm<RegistrationInput>,
+) -> Response {
+    // Find the exchange.
+    let event = match events::find_by_slug(&state.pool, &slug).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return MessagePage::not_found(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+
+    // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
+    if !input.website.trim().is_empty() {
+        return Redirect::to(&format!("/events/{slug}/registered")).into_response();
+    }
+    let new = match NewRegistration::try_from(&input) {
+        Ok(new) => new,
+        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage::new(&event, &input, &errors)),
+    };
+
+    // Register, and answer.
+    match register(&state.pool, &event, &new, &state.settings.public_base_url, Uuid::now_v7()).await {
+        Ok(Registered::New(_)) => {
+            state.announce();
+            Redirect::to(&format!("/events/{slug}/registered")).into_response()
+        }
+        Ok(Registered::Existing(_)) => Redirect::to(&format!("/events/{slug}/registered")).into_response(),
+        Ok(Registered::Full) => render(
+            StatusCode::CONFLICT,
+            &MessagePage::new("This exchange is full", &["Every seat is taken. We are sorry."]),
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /events/{slug}/registered`: what a participant sees after registering. The same
+/// page whether the address was new or already registered, so it reveals nothing.
+pub async fn registered(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    match events::find_by_slug(&state.pool, &slug).await {
+        Ok(Some(event)) => {
+            let page = MessagePage::new(
+                "You are registered",
+                &[
+                    &format!("Thank you. You are registered for {}.", event.title),
+                    &convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+                    "We have sent you an email with a personal link where you can see or cancel your registration. If it does not arrive within a few minutes, check your spam folder.",
+                ],
+            );
+            render(StatusCode::OK, &page)
+        }
+        Ok(None) => MessagePage::not_found(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /api/events/{slug}/registrations`: `201 {id, status}` for a new registration,
+/// `200` with the same body when this address was already registered, `422` naming
+/// every bad field, `409` when the exchange is full, `404` for an unknown exchange.
+pub async fn submit_json(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<RegistrationInput>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let event = events::find_by_slug(&state.pool, &slug).await?.ok_or(ApiError::NotFound)?;
+    let new = NewRegistration::try_from(&input).map_err(ApiError::Invalid)?;
+    let body = |r: &crate::store::registrations::Registration| {
+        Json(json!({
+            "id": r.id,
+            "event": event.slug,
+            "status": r.status,
+            "registered_at": r.registered_at,
+        }))
+    };
+    match register(&state.pool, &event, &new, &state.settings.public_base_url, Uuid::now_v7()).await? {
+        Registered::New(r) => {
+            state.announce();
+            Ok((StatusCode::CREATED, body(&r)))
+        }
+        Registered::Existing(r) => Ok((StatusCode::OK, body(&r))),
+        Registered::Full => Err(ApiError::Conflict { field: None, message: "This exchange is full.".to_owned() }),
+    }
+}

@@ -1,0 +1,127 @@
+//! The `events` table: the exchanges organisers create.
+
+use chrono::{DateTime, Utc};
+use convene_shared::messages::EventSnapshot;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::NewEvent;
+
+/// An exchange as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Event {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub capacity: Option<i32>,
+    pub organiser_emails: Vec<String>,
+    pub topics: Vec<String>,
+    pub reminder_offsets_minutes: Vec<i32>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Event {
+    /// What emails and reminders need to know of it.
+    pub fn snapshot(&self) -> EventSnapshot {
+        EventSnapshot {
+            event_id: self.id,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
+    organiser_emails, topics, reminder_offsets_minutes, version, created_at";
+
+/// Inserts a new exchange; `None` when the slug is taken.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<Option<Event>> {
+    sqlx::query_as(&format!(
+        "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
+             organiser_emails, topics, reminder_offsets_minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(event.slug.as_str())
+    .bind(event.title.as_str())
+    .bind(event.description.as_str())
+    .bind(event.starts_at)
+    .bind(event.ends_at)
+    .bind(event.timezone.name())
+    .bind(event.capacity)
+    .bind(event.organiser_emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>())
+    .bind(event.topics.iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>())
+    .bind(&event.reminder_offsets_minutes)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The exchange with this slug.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_slug(pool: &PgPool, slug: &str) -> sqlx::Result<Option<Event>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The exchange with this id.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Event>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Locks the exchange's row for the rest of the transaction, so that seat counting and
+/// the insert that follows see no concurrent registration.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM events WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Exchanges that have not ended yet, soonest first.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn upcoming(pool: &PgPool) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events WHERE ends_at > now() ORDER BY starts_at LIMIT 500"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+/// How many confirmed participants an exchange has.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn confirmed_count(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM registrations WHERE event_id = $1 AND status = 'confirmed'")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}

@@ -1,0 +1,7 @@
+//! Where the registration service keeps its data: one module per table, plain SQL beside
+//! the function that runs it. Functions take a connection or transaction so that callers
+//! decide what is written together (a state change and its outbox message, always).
+
+pub mod events;
+pub mod offers;
+pub mod registrations;

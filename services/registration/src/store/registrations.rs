@@ -1,0 +1,138 @@
+//! The `registrations` table: who is coming to which exchange.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::{NewRegistration, CONSENT_TEXT, CONSENT_VERSION};
+
+/// A registration as stored (without the participant's details, which only the store
+/// and the outgoing message need).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Registration {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub status: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Inserts a confirmed registration; `None` when this address already has one for the
+/// exchange (compared case-insensitively).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn insert(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    new: &NewRegistration,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(
+        "INSERT INTO registrations (id, event_id, name, email, organisation, country, role, status, \
+             token_hash, consent_version, consent_text, consented_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', $8, $9, $10, now()) \
+         ON CONFLICT (event_id, lower(email)) DO NOTHING \
+         RETURNING id, event_id, status, registered_at",
+    )
+    .bind(Uuid::now_v7())
+    .bind(event_id)
+    .bind(new.name.as_str())
+    .bind(new.email.as_str())
+    .bind(new.organisation.as_str())
+    .bind(new.country.as_str())
+    .bind(new.role.as_str())
+    .bind(token_hash)
+    .bind(CONSENT_VERSION)
+    .bind(CONSENT_TEXT)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The registration this address already holds for the exchange, locked for update.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_email_for_update(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    email: &str,
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(
+        "SELECT id, event_id, status, registered_at FROM registrations \
+         WHERE event_id = $1 AND lower(email) = lower($2) FOR UPDATE",
+    )
+    .bind(event_id)
+    .bind(email)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Confirms a cancelled registration again, with the participant's new details and a
+/// new manage link (the old one stays dead).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn reconfirm(
+    conn: &mut PgConnection,
+    id: Uuid,
+    new: &NewRegistration,
+    token_hash: &[u8],
+) -> sqlx::Result<Registration> {
+    sqlx::query_as(
+        "UPDATE registrations SET status = 'confirmed', name = $2, email = $3, organisation = $4, \
+             country = $5, role = $6, token_hash = $7, consent_version = $8, consent_text = $9, \
+             consented_at = now(), registered_at = now(), cancelled_at = NULL \
+         WHERE id = $1 RETURNING id, event_id, status, registered_at",
+    )
+    .bind(id)
+    .bind(new.name.as_str())
+    .bind(new.email.as_str())
+    .bind(new.organisation.as_str())
+    .bind(new.country.as_str())
+    .bind(new.role.as_str())
+    .bind(token_hash)
+    .bind(CONSENT_VERSION)
+    .bind(CONSENT_TEXT)
+    .fetch_one(conn)
+    .await
+}
+
+/// The registration behind a manage link, locked for update.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_token_for_update(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(
+        "SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The registration behind a manage link.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as("SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Marks a registration cancelled.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<DateTime<Utc>> {
+    sqlx::query_scalar(
+        "UPDATE registrations SET status = 'cancelled', cancelled_at = now() WHERE id = $1 RETURNING cancelled_at",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,179 @@
+//! Configuration from environment variables.
+//!
+//! Every service describes its variables as a table of [`Var`]s. The same table prints
+//! `--help`, supplies defaults, and names the variable in the one-line error a service
+//! prints when a value is missing or malformed, so the documentation cannot drift from
+//! what the code reads.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// One environment variable a service reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Var {
+    pub name: &'static str,
+    /// `None` means the variable is required.
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+}
+
+/// A configuration problem, worded for an operator reading one line of output.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set (see --help)")]
+    Missing(&'static str),
+    #[error("{name} is malformed: {reason}")]
+    Malformed { name: &'static str, reason: String },
+}
+
+/// The variables every service reads.
+pub const DATABASE_URL: Var = Var {
+    name: "DATABASE_URL",
+    default: Some("postgres://postgres@127.0.0.1:5432/convene"),
+    help: "Postgres connection URL; the three services may share one database (each keeps its own schema).",
+};
+pub const AMQP_URL: Var = Var {
+    name: "AMQP_URL",
+    default: Some("amqp://guest:guest@127.0.0.1:5672/%2f"),
+    help: "RabbitMQ connection URL (the vhost is the path, %2f for /).",
+};
+pub const STARTUP_TIMEOUT_SECS: Var = Var {
+    name: "STARTUP_TIMEOUT_SECS",
+    default: Some("30"),
+    help: "How long to wait at start for Postgres and RabbitMQ before giving up.",
+};
+pub const SHUTDOWN_TIMEOUT_SECS: Var = Var {
+    name: "SHUTDOWN_TIMEOUT_SECS",
+    default: Some("10"),
+    help: "On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.",
+};
+pub const LOG_FORMAT: Var = Var {
+    name: "LOG_FORMAT",
+    default: Some("text"),
+    help: "`text` (human-readable) or `json` (one object per line).",
+};
+pub const RUST_LOG: Var = Var {
+    name: "RUST_LOG",
+    default: Some("info"),
+    help: "Log filter, e.g. `info` or `info,registration=debug`.",
+};
+
+/// The variables shared by all services, in the order `--help` lists them.
+pub const COMMON: &[Var] = &[
+    DATABASE_URL,
+    AMQP_URL,
+    STARTUP_TIMEOUT_SECS,
+    SHUTDOWN_TIMEOUT_SECS,
+    LOG_FORMAT,
+    RUST_LOG,
+];
+
+impl Var {
+    /// The raw value, or the default; `Missing` when neither exists.
+    ///
+    /// # Errors
+    /// When the variable is required and unset (or not valid UTF-8).
+    pub fn string(&self) -> Result<String, ConfigError> {
+        match std::env::var(self.name) {
+            Ok(v) if !v.trim().is_empty() => Ok(v),
+            _ => self
+                .default
+                .map(str::to_owned)
+                .ok_or(ConfigError::Missing(self.name)),
+        }
+    }
+
+    /// The value if set or defaulted, `None` when it has no default and is unset.
+    pub fn optional(&self) -> Option<String> {
+        self.string().ok()
+    }
+
+    /// The value parsed with [`FromStr`].
+    ///
+    /// # Errors
+    /// When missing, or when it does not parse.
+    pub fn parse<T>(&self) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let raw = self.string()?;
+        raw.trim().parse().map_err(|e: T::Err| ConfigError::Malformed {
+            name: self.name,
+            reason: format!("{raw:?}: {e}"),
+        })
+    }
+
+    /// A whole number of seconds.
+    ///
+    /// # Errors
+    /// When missing or not a whole number.
+    pub fn seconds(&self) -> Result<Duration, ConfigError> {
+        self.parse::<u64>().map(Duration::from_secs)
+    }
+
+    /// Fails with this variable's name and the given reason.
+    pub fn malformed(&self, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Malformed {
+            name: self.name,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The settings every service shares.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub database_url: String,
+    pub amqp_url: String,
+    pub startup_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+impl Common {
+    /// Reads the common variables.
+    ///
+    /// # Errors
+    /// The first missing or malformed variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let database_url = DATABASE_URL.string()?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            return Err(DATABASE_URL.malformed("expected postgres://…"));
+        }
+        let amqp_url = AMQP_URL.string()?;
+        if !(amqp_url.starts_with("amqp://") || amqp_url.starts_with("amqps://")) {
+            return Err(AMQP_URL.malformed("expected amqp://…"));
+        }
+        Ok(Self {
+            database_url,
+            amqp_url,
+            startup_timeout: STARTUP_TIMEOUT_SECS.seconds()?,
+            shutdown_timeout: SHUTDOWN_TIMEOUT_SECS.seconds()?,
+        })
+    }
+}
+
+/// The text `--help` prints: what the service does and every variable with its default.
+pub fn help_text(service: &str, about: &str, vars: &[Var]) -> String {
+    let mut out = format!("{service} — {about}\n\nUsage: {service} [--help]\n\nEnvironment variables:\n");
+    for var in COMMON.iter().chain(vars) {
+        let default = match var.default {
+            Some("") => "(empty)".to_owned(),
+            Some(d) => d.to_owned(),
+            None => "(required)".to_owned(),
+        };
+        let _ = writeln!(out, "  {:<24} {}\n  {:<24} default: {}", var.name, var.help, "", default);
+    }
+    out
+}
+
+/// Handles `--help`/`-h`: prints the help and returns true when asked for it.
+pub fn wants_help(service: &str, about: &str, vars: &[Var]) -> bool {
+    let asked = std::env::args().skip(1).any(|a| a == "--help" || a == "-h");
+    if asked {
+        print!("{}", help_text(service, about, vars));
+    }
+    asked
+}

@@ -1,0 +1,309 @@
+//! Consuming an inbox queue: manual acks, bounded prefetch, retries through delay queues,
+//! and a dead-letter queue an operator can list and replay.
+//!
+//! A [`Handler`] does the work for one message and says how it went:
+//! - `Ok(())` — the work is durably done; the delivery is acked.
+//! - [`Failure::Transient`] — try again later: the message is republished to the next
+//!   delay queue (`<queue>.retry.<delay>ms`), whose TTL dead-letters it back to the inbox,
+//!   then acked. After the last tier it goes to the dead-letter queue.
+//! - [`Failure::Permanent`] — it will never work (malformed, refused address): the message
+//!   goes straight to `<queue>.dead` with the reason in the `x-death-reason` header.
+//!
+//! Handlers must be idempotent: a message can arrive twice (a publisher retry, or a crash
+//! between the work and the ack).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use futures_util::StreamExt as _;
+use tracing::Instrument as _;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
+    BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{BasicProperties, Channel};
+
+use crate::broker::{self, Backoff, BrokerHealth};
+use crate::messages::Envelope;
+use crate::shutdown::Shutdown;
+use crate::topology::{self, Inbox};
+
+/// Why a message could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Worth retrying later (SMTP or Postgres down, a 4xx from the mail server).
+    #[error("transient: {0:#}")]
+    Transient(anyhow::Error),
+    /// Will never succeed; goes to the dead-letter queue.
+    #[error("permanent: {0:#}")]
+    Permanent(anyhow::Error),
+}
+
+/// Does the work for one message.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, envelope: Envelope) -> impl Future<Output = Result<(), Failure>> + Send;
+}
+
+/// How an inbox is consumed.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub inbox: Inbox,
+    /// Unacknowledged messages at once; also how many are handled concurrently.
+    pub prefetch: u16,
+    /// Delay before each retry, in milliseconds; its length is the number of retries.
+    pub retry_delays_ms: Vec<u64>,
+}
+
+/// Consumes `config.inbox` until `shutdown`, reconnecting whenever the connection drops.
+pub async fn run<H: Handler>(
+    amqp_url: String,
+    config: ConsumerConfig,
+    handler: Arc<H>,
+    health: BrokerHealth,
+    shutdown: Shutdown,
+) {
+    let mut backoff = Backoff::default();
+    while !shutdown.is_triggered() {
+        match consume_once(&amqp_url, &config, &handler, &health, &shutdown).await {
+            Ok(()) => {}
+            Err(e) => {
+                health.set(false);
+                tracing::warn!(queue = config.inbox.queue, error = %format!("{e:#}"), "consumer interrupted; reconnecting");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff.next_delay()) => {},
+                    _ = shutdown.wait() => {},
+                }
+                continue;
+            }
+        }
+        backoff.reset();
+    }
+}
+
+async fn consume_once<H: Handler>(
+    amqp_url: &str,
+    config: &ConsumerConfig,
+    handler: &Arc<H>,
+    health: &BrokerHealth,
+    shutdown: &Shutdown,
+) -> anyhow::Result<()> {
+    let conn = broker::connect(amqp_url).await.context("connecting")?;
+    let channel = conn.create_channel().await?;
+    config.inbox.declare(&channel, &config.retry_delays_ms).await.context("declaring the topology")?;
+    channel
+        .basic_qos(config.prefetch, BasicQosOptions::default())
+        .await?;
+    // Retries and dead letters are published on a channel of their own, with confirms,
+    // so that a message is acked only once its next home has it.
+    let publisher = conn.create_channel().await?;
+    publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+    let consumer = channel
+        .basic_consume(
+            config.inbox.queue.into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    health.set(true);
+    tracing::info!(queue = config.inbox.queue, "consuming");
+
+    let stop = shutdown.clone();
+    consumer
+        .take_until(async move { stop.wait().await })
+        // A broken connection or channel shows up as an error item: stop taking new
+        // deliveries, let the in-flight ones finish, then reconnect.
+        .take_while(|delivery| {
+            if let Err(e) = delivery {
+                tracing::warn!(error = %e, "consumer stream broke");
+            }
+            futures_util::future::ready(delivery.is_ok())
+        })
+        .filter_map(|delivery| futures_util::future::ready(delivery.ok()))
+        .for_each_concurrent(usize::from(config.prefetch), |delivery| {
+            let publisher = publisher.clone();
+            async move {
+                if let Err(e) = process(delivery, config, handler.as_ref(), &publisher).await {
+                    tracing::warn!(error = %format!("{e:#}"), "delivery not settled; it will be redelivered");
+                }
+            }
+        })
+        .await;
+
+    if shutdown.is_triggered() {
+        // In-flight messages are settled; anything unacked is requeued when we close.
+        let _ = channel.close(200, "shutting down".into()).await;
+        let _ = conn.close(200, "shutting down".into()).await;
+        return Ok(());
+    }
+    anyhow::bail!("the consumer stream ended (connection or channel closed)")
+}
+
+/// Handles one delivery and settles it (ack, or retry/dead-letter then ack).
+async fn process<H: Handler>(
+    delivery: Delivery,
+    config: &ConsumerConfig,
+    handler: &H,
+    publisher: &Channel,
+) -> anyhow::Result<()> {
+    let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
+        Ok(envelope) => {
+            let span = tracing::info_span!(
+                "message",
+                kind = %envelope.kind,
+                message_id = %envelope.message_id,
+                correlation_id = %envelope.correlation_id,
+            );
+            handler.handle(envelope).instrument(span).await
+        }
+        Err(e) => Err(Failure::Permanent(anyhow::anyhow!("not a Convene envelope: {e}"))),
+    };
+
+    let headers = delivery.properties.headers().as_ref();
+    match outcome {
+        Ok(()) => {}
+        Err(Failure::Transient(e)) => {
+            let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
+            match config.retry_delays_ms.get(attempt) {
+                Some(delay) => {
+                    tracing::warn!(attempt = attempt + 1, delay_ms = delay, error = %format!("{e:#}"), "handling failed; retrying later");
+                    let queue = config.inbox.retry_queue(*delay);
+                    republish(publisher, &delivery, &queue, attempt + 1, &format!("{e:#}")).await?;
+                }
+                None => {
+                    let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
+                    tracing::error!(error = %reason, "handling failed for good; dead-lettered");
+                    republish(publisher, &delivery, &config.inbox.dead_letter_queue(), attempt + 1, &reason).await?;
+                }
+            }
+        }
+        Err(Failure::Permanent(e)) => {
+            let reason = format!("{e:#}");
+            tracing::error!(error = %reason, "message cannot be handled; dead-lettered");
+            let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
+            republish(publisher, &delivery, &config.inbox.dead_letter_queue(), attempt + 1, &reason).await?;
+        }
+    }
+    delivery.ack(BasicAckOptions::default()).await.context("acking")?;
+    Ok(())
+}
+
+/// Publishes a copy of `delivery` to `queue` (through the default exchange) with the
+/// attempt count and reason, and waits for the broker's confirm.
+async fn republish(
+    publisher: &Channel,
+    delivery: &Delivery,
+    queue: &str,
+    attempts: usize,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    headers.insert("x-attempts".into(), AMQPValue::LongLongInt(attempts as i64));
+    headers.insert(
+        "x-death-reason".into(),
+        AMQPValue::LongString(LongString::from(truncate(reason, 1000))),
+    );
+    headers.insert(
+        "x-original-routing-key".into(),
+        AMQPValue::LongString(LongString::from(delivery.routing_key.as_str())),
+    );
+    let properties = delivery.properties.clone().with_headers(headers);
+    let confirm = publisher
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions::default(),
+            &delivery.data,
+            properties,
+        )
+        .await?
+        .await?;
+    anyhow::ensure!(confirm.is_ack(), "RabbitMQ refused the message for {queue}");
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// One message waiting in a dead-letter queue, as an operator sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeadLetter {
+    pub message_id: Option<String>,
+    pub kind: Option<String>,
+    pub attempts: Option<i64>,
+    pub reason: Option<String>,
+    pub body: serde_json::Value,
+}
+
+/// Lists the messages in `inbox`'s dead-letter queue without removing them.
+///
+/// # Errors
+/// When RabbitMQ cannot be reached.
+pub async fn list_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
+    let conn = broker::connect(amqp_url).await.context("connecting to RabbitMQ")?;
+    let channel = conn.create_channel().await?;
+    inbox.declare(&channel, &[]).await?;
+    let mut letters = Vec::new();
+    let mut tags = Vec::new();
+    while let Some(message) = channel
+        .basic_get(inbox.dead_letter_queue().as_str().into(), BasicGetOptions { no_ack: false })
+        .await?
+    {
+        let delivery = &message.delivery;
+        let headers = delivery.properties.headers().as_ref();
+        letters.push(DeadLetter {
+            message_id: delivery.properties.message_id().as_ref().map(|m| m.to_string()),
+            kind: delivery.properties.kind().as_ref().map(|k| k.to_string()),
+            attempts: topology::header_int(headers, "x-attempts"),
+            reason: topology::header_str(headers, "x-death-reason"),
+            body: serde_json::from_slice(&delivery.data)
+                .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&delivery.data).into_owned())),
+        });
+        tags.push(delivery.delivery_tag);
+    }
+    // Put everything back, in order: listing changes nothing.
+    if let Some(last) = tags.last() {
+        channel
+            .basic_nack(*last, BasicNackOptions { multiple: true, requeue: true })
+            .await?;
+    }
+    let _ = conn.close(200, "listed".into()).await;
+    Ok(letters)
+}
+
+/// Moves every message in `inbox`'s dead-letter queue back into the inbox, with its
+/// attempt count reset. Returns how many were replayed.
+///
+/// # Errors
+/// When RabbitMQ cannot be reached or refuses a message.
+pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<usize> {
+    let conn = broker::connect(amqp_url).await.context("connecting to RabbitMQ")?;
+    let channel = conn.create_channel().await?;
+    inbox.declare(&channel, &[]).await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    let mut replayed = 0;
+    while let Some(message) = channel
+        .basic_get(inbox.dead_letter_queue().as_str().into(), BasicGetOptions { no_ack: false })
+        .await?
+    {
+        let delivery = &message.delivery;
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert("x-attempts".into(), AMQPValue::LongLongInt(0));
+        let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
+        let confirm = channel
+            .basic_publish("".into(), inbox.queue.into(), BasicPublishOptions::default(), &delivery.data, properties)
+            .await?
+            .await?;
+        anyhow::ensure!(confirm.is_ack(), "RabbitMQ refused a replayed message");
+        channel
+            .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
+            .await?;
+        replayed += 1;
+    }
+    let _ = conn.close(200, "replayed".into()).await;
+    Ok(replayed)
+}

@@ -1,0 +1,19 @@
+//! Code the three Convene services share.
+//!
+//! Only what at least two services really use lives here: reading configuration from the
+//! environment, connecting to Postgres and applying a service's migrations in its own
+//! schema, the broker topology (every exchange, queue and routing key in one place), the
+//! message schemas that cross service boundaries, the transactional outbox and its relay,
+//! the consumer loop with retries and dead letters, health endpoints, logging and shutdown.
+
+pub mod broker;
+pub mod config;
+pub mod consumer;
+pub mod db;
+pub mod health;
+pub mod messages;
+pub mod outbox;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;
+pub mod topology;

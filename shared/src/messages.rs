@@ -1,0 +1,138 @@
+//! The messages that cross service boundaries, and their envelope.
+//!
+//! Each message travels as JSON: an [`Envelope`] whose `kind` is also its routing key
+//! (see [`crate::topology::keys`]) and whose `payload` is one of the structs below.
+//! `docs/messages.md` documents the same schemas. Fields are only ever added, never
+//! renamed or removed, so a consumer of an older version keeps working.
+
+use chrono::{DateTime, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::topology::keys;
+
+/// What every message carries around its payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Unique per message; consumers use it to recognise a redelivery.
+    pub message_id: Uuid,
+    /// The message type, equal to its routing key.
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    /// Follows one participant's action through every service's logs.
+    pub correlation_id: Uuid,
+    pub payload: serde_json::Value,
+}
+
+/// A payload type and the routing key it travels under.
+pub trait Message: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+}
+
+impl Envelope {
+    /// Wraps a payload in a fresh envelope.
+    ///
+    /// # Panics
+    /// Never: the payload types serialise infallibly.
+    pub fn new<M: Message>(payload: &M, correlation_id: Uuid) -> Self {
+        Self {
+            message_id: Uuid::now_v7(),
+            kind: M::KIND.to_owned(),
+            occurred_at: Utc::now(),
+            correlation_id,
+            payload: serde_json::to_value(payload).expect("message payloads serialise"),
+        }
+    }
+
+    /// Reads the payload as `M`.
+    ///
+    /// # Errors
+    /// When the payload does not match `M`'s schema.
+    pub fn payload<M: Message>(&self) -> Result<M, serde_json::Error> {
+        M::deserialize(&self.payload)
+    }
+}
+
+/// The details of an exchange that emails and reminders need.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventSnapshot {
+    pub event_id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone the exchange is held in, e.g. `Europe/Geneva`.
+    pub timezone: String,
+}
+
+/// `event.scheduled`: an exchange exists, or changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventScheduled {
+    pub event: EventSnapshot,
+    /// Minutes before the start at which participants are reminded.
+    pub reminder_offsets_minutes: Vec<i32>,
+    /// Increases with every change, so an older message never overwrites a newer one.
+    pub version: i64,
+}
+impl Message for EventScheduled {
+    const KIND: &'static str = keys::EVENT_SCHEDULED;
+}
+
+/// `registration.confirmed`: a participant holds a seat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationConfirmed {
+    pub registration_id: Uuid,
+    pub event: EventSnapshot,
+    pub name: String,
+    pub email: String,
+    /// The personal page where the participant sees and cancels the registration.
+    /// It carries the only copy of the secret token outside the participant's inbox.
+    pub manage_url: String,
+    pub registered_at: DateTime<Utc>,
+}
+impl Message for RegistrationConfirmed {
+    const KIND: &'static str = keys::REGISTRATION_CONFIRMED;
+}
+
+/// `registration.cancelled`: a participant gave up their seat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationCancelled {
+    pub registration_id: Uuid,
+    pub event: EventSnapshot,
+    pub cancelled_at: DateTime<Utc>,
+}
+impl Message for RegistrationCancelled {
+    const KIND: &'static str = keys::REGISTRATION_CANCELLED;
+}
+
+/// `cosponsor_offer.received`: an organisation offered to co-sponsor an exchange.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CosponsorOfferReceived {
+    pub offer_id: Uuid,
+    pub event: EventSnapshot,
+    pub organisation: String,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    pub country_name: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub support_kind: String,
+    pub message: String,
+    /// Everyone to email: the exchange's organisers.
+    pub organiser_emails: Vec<String>,
+}
+impl Message for CosponsorOfferReceived {
+    const KIND: &'static str = keys::COSPONSOR_OFFER_RECEIVED;
+}
+
+/// `reminder.due`: remind one participant of one exchange.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReminderDue {
+    pub registration_id: Uuid,
+    pub event: EventSnapshot,
+    /// Which reminder this is, in minutes before the start.
+    pub offset_minutes: i32,
+}
+impl Message for ReminderDue {
+    const KIND: &'static str = keys::REMINDER_DUE;
+}
