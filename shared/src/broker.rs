@@ -27,7 +27,12 @@ fn properties() -> ConnectionProperties {
     ConnectionProperties::default().with_connection_name(
         format!(
             "{}@{}",
-            std::env::args().next().unwrap_or_default().rsplit('/').next().unwrap_or_default(),
+            std::env::args()
+                .next()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default(),
             std::process::id()
         )
         .into(),

@@ -99,10 +99,12 @@ impl Var {
         T::Err: std::fmt::Display,
     {
         let raw = self.string()?;
-        raw.trim().parse().map_err(|e: T::Err| ConfigError::Malformed {
-            name: self.name,
-            reason: format!("{raw:?}: {e}"),
-        })
+        raw.trim()
+            .parse()
+            .map_err(|e: T::Err| ConfigError::Malformed {
+                name: self.name,
+                reason: format!("{raw:?}: {e}"),
+            })
     }
 
     /// A whole number of seconds.
@@ -138,8 +140,7 @@ impl Common {
     /// The first missing or malformed variable.
     pub fn from_env() -> Result<Self, ConfigError> {
         let database_url = DATABASE_URL.string()?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(DATABASE_URL.malformed("expected postgres://…"));
         }
         let amqp_url = AMQP_URL.string()?;
@@ -157,14 +158,19 @@ impl Common {
 
 /// The text `--help` prints: what the service does and every variable with its default.
 pub fn help_text(service: &str, about: &str, vars: &[Var]) -> String {
-    let mut out = format!("{service} — {about}\n\nUsage: {service} [--help]\n\nEnvironment variables:\n");
+    let mut out =
+        format!("{service} — {about}\n\nUsage: {service} [--help]\n\nEnvironment variables:\n");
     for var in COMMON.iter().chain(vars) {
         let default = match var.default {
             Some("") => "(empty)".to_owned(),
             Some(d) => d.to_owned(),
             None => "(required)".to_owned(),
         };
-        let _ = writeln!(out, "  {:<24} {}\n  {:<24} default: {}", var.name, var.help, "", default);
+        let _ = writeln!(
+            out,
+            "  {:<24} {}\n  {:<24} default: {}",
+            var.name, var.help, "", default
+        );
     }
     out
 }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
-use tracing::Instrument as _;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
@@ -25,6 +24,7 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel};
+use tracing::Instrument as _;
 
 use crate::broker::{self, Backoff, BrokerHealth};
 use crate::messages::Envelope;
@@ -92,14 +92,20 @@ async fn consume_once<H: Handler>(
 ) -> anyhow::Result<()> {
     let conn = broker::connect(amqp_url).await.context("connecting")?;
     let channel = conn.create_channel().await?;
-    config.inbox.declare(&channel, &config.retry_delays_ms).await.context("declaring the topology")?;
+    config
+        .inbox
+        .declare(&channel, &config.retry_delays_ms)
+        .await
+        .context("declaring the topology")?;
     channel
         .basic_qos(config.prefetch, BasicQosOptions::default())
         .await?;
     // Retries and dead letters are published on a channel of their own, with confirms,
     // so that a message is acked only once its next home has it.
     let publisher = conn.create_channel().await?;
-    publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+    publisher
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
     let consumer = channel
         .basic_consume(
             config.inbox.queue.into(),
@@ -159,7 +165,9 @@ async fn process<H: Handler>(
             );
             handler.handle(envelope).instrument(span).await
         }
-        Err(e) => Err(Failure::Permanent(anyhow::anyhow!("not a Convene envelope: {e}"))),
+        Err(e) => Err(Failure::Permanent(anyhow::anyhow!(
+            "not a Convene envelope: {e}"
+        ))),
     };
 
     let headers = delivery.properties.headers().as_ref();
@@ -176,7 +184,14 @@ async fn process<H: Handler>(
                 None => {
                     let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
                     tracing::error!(error = %reason, "handling failed for good; dead-lettered");
-                    republish(publisher, &delivery, &config.inbox.dead_letter_queue(), attempt + 1, &reason).await?;
+                    republish(
+                        publisher,
+                        &delivery,
+                        &config.inbox.dead_letter_queue(),
+                        attempt + 1,
+                        &reason,
+                    )
+                    .await?;
                 }
             }
         }
@@ -184,10 +199,20 @@ async fn process<H: Handler>(
             let reason = format!("{e:#}");
             tracing::error!(error = %reason, "message cannot be handled; dead-lettered");
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
-            republish(publisher, &delivery, &config.inbox.dead_letter_queue(), attempt + 1, &reason).await?;
+            republish(
+                publisher,
+                &delivery,
+                &config.inbox.dead_letter_queue(),
+                attempt + 1,
+                &reason,
+            )
+            .await?;
         }
     }
-    delivery.ack(BasicAckOptions::default()).await.context("acking")?;
+    delivery
+        .ack(BasicAckOptions::default())
+        .await
+        .context("acking")?;
     Ok(())
 }
 
@@ -244,31 +269,47 @@ pub struct DeadLetter {
 /// # Errors
 /// When RabbitMQ cannot be reached.
 pub async fn list_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
-    let conn = broker::connect(amqp_url).await.context("connecting to RabbitMQ")?;
+    let conn = broker::connect(amqp_url)
+        .await
+        .context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     inbox.declare(&channel, &[]).await?;
     let mut letters = Vec::new();
     let mut tags = Vec::new();
     while let Some(message) = channel
-        .basic_get(inbox.dead_letter_queue().as_str().into(), BasicGetOptions { no_ack: false })
+        .basic_get(
+            inbox.dead_letter_queue().as_str().into(),
+            BasicGetOptions { no_ack: false },
+        )
         .await?
     {
         let delivery = &message.delivery;
         let headers = delivery.properties.headers().as_ref();
         letters.push(DeadLetter {
-            message_id: delivery.properties.message_id().as_ref().map(|m| m.to_string()),
+            message_id: delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|m| m.to_string()),
             kind: delivery.properties.kind().as_ref().map(|k| k.to_string()),
             attempts: topology::header_int(headers, "x-attempts"),
             reason: topology::header_str(headers, "x-death-reason"),
-            body: serde_json::from_slice(&delivery.data)
-                .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&delivery.data).into_owned())),
+            body: serde_json::from_slice(&delivery.data).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&delivery.data).into_owned())
+            }),
         });
         tags.push(delivery.delivery_tag);
     }
     // Put everything back, in order: listing changes nothing.
     if let Some(last) = tags.last() {
         channel
-            .basic_nack(*last, BasicNackOptions { multiple: true, requeue: true })
+            .basic_nack(
+                *last,
+                BasicNackOptions {
+                    multiple: true,
+                    requeue: true,
+                },
+            )
             .await?;
     }
     let _ = conn.close(200, "listed".into()).await;
@@ -281,13 +322,20 @@ pub async fn list_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<V
 /// # Errors
 /// When RabbitMQ cannot be reached or refuses a message.
 pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<usize> {
-    let conn = broker::connect(amqp_url).await.context("connecting to RabbitMQ")?;
+    let conn = broker::connect(amqp_url)
+        .await
+        .context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     inbox.declare(&channel, &[]).await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
     let mut replayed = 0;
     while let Some(message) = channel
-        .basic_get(inbox.dead_letter_queue().as_str().into(), BasicGetOptions { no_ack: false })
+        .basic_get(
+            inbox.dead_letter_queue().as_str().into(),
+            BasicGetOptions { no_ack: false },
+        )
         .await?
     {
         let delivery = &message.delivery;
@@ -295,7 +343,13 @@ pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result
         headers.insert("x-attempts".into(), AMQPValue::LongLongInt(0));
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         let confirm = channel
-            .basic_publish("".into(), inbox.queue.into(), BasicPublishOptions::default(), &delivery.data, properties)
+            .basic_publish(
+                "".into(),
+                inbox.queue.into(),
+                BasicPublishOptions::default(),
+                &delivery.data,
+                properties,
+            )
             .await?
             .await?;
         anyhow::ensure!(confirm.is_ack(), "RabbitMQ refused a replayed message");

@@ -18,7 +18,12 @@ use sqlx::{ConnectOptions, PgPool};
 ///
 /// # Errors
 /// When the URL is malformed, or Postgres is still unreachable after `wait`.
-pub async fn connect(url: &str, schema: &str, max_connections: u32, wait: Duration) -> anyhow::Result<PgPool> {
+pub async fn connect(
+    url: &str,
+    schema: &str,
+    max_connections: u32,
+    wait: Duration,
+) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(url)
         .context("DATABASE_URL is malformed")?
         .options([("search_path", schema)])
@@ -59,10 +64,11 @@ pub async fn migrate(pool: &PgPool, schema: &str, migrator: &Migrator) -> anyhow
     if let Err(e) = sqlx::query(&create).execute(pool).await {
         // Two processes racing on CREATE SCHEMA IF NOT EXISTS can still hit the catalog's
         // unique index; the schema exists either way.
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-            .bind(schema)
-            .fetch_one(pool)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(schema)
+                .fetch_one(pool)
+                .await?;
         if !exists {
             return Err(e).context("creating the service's schema");
         }
@@ -87,6 +93,9 @@ pub async fn ready(pool: &PgPool, migrator: &Migrator) -> bool {
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     matches!(
         error,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
     ) || matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57") || c.starts_with("08")))
 }

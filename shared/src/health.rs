@@ -37,7 +37,10 @@ async fn readyz(State(r): State<Readiness>) -> (StatusCode, Json<serde_json::Val
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(json!({ "database": database, "broker": broker })))
+    (
+        status,
+        Json(json!({ "database": database, "broker": broker })),
+    )
 }
 
 /// Serves `router` on `addr` until `shutdown`, then lets in-flight requests finish.

@@ -61,7 +61,7 @@ pub struct EventSnapshot {
     pub title: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// IANA time zone the exchange is held in, e.g. `Europe/Geneva`.
+    /// IANA time zone the exchange is held in, e.g. `Europe/Zurich`.
     pub timezone: String,
 }
 

@@ -49,6 +49,30 @@ pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> sqlx::Resu
     Ok(())
 }
 
+/// Adds many envelopes in one statement (the scheduler's fan-out writes thousands).
+///
+/// # Errors
+/// When the insert fails; the caller's transaction then rolls back as a whole.
+pub async fn enqueue_many(conn: &mut PgConnection, envelopes: &[Envelope]) -> sqlx::Result<()> {
+    if envelopes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<uuid::Uuid> = envelopes.iter().map(|e| e.message_id).collect();
+    let keys: Vec<&str> = envelopes.iter().map(|e| e.kind.as_str()).collect();
+    let bodies: Vec<sqlx::types::Json<&Envelope>> =
+        envelopes.iter().map(sqlx::types::Json).collect();
+    sqlx::query(
+        "INSERT INTO outbox (message_id, routing_key, envelope) \
+         SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::jsonb[])",
+    )
+    .bind(ids)
+    .bind(keys)
+    .bind(bodies)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The AMQP properties every Convene message is published with.
 pub fn properties(envelope: &Envelope) -> BasicProperties {
     let mut headers = FieldTable::default();
@@ -96,7 +120,9 @@ impl Relay {
             let session = async {
                 let conn = broker::connect(&self.amqp_url).await?;
                 let channel = conn.create_channel().await?;
-                channel.confirm_select(ConfirmSelectOptions::default()).await?;
+                channel
+                    .confirm_select(ConfirmSelectOptions::default())
+                    .await?;
                 topology::declare_exchange(&channel).await?;
                 anyhow::Ok((conn, channel))
             };
@@ -155,7 +181,11 @@ impl Relay {
     /// Claims up to one batch, publishes it with confirms and deletes what was confirmed.
     /// Returns how many rows were published.
     async fn publish_batch(&self, channel: &Channel) -> anyhow::Result<usize> {
-        let mut tx = self.pool.begin().await.context("opening the outbox transaction")?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("opening the outbox transaction")?;
         let rows: Vec<(i64, sqlx::types::Json<Envelope>)> = sqlx::query_as(
             "SELECT id, envelope FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )

@@ -49,8 +49,9 @@ impl Shutdown {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("installing the SIGTERM handler");
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("installing the SIGTERM handler");
                 tokio::select! {
                     _ = ctrl_c => {},
                     _ = term.recv() => {},
@@ -69,7 +70,11 @@ impl Shutdown {
 ///
 /// # Errors
 /// What `work` returns, or a timeout error.
-pub async fn bounded<F>(work: F, shutdown: &Shutdown, limit: std::time::Duration) -> anyhow::Result<()>
+pub async fn bounded<F>(
+    work: F,
+    shutdown: &Shutdown,
+    limit: std::time::Duration,
+) -> anyhow::Result<()>
 where
     F: std::future::Future<Output = anyhow::Result<()>>,
 {
@@ -81,7 +86,10 @@ where
     match tokio::time::timeout(limit, work).await {
         Ok(result) => result,
         Err(_) => {
-            tracing::warn!(seconds = limit.as_secs(), "drain took too long; exiting anyway");
+            tracing::warn!(
+                seconds = limit.as_secs(),
+                "drain took too long; exiting anyway"
+            );
             Ok(())
         }
     }

@@ -3,17 +3,22 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-/// `Tuesday 15 December 2026, 14:00 (Europe/Geneva, CET)`.
+/// `Tuesday 15 December 2026, 14:00 (Europe/Zurich, CET)`.
 ///
 /// An unknown zone name falls back to UTC rather than failing an email.
 pub fn in_zone(instant: DateTime<Utc>, zone: &str) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
     let local = instant.with_timezone(&tz);
-    format!("{} ({}, {})", local.format("%A %-d %B %Y, %H:%M"), tz.name(), local.format("%Z"))
+    format!(
+        "{} ({}, {})",
+        local.format("%A %-d %B %Y, %H:%M"),
+        tz.name(),
+        local.format("%Z")
+    )
 }
 
 /// The start and end of an exchange on one line, in its zone:
-/// `Tuesday 15 December 2026, 14:00–16:00 (Europe/Geneva, CET)`.
+/// `Tuesday 15 December 2026, 14:00–16:00 (Europe/Zurich, CET)`.
 pub fn span_in_zone(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
     let start = starts_at.with_timezone(&tz);
@@ -44,7 +49,10 @@ mod tests {
     #[test]
     fn names_the_zone_and_converts_the_hour() {
         let instant = "2026-12-15T13:00:00Z".parse().unwrap();
-        assert_eq!(in_zone(instant, "Europe/Geneva"), "Tuesday 15 December 2026, 14:00 (Europe/Geneva, CET)");
+        assert_eq!(
+            in_zone(instant, "Europe/Zurich"),
+            "Tuesday 15 December 2026, 14:00 (Europe/Zurich, CET)"
+        );
         let end = "2026-12-15T15:00:00Z".parse().unwrap();
         assert_eq!(
             span_in_zone(instant, end, "America/Bogota"),

@@ -86,11 +86,18 @@ impl Inbox {
         declare_exchange(channel).await?;
         let dead = self.dead_letter_queue();
         channel
-            .queue_declare(dead.as_str().into(), durable(), quorum(FieldTable::default()))
+            .queue_declare(
+                dead.as_str().into(),
+                durable(),
+                quorum(FieldTable::default()),
+            )
             .await?;
 
         let mut args = FieldTable::default();
-        args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(DELIVERY_LIMIT));
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(DELIVERY_LIMIT),
+        );
         args.insert("x-dead-letter-exchange".into(), string(""));
         args.insert("x-dead-letter-routing-key".into(), string(&dead));
         channel
@@ -112,7 +119,10 @@ impl Inbox {
             // A delay queue has no consumer: a message waits out its TTL, then RabbitMQ
             // dead-letters it back to the inbox through the default exchange.
             let mut args = FieldTable::default();
-            args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(*delay as i64));
+            args.insert(
+                "x-message-ttl".into(),
+                AMQPValue::LongLongInt(*delay as i64),
+            );
             args.insert("x-dead-letter-exchange".into(), string(""));
             args.insert("x-dead-letter-routing-key".into(), string(self.queue));
             channel

@@ -34,7 +34,14 @@ pub const MAX_BODY_BYTES: Var = Var {
 };
 
 /// Every variable this service reads besides the common ones.
-pub const VARS: &[Var] = &[HTTP_ADDR, ADMIN_TOKEN, PUBLIC_BASE_URL, SEED_DEMO, DATABASE_MAX_CONNECTIONS, MAX_BODY_BYTES];
+pub const VARS: &[Var] = &[
+    HTTP_ADDR,
+    ADMIN_TOKEN,
+    PUBLIC_BASE_URL,
+    SEED_DEMO,
+    DATABASE_MAX_CONNECTIONS,
+    MAX_BODY_BYTES,
+];
 
 /// The registration service's settings.
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<()> {
         "description": "An online exchange between government officials, UN entities and civil society on alternatives to immigration detention.",
         "starts_at": start.to_rfc3339(),
         "ends_at": (start + Duration::hours(2)).to_rfc3339(),
-        "timezone": "Europe/Geneva",
+        "timezone": "Europe/Zurich",
         "capacity": null,
         "organiser_emails": ["organisers@convene.localhost"],
         "topics": ["Public perceptions", "Whole-of-government approach", "Ethical use of technology", "Case management"],

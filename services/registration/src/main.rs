@@ -19,7 +19,12 @@ async fn main() -> ExitCode {
         shutdown.trigger_on_signals();
         let timeout = settings.common.shutdown_timeout;
         let app = Application::build(settings).await?;
-        convene_shared::shutdown::bounded(app.run_until_stopped(shutdown.clone()), &shutdown, timeout).await
+        convene_shared::shutdown::bounded(
+            app.run_until_stopped(shutdown.clone()),
+            &shutdown,
+            timeout,
+        )
+        .await
     };
     match result.await {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::db;
 use convene_shared::health::Readiness;
 use convene_shared::outbox::Relay;
 use convene_shared::shutdown::Shutdown;
-use convene_shared::db;
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
@@ -45,27 +45,51 @@ impl Application {
         .await?;
         db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
         // Prove RabbitMQ is reachable now; the relay keeps its own connection afterwards.
-        let probe = broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout).await?;
+        let probe =
+            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
+                .await?;
         let _ = probe.close(200, "start-up check".into()).await;
 
         if settings.seed_demo {
-            demo::seed(&pool).await.context("creating the demo exchange")?;
+            demo::seed(&pool)
+                .await
+                .context("creating the demo exchange")?;
         }
 
         let health = BrokerHealth::default();
         health.set(true);
-        let relay = Relay::new(pool.clone(), settings.common.amqp_url.clone(), health.clone());
-        let readiness = Readiness { pool: pool.clone(), migrator: &MIGRATOR, brokers: Arc::new(vec![health]) };
-        let state = AppState { pool: pool.clone(), settings: Arc::new(settings.clone()), relay: relay.waker() };
+        let relay = Relay::new(
+            pool.clone(),
+            settings.common.amqp_url.clone(),
+            health.clone(),
+        );
+        let readiness = Readiness {
+            pool: pool.clone(),
+            migrator: &MIGRATOR,
+            brokers: Arc::new(vec![health]),
+        };
+        let state = AppState {
+            pool: pool.clone(),
+            settings: Arc::new(settings.clone()),
+            relay: relay.waker(),
+        };
         let router = http::router(state, readiness);
         let listener = tokio::net::TcpListener::bind(settings.http_addr)
             .await
             .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
-        Ok(Self { listener, router, relay, pool })
+        Ok(Self {
+            listener,
+            router,
+            relay,
+            pool,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     /// Serves until `shutdown`; then finishes in-flight requests and publishes what they

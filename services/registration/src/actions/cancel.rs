@@ -24,7 +24,9 @@ pub enum Cancelled {
 /// When Postgres fails; nothing is written then.
 pub async fn cancel(pool: &PgPool, token: &str, correlation_id: Uuid) -> sqlx::Result<Cancelled> {
     let mut tx = pool.begin().await?;
-    let Some(registration) = registrations::find_by_token_for_update(&mut tx, &hash_token(token)).await? else {
+    let Some(registration) =
+        registrations::find_by_token_for_update(&mut tx, &hash_token(token)).await?
+    else {
         return Ok(Cancelled::UnknownToken);
     };
     if registration.status == "cancelled" {

@@ -19,7 +19,11 @@ pub enum Created {
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
-pub async fn create_event(pool: &PgPool, new: &NewEvent, correlation_id: Uuid) -> sqlx::Result<Created> {
+pub async fn create_event(
+    pool: &PgPool,
+    new: &NewEvent,
+    correlation_id: Uuid,
+) -> sqlx::Result<Created> {
     let mut tx = pool.begin().await?;
     let Some(event) = events::insert(&mut tx, new).await? else {
         return Ok(Created::SlugTaken);

@@ -26,5 +26,8 @@ pub fn hash_token(token: &str) -> Vec<u8> {
 
 /// Where a participant manages their registration.
 pub fn manage_url(public_base_url: &str, token: &str) -> String {
-    format!("{}/registrations/{token}", public_base_url.trim_end_matches('/'))
+    format!(
+        "{}/registrations/{token}",
+        public_base_url.trim_end_matches('/')
+    )
 }

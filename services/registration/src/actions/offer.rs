@@ -14,7 +14,12 @@ use crate::store::offers;
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
-pub async fn offer(pool: &PgPool, event: &Event, offer: &NewCosponsorOffer, correlation_id: Uuid) -> sqlx::Result<Uuid> {
+pub async fn offer(
+    pool: &PgPool,
+    event: &Event,
+    offer: &NewCosponsorOffer,
+    correlation_id: Uuid,
+) -> sqlx::Result<Uuid> {
     let mut tx = pool.begin().await?;
     let offer_id = offers::insert(&mut tx, event.id, offer).await?;
     let message = CosponsorOfferReceived {

@@ -41,7 +41,8 @@ pub async fn register(
     }
 
     // 2. One registration per address: a repeat changes nothing, unless it was cancelled.
-    let existing = registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
+    let existing =
+        registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
     if let Some(existing) = &existing {
         if existing.status != "cancelled" {
             return Ok(Registered::Existing(existing.clone()));
@@ -58,16 +59,22 @@ pub async fn register(
     // 4. Store it with a fresh manage link.
     let (token, token_hash) = new_token();
     let registration = match existing {
-        Some(cancelled) => registrations::reconfirm(&mut tx, cancelled.id, new, &token_hash).await?,
+        Some(cancelled) => {
+            registrations::reconfirm(&mut tx, cancelled.id, new, &token_hash).await?
+        }
         None => match registrations::insert(&mut tx, event.id, new, &token_hash).await? {
             Some(r) => r,
             // A concurrent request with the same address won the race.
             None => {
                 tx.rollback().await?;
                 let mut conn = pool.acquire().await?;
-                let existing = registrations::find_by_email_for_update(&mut conn, event.id, new.email.as_str())
-                    .await?
-                    .ok_or(sqlx::Error::RowNotFound)?;
+                let existing = registrations::find_by_email_for_update(
+                    &mut conn,
+                    event.id,
+                    new.email.as_str(),
+                )
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
                 return Ok(Registered::Existing(existing));
             }
         },

@@ -19,7 +19,9 @@ impl CountryCode {
         COUNTRIES
             .binary_search_by(|(c, ..)| (*c).cmp(code.as_str()))
             .map(|i| Self(COUNTRIES[i].0))
-            .map_err(|_| "Choose a country from the list (an ISO 3166-1 code such as FR).".to_owned())
+            .map_err(|_| {
+                "Choose a country from the list (an ISO 3166-1 code such as FR).".to_owned()
+            })
     }
 
     pub fn as_str(&self) -> &'static str {

@@ -67,7 +67,8 @@ impl NewEvent {
             }
         };
 
-        let slug = text(&mut errors, "slug", true).and_then(|s| errors.check("slug", Slug::parse(&s)));
+        let slug =
+            text(&mut errors, "slug", true).and_then(|s| errors.check("slug", Slug::parse(&s)));
         let title = text(&mut errors, "title", true)
             .and_then(|s| errors.check("title", BoundedText::parse(&s, 1, 200, false)));
         let description = text(&mut errors, "description", false)
@@ -97,7 +98,8 @@ impl NewEvent {
         let timezone = text(&mut errors, "timezone", true).and_then(|s| {
             errors.check(
                 "timezone",
-                s.parse::<Tz>().map_err(|_| "Use an IANA time zone name, e.g. Europe/Geneva.".to_owned()),
+                s.parse::<Tz>()
+                    .map_err(|_| "Use an IANA time zone name, e.g. Europe/Zurich.".to_owned()),
             )
         });
 
@@ -106,7 +108,10 @@ impl NewEvent {
             Some(Value::Number(n)) => match n.as_i64() {
                 Some(c) if (1..=1_000_000).contains(&c) => Some(Some(c as i32)),
                 _ => {
-                    errors.add("capacity", "Use a whole number from 1 to 1000000, or null for unlimited.");
+                    errors.add(
+                        "capacity",
+                        "Use a whole number from 1 to 1000000, or null for unlimited.",
+                    );
                     None
                 }
             },
@@ -119,9 +124,12 @@ impl NewEvent {
         let strings = |errors: &mut FieldErrors, key: &str| -> Option<Vec<String>> {
             match body.get(key) {
                 None | Some(Value::Null) => Some(Vec::new()),
-                Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-                    Some(items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                }
+                Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                ),
                 Some(_) => {
                     errors.add(key, "Must be a list of strings.");
                     None
@@ -130,7 +138,10 @@ impl NewEvent {
         };
         let organiser_emails = strings(&mut errors, "organiser_emails").and_then(|list| {
             if list.is_empty() || list.len() > 20 {
-                errors.add("organiser_emails", "Give 1 to 20 organiser email addresses.");
+                errors.add(
+                    "organiser_emails",
+                    "Give 1 to 20 organiser email addresses.",
+                );
                 return None;
             }
             let parsed: Result<Vec<Email>, String> = list
@@ -144,8 +155,10 @@ impl NewEvent {
                 errors.add("topics", "Give at most 20 topics.");
                 return None;
             }
-            let parsed: Result<Vec<BoundedText>, String> =
-                list.iter().map(|t| BoundedText::parse(t, 1, 100, false)).collect();
+            let parsed: Result<Vec<BoundedText>, String> = list
+                .iter()
+                .map(|t| BoundedText::parse(t, 1, 100, false))
+                .collect();
             errors.check("topics", parsed.map_err(|m| format!("Each topic: {m}")))
         });
         let reminder_offsets_minutes = match body.get("reminder_offsets_minutes") {
@@ -172,12 +185,26 @@ impl NewEvent {
                 }
             }
             Some(_) => {
-                errors.add("reminder_offsets_minutes", "Must be a list of whole numbers of minutes.");
+                errors.add(
+                    "reminder_offsets_minutes",
+                    "Must be a list of whole numbers of minutes.",
+                );
                 None
             }
         };
 
-        match (slug, title, description, starts_at, ends_at, timezone, capacity, organiser_emails, topics, reminder_offsets_minutes) {
+        match (
+            slug,
+            title,
+            description,
+            starts_at,
+            ends_at,
+            timezone,
+            capacity,
+            organiser_emails,
+            topics,
+            reminder_offsets_minutes,
+        ) {
             (
                 Some(slug),
                 Some(title),
@@ -220,7 +247,7 @@ mod tests {
         let body = json!({
             "slug": "atd-2026", "title": "Alternatives to detention",
             "starts_at": "2026-12-15T13:00:00Z", "ends_at": "2026-12-15T15:00:00Z",
-            "timezone": "Europe/Geneva", "capacity": null,
+            "timezone": "Europe/Zurich", "capacity": null,
             "organiser_emails": ["a@un.org"], "topics": ["Case management"]
         });
         let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
@@ -236,8 +263,19 @@ mod tests {
             "capacity": 0, "organiser_emails": ["not-an-email"], "colour": "red"
         });
         let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
-        for field in ["slug", "title", "ends_at", "timezone", "capacity", "organiser_emails", "colour"] {
-            assert!(errors.get(field).is_some(), "{field} not named in {errors:?}");
+        for field in [
+            "slug",
+            "title",
+            "ends_at",
+            "timezone",
+            "capacity",
+            "organiser_emails",
+            "colour",
+        ] {
+            assert!(
+                errors.get(field).is_some(),
+                "{field} not named in {errors:?}"
+            );
         }
     }
 }

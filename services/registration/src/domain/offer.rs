@@ -32,7 +32,10 @@ impl SupportKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == raw.trim())
-            .ok_or_else(|| "Choose one of funding, hosting, expertise, speakers, interpretation, other.".to_owned())
+            .ok_or_else(|| {
+                "Choose one of funding, hosting, expertise, speakers, interpretation, other."
+                    .to_owned()
+            })
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -94,16 +97,41 @@ impl TryFrom<&CosponsorOfferInput> for NewCosponsorOffer {
 
     fn try_from(input: &CosponsorOfferInput) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let organisation = errors.check("organisation", BoundedText::parse(&input.organisation, 1, 200, false));
+        let organisation = errors.check(
+            "organisation",
+            BoundedText::parse(&input.organisation, 1, 200, false),
+        );
         let country = errors.check("country", CountryCode::parse(&input.country));
-        let contact_name = errors.check("contact_name", BoundedText::parse(&input.contact_name, 1, 200, false));
+        let contact_name = errors.check(
+            "contact_name",
+            BoundedText::parse(&input.contact_name, 1, 200, false),
+        );
         let contact_email = errors.check("contact_email", Email::parse(&input.contact_email));
         let support_kind = errors.check("support_kind", SupportKind::parse(&input.support_kind));
         let message = errors.check("message", BoundedText::parse(&input.message, 0, 5000, true));
-        match (organisation, country, contact_name, contact_email, support_kind, message) {
-            (Some(organisation), Some(country), Some(contact_name), Some(contact_email), Some(support_kind), Some(message)) => {
-                Ok(Self { organisation, country, contact_name, contact_email, support_kind, message })
-            }
+        match (
+            organisation,
+            country,
+            contact_name,
+            contact_email,
+            support_kind,
+            message,
+        ) {
+            (
+                Some(organisation),
+                Some(country),
+                Some(contact_name),
+                Some(contact_email),
+                Some(support_kind),
+                Some(message),
+            ) => Ok(Self {
+                organisation,
+                country,
+                contact_name,
+                contact_email,
+                support_kind,
+                message,
+            }),
             _ => Err(errors),
         }
     }

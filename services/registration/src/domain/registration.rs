@@ -8,7 +8,8 @@ use super::{BoundedText, CountryCode, Email, FieldErrors, Role};
 /// later what each participant agreed to.
 pub const CONSENT_VERSION: &str = "2026-11-29";
 /// What a participant consents to by ticking the box.
-pub const CONSENT_TEXT: &str = "I agree that the organisers of this exchange process my name, email \
+pub const CONSENT_TEXT: &str =
+    "I agree that the organisers of this exchange process my name, email \
 address, organisation, country and role to run this exchange, to send me its confirmation, \
 reminders and changes, and to count participants by country and role. My data is deleted after \
 the exchange, and I can ask for a copy or its erasure at any time.";
@@ -51,15 +52,29 @@ impl TryFrom<&RegistrationInput> for NewRegistration {
         let mut errors = FieldErrors::default();
         let name = errors.check("name", BoundedText::parse(&input.name, 1, 200, false));
         let email = errors.check("email", Email::parse(&input.email));
-        let organisation = errors.check("organisation", BoundedText::parse(&input.organisation, 1, 200, false));
+        let organisation = errors.check(
+            "organisation",
+            BoundedText::parse(&input.organisation, 1, 200, false),
+        );
         let country = errors.check("country", CountryCode::parse(&input.country));
         let role = errors.check("role", Role::parse(&input.role));
-        if !matches!(input.consent.trim().to_ascii_lowercase().as_str(), "true" | "on" | "yes" | "1") {
+        if !matches!(
+            input.consent.trim().to_ascii_lowercase().as_str(),
+            "true" | "on" | "yes" | "1"
+        ) {
             errors.add("consent", "Tick the box to agree to the processing of your data; we cannot register you without it.");
         }
         match (name, email, organisation, country, role) {
-            (Some(name), Some(email), Some(organisation), Some(country), Some(role)) if errors.is_empty() => {
-                Ok(Self { name, email, organisation, country, role })
+            (Some(name), Some(email), Some(organisation), Some(country), Some(role))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    email,
+                    organisation,
+                    country,
+                    role,
+                })
             }
             _ => Err(errors),
         }
@@ -108,9 +123,22 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let input = RegistrationInput { consent: String::new(), ..Default::default() };
+        let input = RegistrationInput {
+            consent: String::new(),
+            ..Default::default()
+        };
         let errors = NewRegistration::try_from(&input).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["consent", "country", "email", "name", "organisation", "role"]);
+        assert_eq!(
+            fields,
+            [
+                "consent",
+                "country",
+                "email",
+                "name",
+                "organisation",
+                "role"
+            ]
+        );
     }
 }

@@ -10,7 +10,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::GovernmentOfficial, Role::UnEntity, Role::CivilSociety, Role::Other];
+    pub const ALL: [Role; 4] = [
+        Role::GovernmentOfficial,
+        Role::UnEntity,
+        Role::CivilSociety,
+        Role::Other,
+    ];
 
     /// # Errors
     /// When the value is not one of the four roles.
@@ -21,7 +26,9 @@ impl Role {
             "civil_society" => Ok(Self::CivilSociety),
             "other" => Ok(Self::Other),
             "" => Err("Choose the capacity you come in.".to_owned()),
-            _ => Err("Choose one of government_official, un_entity, civil_society, other.".to_owned()),
+            _ => Err(
+                "Choose one of government_official, un_entity, civil_society, other.".to_owned(),
+            ),
         }
     }
 

@@ -9,11 +9,18 @@ impl Slug {
     /// A message naming the rule the slug breaks.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = (3..=64).contains(&raw.len())
-            && raw.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            && raw.split('-').all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            });
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err("Use 3 to 64 lowercase letters, digits and single hyphens, e.g. alternatives-2026.".to_owned())
+            Err(
+                "Use 3 to 64 lowercase letters, digits and single hyphens, e.g. alternatives-2026."
+                    .to_owned(),
+            )
         }
     }
 
@@ -29,7 +36,15 @@ mod tests {
     #[test]
     fn slugs() {
         assert!(Slug::parse("alternatives-to-detention-2026").is_ok());
-        for bad in ["ab", "Has-Caps", "double--hyphen", "-lead", "trail-", "spa ce", "ünï"] {
+        for bad in [
+            "ab",
+            "Has-Caps",
+            "double--hyphen",
+            "-lead",
+            "trail-",
+            "spa ce",
+            "ünï",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
         }
     }

@@ -59,7 +59,15 @@ mod tests {
         assert!(BoundedText::parse("Ana \u{202E}zyx", 1, 200, false).is_err());
         assert!(BoundedText::parse("   ", 1, 200, false).is_err());
         assert!(BoundedText::parse(&"a".repeat(201), 1, 200, false).is_err());
-        assert_eq!(BoundedText::parse("  Ana María  ", 1, 200, false).unwrap().as_str(), "Ana María");
-        assert_eq!(BoundedText::parse("a\r\nb", 0, 10, true).unwrap().as_str(), "a\nb");
+        assert_eq!(
+            BoundedText::parse("  Ana María  ", 1, 200, false)
+                .unwrap()
+                .as_str(),
+            "Ana María"
+        );
+        assert_eq!(
+            BoundedText::parse("a\r\nb", 0, 10, true).unwrap().as_str(),
+            "a\nb"
+        );
     }
 }

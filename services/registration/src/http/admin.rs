@@ -22,7 +22,9 @@ pub async fn create_event(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Validate every field.
     let Value::Object(fields) = body else {
-        return Err(ApiError::Malformed("the body must be a JSON object".to_owned()));
+        return Err(ApiError::Malformed(
+            "the body must be a JSON object".to_owned(),
+        ));
     };
     let new = NewEvent::from_json(&fields, Utc::now()).map_err(ApiError::Invalid)?;
 
@@ -30,7 +32,10 @@ pub async fn create_event(
     match create(&state.pool, &new, Uuid::now_v7()).await? {
         Created::Event(event) => {
             state.announce();
-            Ok((StatusCode::CREATED, Json(admin_view(&event, &state.settings.public_base_url))))
+            Ok((
+                StatusCode::CREATED,
+                Json(admin_view(&event, &state.settings.public_base_url)),
+            ))
         }
         Created::SlugTaken => Err(ApiError::Conflict {
             field: Some("slug"),

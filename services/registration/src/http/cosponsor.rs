@@ -20,7 +20,10 @@ pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Re
     match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => {
             let input = CosponsorOfferInput::default();
-            render(StatusCode::OK, &CosponsorPage::new(&event, &input, &FieldErrors::default()))
+            render(
+                StatusCode::OK,
+                &CosponsorPage::new(&event, &input, &FieldErrors::default()),
+            )
         }
         Ok(None) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),
@@ -43,7 +46,10 @@ pub async fn submit_form(
             StatusCode::OK,
             &MessagePage::new(
                 "Thank you for your offer",
-                &[&format!("The organisers of {} have received your offer and will reply to you by email.", event.title)],
+                &[&format!(
+                    "The organisers of {} have received your offer and will reply to you by email.",
+                    event.title
+                )],
             ),
         )
     };
@@ -52,7 +58,12 @@ pub async fn submit_form(
     }
     let new = match NewCosponsorOffer::try_from(&input) {
         Ok(new) => new,
-        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &CosponsorPage::new(&event, &input, &errors)),
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &CosponsorPage::new(&event, &input, &errors),
+            )
+        }
     };
     match offer(&state.pool, &event, &new, Uuid::now_v7()).await {
         Ok(_) => {
@@ -69,9 +80,14 @@ pub async fn submit_json(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<CosponsorOfferInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let event = events::find_by_slug(&state.pool, &slug).await?.ok_or(ApiError::NotFound)?;
+    let event = events::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let new = NewCosponsorOffer::try_from(&input).map_err(ApiError::Invalid)?;
     let id = offer(&state.pool, &event, &new, Uuid::now_v7()).await?;
     state.announce();
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "event": event.slug, "status": "received" }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "event": event.slug, "status": "received" })),
+    ))
 }

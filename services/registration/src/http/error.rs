@@ -20,7 +20,10 @@ pub enum ApiError {
     #[error("invalid input")]
     Invalid(FieldErrors),
     #[error("{message}")]
-    Conflict { field: Option<&'static str>, message: String },
+    Conflict {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("malformed request: {0}")]
     Malformed(String),
     #[error("unsupported media type")]
@@ -50,8 +53,15 @@ impl IntoResponse for ApiError {
         let (status, body) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, json!({ "error": "not found" })),
             Self::Unauthorized => {
-                let mut response = (StatusCode::UNAUTHORIZED, Json(json!({ "error": "unauthorised" }))).into_response();
-                response.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+                let mut response = (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({ "error": "unauthorised" })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    "Bearer".parse().expect("static header"),
+                );
                 return response;
             }
             Self::Invalid(fields) => (
@@ -70,17 +80,25 @@ impl IntoResponse for ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 json!({ "error": "send Content-Type: application/json" }),
             ),
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": "the request body is too large" })),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({ "error": "the request body is too large" }),
+            ),
             Self::Unavailable => {
                 let mut response = (
                     StatusCode::SERVICE_UNAVAILABLE,
                     Json(json!({ "error": "temporarily unavailable; try again shortly" })),
                 )
                     .into_response();
-                response.headers_mut().insert(header::RETRY_AFTER, "5".parse().expect("static header"));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, "5".parse().expect("static header"));
                 return response;
             }
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "internal error" })),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "error": "internal error" }),
+            ),
         };
         (status, Json(body)).into_response()
     }

@@ -40,20 +40,30 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
 /// `GET /api/events`: exchanges that have not ended, soonest first.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let events = events::upcoming(&state.pool).await?;
-    let views: Vec<Value> = events.iter().map(|e| public_view(e, &state.settings.public_base_url)).collect();
+    let views: Vec<Value> = events
+        .iter()
+        .map(|e| public_view(e, &state.settings.public_base_url))
+        .collect();
     Ok(Json(json!({ "events": views })))
 }
 
 /// `GET /api/events/{slug}`.
-pub async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
-    let event = events::find_by_slug(&state.pool, &slug).await?.ok_or(ApiError::NotFound)?;
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = events::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(public_view(&event, &state.settings.public_base_url)))
 }
 
 /// `GET /events/{slug}`: for now, the registration form is the exchange's page.
 pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     match events::find_by_slug(&state.pool, &slug).await {
-        Ok(Some(event)) => Redirect::to(&format!("/events/{}/register", event.slug)).into_response(),
+        Ok(Some(event)) => {
+            Redirect::to(&format!("/events/{}/register", event.slug)).into_response()
+        }
         Ok(None) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),
     }

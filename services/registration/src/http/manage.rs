@@ -11,19 +11,12 @@ use super::pages::{render, ManagePage, MessagePage};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
 use crate::actions::hash_token;
-use crate::store::{events, registrations};
+use crate::store::events::{self, Event};
+use crate::store::registrations::{self, Registration};
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
 pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let found = async {
-        let mut conn = state.pool.acquire().await?;
-        let Some(registration) = registrations::find_by_token(&mut conn, &hash_token(&token)).await? else {
-            return sqlx::Result::Ok(None);
-        };
-        let event = events::find_by_id(&mut conn, registration.event_id).await?;
-        sqlx::Result::Ok(event.map(|e| (registration, e)))
-    };
-    match found.await {
+    match find(&state, &token).await {
         Ok(Some((registration, event))) => {
             let confirmed = registration.status == "confirmed";
             render(
@@ -31,7 +24,11 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
                 &ManagePage {
                     event_title: event.title.clone(),
                     event_slug: event.slug.clone(),
-                    when: convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+                    when: convene_shared::time::span_in_zone(
+                        event.starts_at,
+                        event.ends_at,
+                        &event.timezone,
+                    ),
                     status: if confirmed { "Confirmed" } else { "Cancelled" },
                     can_cancel: confirmed && event.starts_at > chrono::Utc::now(),
                     token,
@@ -41,6 +38,17 @@ pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> R
         Ok(None) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// The registration behind a token, with its exchange.
+async fn find(state: &AppState, token: &str) -> sqlx::Result<Option<(Registration, Event)>> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(registration) = registrations::find_by_token(&mut conn, &hash_token(token)).await?
+    else {
+        return Ok(None);
+    };
+    let event = events::find_by_id(&mut conn, registration.event_id).await?;
+    Ok(event.map(|e| (registration, e)))
 }
 
 /// `POST /registrations/{token}/cancel`: idempotent; the participant is emailed once.
@@ -58,7 +66,10 @@ pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) ->
         }
         Ok(Cancelled::Already) => render(
             StatusCode::OK,
-            &MessagePage::new("Your registration is cancelled", &["It was already cancelled; nothing changed."]),
+            &MessagePage::new(
+                "Your registration is cancelled",
+                &["It was already cancelled; nothing changed."],
+            ),
         ),
         Ok(Cancelled::UnknownToken) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),

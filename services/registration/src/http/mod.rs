@@ -47,12 +47,24 @@ pub fn router(state: AppState, readiness: Readiness) -> Router {
         .route("/api/admin/events", post(admin::create_event))
         .route("/api/events", get(events::list))
         .route("/api/events/{slug}", get(events::show))
-        .route("/api/events/{slug}/registrations", post(register::submit_json))
-        .route("/api/events/{slug}/cosponsor-offers", post(cosponsor::submit_json))
+        .route(
+            "/api/events/{slug}/registrations",
+            post(register::submit_json),
+        )
+        .route(
+            "/api/events/{slug}/cosponsor-offers",
+            post(cosponsor::submit_json),
+        )
         .route("/events/{slug}", get(events::page))
-        .route("/events/{slug}/register", get(register::form).post(register::submit_form))
+        .route(
+            "/events/{slug}/register",
+            get(register::form).post(register::submit_form),
+        )
         .route("/events/{slug}/registered", get(register::registered))
-        .route("/events/{slug}/cosponsor", get(cosponsor::form).post(cosponsor::submit_form))
+        .route(
+            "/events/{slug}/cosponsor",
+            get(cosponsor::form).post(cosponsor::submit_form),
+        )
         .route("/registrations/{token}", get(manage::page))
         .route("/registrations/{token}/cancel", post(manage::cancel))
         .fallback(|| async { pages::MessagePage::not_found() })

@@ -20,7 +20,11 @@ fn countries(selected: &str) -> Vec<SelectOption> {
     let selected = selected.trim().to_ascii_uppercase();
     CountryCode::all_by_name()
         .into_iter()
-        .map(|(value, label)| SelectOption { value, label, selected: value == selected })
+        .map(|(value, label)| SelectOption {
+            value,
+            label,
+            selected: value == selected,
+        })
         .collect()
 }
 
@@ -48,9 +52,16 @@ impl<'a> RegisterPage<'a> {
         let error = |f: &str| errors.get(f).map(str::to_owned);
         Self {
             event,
-            when: convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+            when: convene_shared::time::span_in_zone(
+                event.starts_at,
+                event.ends_at,
+                &event.timezone,
+            ),
             input,
-            errors: errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect(),
+            errors: errors
+                .iter()
+                .map(|(f, m)| (f.to_owned(), m.to_owned()))
+                .collect(),
             error_name: error("name"),
             error_email: error("email"),
             error_organisation: error("organisation"),
@@ -60,7 +71,11 @@ impl<'a> RegisterPage<'a> {
             countries: countries(&input.country),
             roles: Role::ALL
                 .iter()
-                .map(|r| SelectOption { value: r.as_str(), label: r.label(), selected: r.as_str() == input.role.trim() })
+                .map(|r| SelectOption {
+                    value: r.as_str(),
+                    label: r.label(),
+                    selected: r.as_str() == input.role.trim(),
+                })
                 .collect(),
             consent_checked: !input.consent.is_empty(),
             consent_text: CONSENT_TEXT,
@@ -90,9 +105,16 @@ impl<'a> CosponsorPage<'a> {
         let error = |f: &str| errors.get(f).map(str::to_owned);
         Self {
             event,
-            when: convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+            when: convene_shared::time::span_in_zone(
+                event.starts_at,
+                event.ends_at,
+                &event.timezone,
+            ),
             input,
-            errors: errors.iter().map(|(f, m)| (f.to_owned(), m.to_owned())).collect(),
+            errors: errors
+                .iter()
+                .map(|(f, m)| (f.to_owned(), m.to_owned()))
+                .collect(),
             error_organisation: error("organisation"),
             error_country: error("country"),
             error_contact_name: error("contact_name"),
@@ -102,7 +124,11 @@ impl<'a> CosponsorPage<'a> {
             countries: countries(&input.country),
             kinds: SupportKind::ALL
                 .iter()
-                .map(|k| SelectOption { value: k.as_str(), label: k.label(), selected: k.as_str() == input.support_kind.trim() })
+                .map(|k| SelectOption {
+                    value: k.as_str(),
+                    label: k.label(),
+                    selected: k.as_str() == input.support_kind.trim(),
+                })
                 .collect(),
         }
     }
@@ -140,7 +166,10 @@ impl MessagePage {
     pub fn not_found() -> Response {
         render(
             StatusCode::NOT_FOUND,
-            &Self::new("Page not found", &["There is nothing at this address. Check the link you followed."]),
+            &Self::new(
+                "Page not found",
+                &["There is nothing at this address. Check the link you followed."],
+            ),
         )
     }
 }

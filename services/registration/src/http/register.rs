@@ -23,7 +23,10 @@ pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Re
         Err(e) => return ApiError::from(e).into_response(),
     };
     let input = RegistrationInput::default();
-    render(StatusCode::OK, &RegisterPage::new(&event, &input, &FieldErrors::default()))
+    render(
+        StatusCode::OK,
+        &RegisterPage::new(&event, &input, &FieldErrors::default()),
+    )
 }
 
 /// `POST /events/{slug}/register`: on success a redirect to the "you are registered" page;
@@ -46,19 +49,37 @@ pub async fn submit_form(
     }
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => new,
-        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage::new(&event, &input, &errors)),
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RegisterPage::new(&event, &input, &errors),
+            )
+        }
     };
 
     // Register, and answer.
-    match register(&state.pool, &event, &new, &state.settings.public_base_url, Uuid::now_v7()).await {
+    match register(
+        &state.pool,
+        &event,
+        &new,
+        &state.settings.public_base_url,
+        Uuid::now_v7(),
+    )
+    .await
+    {
         Ok(Registered::New(_)) => {
             state.announce();
             Redirect::to(&format!("/events/{slug}/registered")).into_response()
         }
-        Ok(Registered::Existing(_)) => Redirect::to(&format!("/events/{slug}/registered")).into_response(),
+        Ok(Registered::Existing(_)) => {
+            Redirect::to(&format!("/events/{slug}/registered")).into_response()
+        }
         Ok(Registered::Full) => render(
             StatusCode::CONFLICT,
-            &MessagePage::new("This exchange is full", &["Every seat is taken. We are sorry."]),
+            &MessagePage::new(
+                "This exchange is full",
+                &["Every seat is taken. We are sorry."],
+            ),
         ),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -92,7 +113,9 @@ pub async fn submit_json(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let event = events::find_by_slug(&state.pool, &slug).await?.ok_or(ApiError::NotFound)?;
+    let event = events::find_by_slug(&state.pool, &slug)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let new = NewRegistration::try_from(&input).map_err(ApiError::Invalid)?;
     let body = |r: &crate::store::registrations::Registration| {
         Json(json!({
@@ -102,12 +125,23 @@ pub async fn submit_json(
             "registered_at": r.registered_at,
         }))
     };
-    match register(&state.pool, &event, &new, &state.settings.public_base_url, Uuid::now_v7()).await? {
+    match register(
+        &state.pool,
+        &event,
+        &new,
+        &state.settings.public_base_url,
+        Uuid::now_v7(),
+    )
+    .await?
+    {
         Registered::New(r) => {
             state.announce();
             Ok((StatusCode::CREATED, body(&r)))
         }
         Registered::Existing(r) => Ok((StatusCode::OK, body(&r))),
-        Registered::Full => Err(ApiError::Conflict { field: None, message: "This exchange is full.".to_owned() }),
+        Registered::Full => Err(ApiError::Conflict {
+            field: None,
+            message: "This exchange is full.".to_owned(),
+        }),
     }
 }

@@ -61,8 +61,20 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(event.ends_at)
     .bind(event.timezone.name())
     .bind(event.capacity)
-    .bind(event.organiser_emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>())
-    .bind(event.topics.iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>())
+    .bind(
+        event
+            .organiser_emails
+            .iter()
+            .map(|e| e.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        event
+            .topics
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
     .bind(&event.reminder_offsets_minutes)
     .fetch_optional(conn)
     .await
@@ -120,8 +132,10 @@ pub async fn upcoming(pool: &PgPool) -> sqlx::Result<Vec<Event>> {
 /// # Errors
 /// When Postgres fails.
 pub async fn confirmed_count(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM registrations WHERE event_id = $1 AND status = 'confirmed'")
-        .bind(id)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT count(*) FROM registrations WHERE event_id = $1 AND status = 'confirmed'",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }

@@ -9,7 +9,11 @@ use crate::domain::NewCosponsorOffer;
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn insert(conn: &mut PgConnection, event_id: Uuid, offer: &NewCosponsorOffer) -> sqlx::Result<Uuid> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    offer: &NewCosponsorOffer,
+) -> sqlx::Result<Uuid> {
     sqlx::query_scalar(
         "INSERT INTO cosponsor_offers (id, event_id, organisation, country, contact_name, contact_email, \
              support_kind, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

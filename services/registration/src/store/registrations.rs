@@ -117,11 +117,16 @@ pub async fn find_by_token_for_update(
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn find_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<Option<Registration>> {
-    sqlx::query_as("SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(conn)
-        .await
+pub async fn find_by_token(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(
+        "SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Marks a registration cancelled.

@@ -1,0 +1,122 @@
+//! The notification service's settings, all from environment variables (`--help` lists them).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use convene_shared::config::{Common, ConfigError, Var};
+
+pub const HTTP_ADDR: Var = Var {
+    name: "HTTP_ADDR",
+    default: Some("127.0.0.1:8081"),
+    help: "Address of the health endpoints (/healthz, /readyz).",
+};
+pub const SMTP_URL: Var = Var {
+    name: "SMTP_URL",
+    default: Some(""),
+    help: "SMTP server, e.g. smtp://127.0.0.1:1025 (user:password@ for auth). Empty: write .eml files under MAIL_DIR.",
+};
+pub const MAIL_DIR: Var = Var {
+    name: "MAIL_DIR",
+    default: Some("var/mail"),
+    help: "Folder for .eml files when SMTP_URL is empty.",
+};
+pub const MAIL_FROM: Var = Var {
+    name: "MAIL_FROM",
+    default: Some("Convene <no-reply@convene.localhost>"),
+    help: "The From: of every email.",
+};
+pub const SMTP_POOL_SIZE: Var = Var {
+    name: "SMTP_POOL_SIZE",
+    default: Some("10"),
+    help: "SMTP connections kept open at most.",
+};
+pub const SMTP_TIMEOUT_SECS: Var = Var {
+    name: "SMTP_TIMEOUT_SECS",
+    default: Some("30"),
+    help: "How long one SMTP command may take before the send counts as failed (and is retried).",
+};
+pub const PREFETCH: Var = Var {
+    name: "PREFETCH",
+    default: Some("32"),
+    help: "Messages handled at once (unacknowledged at most).",
+};
+pub const RETRY_DELAYS_MS: Var = Var {
+    name: "RETRY_DELAYS_MS",
+    default: Some("5000,30000,120000,600000,1800000"),
+    help: "Delay before each retry of a failed email, comma-separated; after the last, the dead-letter queue.",
+};
+pub const DATABASE_MAX_CONNECTIONS: Var = Var {
+    name: "DATABASE_MAX_CONNECTIONS",
+    default: Some("40"),
+    help: "Size of the Postgres connection pool (keep above PREFETCH).",
+};
+
+/// Every variable this service reads besides the common ones.
+pub const VARS: &[Var] = &[
+    HTTP_ADDR,
+    SMTP_URL,
+    MAIL_DIR,
+    MAIL_FROM,
+    SMTP_POOL_SIZE,
+    SMTP_TIMEOUT_SECS,
+    PREFETCH,
+    RETRY_DELAYS_MS,
+    DATABASE_MAX_CONNECTIONS,
+];
+
+/// The notification service's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub common: Common,
+    pub http_addr: std::net::SocketAddr,
+    /// `None`: write files under `mail_dir`.
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: lettre::message::Mailbox,
+    pub smtp_pool_size: u32,
+    pub smtp_timeout: Duration,
+    pub prefetch: u16,
+    pub retry_delays_ms: Vec<u64>,
+    pub database_max_connections: u32,
+}
+
+impl Settings {
+    /// # Errors
+    /// The first missing or malformed variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let smtp_url = SMTP_URL.string()?;
+        let smtp_url = if smtp_url.trim().is_empty() {
+            None
+        } else if smtp_url.starts_with("smtp://") {
+            Some(smtp_url.trim().to_owned())
+        } else {
+            return Err(SMTP_URL.malformed("expected smtp://host:port"));
+        };
+        let retry_delays_ms = RETRY_DELAYS_MS
+            .string()?
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.trim()
+                    .parse::<u64>()
+                    .map_err(|e| RETRY_DELAYS_MS.malformed(format!("{s:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let prefetch: u16 = PREFETCH.parse()?;
+        if prefetch == 0 {
+            return Err(PREFETCH.malformed("must be at least 1"));
+        }
+        Ok(Self {
+            common: Common::from_env()?,
+            http_addr: HTTP_ADDR.parse()?,
+            smtp_url,
+            mail_dir: PathBuf::from(MAIL_DIR.string()?),
+            mail_from: MAIL_FROM.parse()?,
+            smtp_pool_size: SMTP_POOL_SIZE.parse()?,
+            smtp_timeout: SMTP_TIMEOUT_SECS.seconds()?,
+            prefetch,
+            retry_delays_ms,
+            database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! Email: what each message becomes (`render`), and how it leaves (`transport`).
+
+pub mod render;
+pub mod transport;
+
+/// One email, ready to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// What this email is about; the same key is never sent twice (see `store::sent`).
+    pub key: String,
+    /// For logs and metrics: `confirmation`, `cancellation`, `reminder`, `cosponsor_offer`.
+    pub kind: &'static str,
+    pub to: String,
+    pub to_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub body: String,
+}

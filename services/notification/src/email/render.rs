@@ -1,0 +1,199 @@
+//! Where each email's subject and text are rendered, from typed askama templates.
+//!
+//! Everything here is plain text; values typed by people (names, organisations, messages)
+//! were validated as single lines (or text without controls) by the registration service,
+//! and lettre encodes headers, so no value can add a header or a recipient.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use convene_shared::messages::{
+    CosponsorOfferReceived, EventSnapshot, RegistrationCancelled, RegistrationConfirmed,
+    ReminderDue,
+};
+use convene_shared::time::span_in_zone;
+use uuid::Uuid;
+
+use super::Outgoing;
+use crate::store::recipients::Recipient;
+
+#[derive(Template)]
+#[template(path = "confirmation.txt")]
+struct Confirmation<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "cancellation.txt")]
+struct Cancellation<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "reminder.txt")]
+struct Reminder<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
+    starts_in: String,
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "cosponsor_offer.txt")]
+struct CosponsorOffer<'a> {
+    title: &'a str,
+    when: String,
+    organisation: &'a str,
+    country: &'a str,
+    country_name: &'a str,
+    support_kind: &'a str,
+    contact_name: &'a str,
+    contact_email: &'a str,
+    message: &'a str,
+}
+
+fn when(event: &EventSnapshot) -> String {
+    span_in_zone(event.starts_at, event.ends_at, &event.timezone)
+}
+
+/// The confirmation a participant receives on registering.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn confirmation(m: &RegistrationConfirmed, message_id: Uuid) -> askama::Result<Outgoing> {
+    let body = Confirmation {
+        name: &m.name,
+        title: &m.event.title,
+        when: when(&m.event),
+        manage_url: &m.manage_url,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("confirmation:{message_id}"),
+        kind: "confirmation",
+        to: m.email.clone(),
+        to_name: Some(m.name.clone()),
+        reply_to: None,
+        subject: format!("Registered: {}", m.event.title),
+        body,
+    })
+}
+
+/// The confirmation that a registration is cancelled.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn cancellation(
+    m: &RegistrationCancelled,
+    to: &Recipient,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
+    let body = Cancellation {
+        name: &to.name,
+        title: &m.event.title,
+        when: when(&m.event),
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("cancellation:{message_id}"),
+        kind: "cancellation",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject: format!("Cancelled: your registration for {}", m.event.title),
+        body,
+    })
+}
+
+/// One participant's reminder.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::Result<Outgoing> {
+    let starts_in = starts_in(m.event.starts_at, now);
+    let body = Reminder {
+        name: &to.name,
+        title: &m.event.title,
+        when: when(&m.event),
+        starts_in: starts_in.clone(),
+        manage_url: &to.manage_url,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("reminder:{}:{}", m.registration_id, m.offset_minutes),
+        kind: "reminder",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject: format!("Reminder: {} starts {starts_in}", m.event.title),
+        body,
+    })
+}
+
+/// The email every organiser receives about a co-sponsorship offer.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn cosponsor_offer(m: &CosponsorOfferReceived, organiser: &str) -> askama::Result<Outgoing> {
+    let body = CosponsorOffer {
+        title: &m.event.title,
+        when: when(&m.event),
+        organisation: &m.organisation,
+        country: &m.country,
+        country_name: &m.country_name,
+        support_kind: &m.support_kind,
+        contact_name: &m.contact_name,
+        contact_email: &m.contact_email,
+        message: &m.message,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!(
+            "cosponsor_offer:{}:{}",
+            m.offer_id,
+            organiser.to_lowercase()
+        ),
+        kind: "cosponsor_offer",
+        to: organiser.to_owned(),
+        to_name: None,
+        reply_to: Some(m.contact_email.clone()),
+        subject: format!(
+            "Co-sponsorship offer: {} ({}) for {}",
+            m.organisation, m.country_name, m.event.title
+        ),
+        body,
+    })
+}
+
+/// "in 1 day", "in 3 hours", "in 45 minutes", "now".
+pub fn starts_in(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (starts_at - now).num_minutes();
+    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    match minutes {
+        m if m <= 0 => "now".to_owned(),
+        m if m < 90 => plural(m, "minute"),
+        m if m < 36 * 60 => plural((m + 30) / 60, "hour"),
+        m => plural((m + 12 * 60) / (24 * 60), "day"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_in_reads_naturally() {
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let at = |m: i64| now + chrono::Duration::minutes(m);
+        assert_eq!(starts_in(at(60), now), "in 60 minutes");
+        assert_eq!(starts_in(at(1), now), "in 1 minute");
+        assert_eq!(starts_in(at(24 * 60), now), "in 24 hours");
+        assert_eq!(starts_in(at(7 * 24 * 60), now), "in 7 days");
+        assert_eq!(starts_in(at(-5), now), "now");
+    }
+}

@@ -1,0 +1,132 @@
+//! What the notification service does with each message it consumes: decide who gets which
+//! email, and send each exactly once.
+
+use chrono::Utc;
+use convene_shared::consumer::{Failure, Handler};
+use convene_shared::messages::{
+    CosponsorOfferReceived, Envelope, Message, RegistrationCancelled, RegistrationConfirmed,
+    ReminderDue,
+};
+use lettre::message::Mailbox;
+use sqlx::PgPool;
+
+use crate::email::transport::Mailer;
+use crate::email::{render, Outgoing};
+use crate::store::{recipients, sent};
+
+/// The notification service's message handler.
+pub struct Inbox {
+    pub pool: PgPool,
+    pub mailer: Mailer,
+    pub from: Mailbox,
+}
+
+impl Handler for Inbox {
+    async fn handle(&self, envelope: Envelope) -> Result<(), Failure> {
+        match envelope.kind.as_str() {
+            RegistrationConfirmed::KIND => {
+                let m: RegistrationConfirmed = payload(&envelope)?;
+                recipients::confirmed(
+                    &self.pool,
+                    m.registration_id,
+                    m.event.event_id,
+                    &m.name,
+                    &m.email,
+                    &m.manage_url,
+                    m.registered_at,
+                )
+                .await
+                .map_err(db)?;
+                let email = render::confirmation(&m, envelope.message_id).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            RegistrationCancelled::KIND => {
+                let m: RegistrationCancelled = payload(&envelope)?;
+                recipients::cancelled(&self.pool, m.registration_id, m.cancelled_at)
+                    .await
+                    .map_err(db)?;
+                let Some(to) = recipients::find(&self.pool, m.registration_id)
+                    .await
+                    .map_err(db)?
+                else {
+                    // The confirmation has not been handled yet; try again after it.
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "recipient not known yet"
+                    )));
+                };
+                let email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            ReminderDue::KIND => {
+                let m: ReminderDue = payload(&envelope)?;
+                let Some(to) = recipients::find(&self.pool, m.registration_id)
+                    .await
+                    .map_err(db)?
+                else {
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "recipient not known yet"
+                    )));
+                };
+                if to.status != "confirmed" {
+                    tracing::info!(registration_id = %m.registration_id, "reminder skipped: registration cancelled");
+                    return Ok(());
+                }
+                if m.event.starts_at <= Utc::now() {
+                    tracing::info!(registration_id = %m.registration_id, "reminder skipped: the exchange has started");
+                    return Ok(());
+                }
+                let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            CosponsorOfferReceived::KIND => {
+                let m: CosponsorOfferReceived = payload(&envelope)?;
+                // One email per organiser; each is sent at most once, so a retry after a
+                // partial failure only sends the ones still missing.
+                for organiser in &m.organiser_emails {
+                    let email = render::cosponsor_offer(&m, organiser).map_err(bug)?;
+                    self.send_once(&envelope, &email).await?;
+                }
+                Ok(())
+            }
+            other => Err(Failure::Permanent(anyhow::anyhow!(
+                "unexpected message kind {other:?}"
+            ))),
+        }
+    }
+}
+
+impl Inbox {
+    /// Sends `email` unless its key was sent before. The key is locked for the duration
+    /// (so concurrent copies of a message wait, then see it sent), and recorded in the same
+    /// transaction right after the SMTP server accepts. The one window left: a crash after
+    /// the server accepted and before the commit, which sends it again on redelivery.
+    async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        sent::lock(&mut tx, &email.key).await.map_err(db)?;
+        if sent::was_sent(&mut tx, &email.key).await.map_err(db)? {
+            tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
+            return Ok(());
+        }
+        self.mailer.send(&self.from, email).await?;
+        sent::record(&mut tx, &email.key, email.kind, envelope.message_id)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        tracing::info!(kind = email.kind, "email sent");
+        Ok(())
+    }
+}
+
+fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
+    envelope
+        .payload()
+        .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed {} payload: {e}", M::KIND)))
+}
+
+fn db(e: sqlx::Error) -> Failure {
+    Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+}
+
+fn bug(e: askama::Error) -> Failure {
+    Failure::Permanent(anyhow::anyhow!("rendering the email failed: {e}"))
+}

@@ -1,0 +1,13 @@
+//! The notification service: turns messages into emails, each sent exactly once.
+//!
+//! - `inbox.rs` — what each consumed message becomes.
+//! - `email/render.rs` — where each email is rendered (templates in `templates/`).
+//! - `email/transport.rs` — SMTP, or `.eml` files when no SMTP server is configured.
+//! - `store/` — recipients and the log of emails sent (the idempotency record).
+
+pub mod config;
+pub mod email;
+pub mod inbox;
+pub mod startup;
+pub mod store;
+pub use config::Settings;

@@ -1,0 +1,108 @@
+//! Building and running the notification service.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::consumer::{self, ConsumerConfig};
+use convene_shared::health::{self, Readiness};
+use convene_shared::shutdown::Shutdown;
+use convene_shared::{db, topology};
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::email::transport::Mailer;
+use crate::inbox::Inbox;
+
+/// This service's migrations, applied in its own schema at start.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The Postgres schema this service owns.
+pub const SCHEMA: &str = "notification";
+
+/// A built service, ready to consume and serve its health endpoints.
+pub struct Application {
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    pool: PgPool,
+    mailer: Mailer,
+}
+
+impl Application {
+    /// Connects to Postgres and RabbitMQ (bounded wait), applies migrations, declares the
+    /// topology and binds the health port. An SMTP server that is down is not an error
+    /// here: messages wait in the queue and are retried.
+    ///
+    /// # Errors
+    /// A one-line reason.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::connect(
+            &settings.common.database_url,
+            SCHEMA,
+            settings.database_max_connections,
+            settings.common.startup_timeout,
+        )
+        .await?;
+        db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
+        let conn =
+            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
+                .await?;
+        let channel = conn.create_channel().await?;
+        topology::NOTIFICATION_INBOX
+            .declare(&channel, &settings.retry_delays_ms)
+            .await
+            .context("declaring the notification queues")?;
+        let _ = conn.close(200, "start-up check".into()).await;
+
+        let mailer = match &settings.smtp_url {
+            Some(url) => Mailer::smtp(url, settings.smtp_pool_size, settings.smtp_timeout)?,
+            None => {
+                tracing::info!(dir = %settings.mail_dir.display(), "no SMTP_URL: emails are written as .eml files");
+                Mailer::files(settings.mail_dir.clone())?
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(settings.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
+        Ok(Self {
+            settings,
+            listener,
+            pool,
+            mailer,
+        })
+    }
+
+    /// Consumes until `shutdown`, then lets in-flight emails finish.
+    ///
+    /// # Errors
+    /// When the health server fails.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let health = BrokerHealth::default();
+        let readiness = Readiness {
+            pool: self.pool.clone(),
+            migrator: &MIGRATOR,
+            brokers: Arc::new(vec![health.clone()]),
+        };
+        let inbox = Arc::new(Inbox {
+            pool: self.pool.clone(),
+            mailer: self.mailer,
+            from: self.settings.mail_from.clone(),
+        });
+        let config = ConsumerConfig {
+            inbox: topology::NOTIFICATION_INBOX,
+            prefetch: self.settings.prefetch,
+            retry_delays_ms: self.settings.retry_delays_ms.clone(),
+        };
+        let consumer = tokio::spawn(consumer::run(
+            self.settings.common.amqp_url.clone(),
+            config,
+            inbox,
+            health,
+            shutdown.clone(),
+        ));
+        tracing::info!(addr = %self.listener.local_addr()?, "notification service running");
+        health::serve(self.listener, health::routes(readiness), shutdown).await?;
+        consumer.await.context("the consumer panicked")?;
+        Ok(())
+    }
+}

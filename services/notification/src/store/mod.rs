@@ -1,0 +1,4 @@
+//! Where the notification service keeps its data: recipients and the log of emails sent.
+
+pub mod recipients;
+pub mod sent;

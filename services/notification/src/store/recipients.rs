@@ -1,0 +1,76 @@
+//! The `recipients` table: how to reach the participant behind a registration.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A participant we can email.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Recipient {
+    pub registration_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub manage_url: String,
+    pub status: String,
+}
+
+/// Records (or refreshes) a confirmed participant, unless a newer change is already known.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn confirmed(
+    pool: &PgPool,
+    registration_id: Uuid,
+    event_id: Uuid,
+    name: &str,
+    email: &str,
+    manage_url: &str,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
+         VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) \
+         ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
+             status = 'confirmed', status_at = $6 \
+         WHERE recipients.status_at < $6",
+    )
+    .bind(registration_id)
+    .bind(event_id)
+    .bind(name)
+    .bind(email)
+    .bind(manage_url)
+    .bind(at)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// Marks a participant cancelled, unless a newer confirmation is already known.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn cancelled(
+    pool: &PgPool,
+    registration_id: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE recipients SET status = 'cancelled', status_at = $2 WHERE registration_id = $1 AND status_at <= $2",
+    )
+    .bind(registration_id)
+    .bind(at)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// The participant behind a registration.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find(pool: &PgPool, registration_id: Uuid) -> sqlx::Result<Option<Recipient>> {
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status FROM recipients WHERE registration_id = $1")
+        .bind(registration_id)
+        .fetch_optional(pool)
+        .await
+}

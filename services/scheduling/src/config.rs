@@ -1,0 +1,80 @@
+//! The scheduling service's settings, all from environment variables (`--help` lists them).
+
+use convene_shared::config::{Common, ConfigError, Var};
+
+pub const HTTP_ADDR: Var = Var {
+    name: "HTTP_ADDR",
+    default: Some("127.0.0.1:8082"),
+    help: "Address of the health endpoints (/healthz, /readyz).",
+};
+pub const SCHEDULE: Var = Var {
+    name: "SCHEDULE",
+    default: Some("0 * * * * *"),
+    help: "When to look for due reminders, in the cron crate's syntax (seconds first).",
+};
+pub const PREFETCH: Var = Var {
+    name: "PREFETCH",
+    default: Some("32"),
+    help: "Messages handled at once (unacknowledged at most).",
+};
+pub const RETRY_DELAYS_MS: Var = Var {
+    name: "RETRY_DELAYS_MS",
+    default: Some("1000,10000,60000"),
+    help: "Delay before each retry of a message that failed, comma-separated; after the last, the dead-letter queue.",
+};
+pub const DATABASE_MAX_CONNECTIONS: Var = Var {
+    name: "DATABASE_MAX_CONNECTIONS",
+    default: Some("10"),
+    help: "Size of the Postgres connection pool.",
+};
+
+/// Every variable this service reads besides the common ones.
+pub const VARS: &[Var] = &[
+    HTTP_ADDR,
+    SCHEDULE,
+    PREFETCH,
+    RETRY_DELAYS_MS,
+    DATABASE_MAX_CONNECTIONS,
+];
+
+/// The scheduling service's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub common: Common,
+    pub http_addr: std::net::SocketAddr,
+    pub schedule: cron::Schedule,
+    pub prefetch: u16,
+    pub retry_delays_ms: Vec<u64>,
+    pub database_max_connections: u32,
+}
+
+impl Settings {
+    /// # Errors
+    /// The first missing or malformed variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let schedule = crate::reminders::parse_schedule(&SCHEDULE.string()?)
+            .map_err(|e| SCHEDULE.malformed(e))?;
+        let retry_delays_ms = RETRY_DELAYS_MS
+            .string()?
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.trim()
+                    .parse::<u64>()
+                    .map_err(|e| RETRY_DELAYS_MS.malformed(format!("{s:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let prefetch: u16 = PREFETCH.parse()?;
+        if prefetch == 0 {
+            return Err(PREFETCH.malformed("must be at least 1"));
+        }
+        Ok(Self {
+            common: Common::from_env()?,
+            http_addr: HTTP_ADDR.parse()?,
+            schedule,
+            prefetch,
+            retry_delays_ms,
+            database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,
+        })
+    }
+}

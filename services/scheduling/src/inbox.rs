@@ -1,0 +1,58 @@
+//! What the scheduling service learns from messages: exchanges and who registered.
+
+use convene_shared::consumer::{Failure, Handler};
+use convene_shared::messages::{
+    Envelope, EventScheduled, Message, RegistrationCancelled, RegistrationConfirmed,
+};
+use sqlx::PgPool;
+
+use crate::store::{events, registrations};
+
+/// The scheduling service's message handler. Every write is an idempotent upsert that
+/// keeps the newest state, so redeliveries and reordering are harmless.
+pub struct Inbox {
+    pub pool: PgPool,
+}
+
+impl Handler for Inbox {
+    async fn handle(&self, envelope: Envelope) -> Result<(), Failure> {
+        let result = match envelope.kind.as_str() {
+            EventScheduled::KIND => {
+                let m: EventScheduled = payload(&envelope)?;
+                events::upsert(&self.pool, &m).await
+            }
+            RegistrationConfirmed::KIND => {
+                let m: RegistrationConfirmed = payload(&envelope)?;
+                registrations::confirmed(
+                    &self.pool,
+                    m.registration_id,
+                    m.event.event_id,
+                    m.registered_at,
+                )
+                .await
+            }
+            RegistrationCancelled::KIND => {
+                let m: RegistrationCancelled = payload(&envelope)?;
+                registrations::cancelled(
+                    &self.pool,
+                    m.registration_id,
+                    m.event.event_id,
+                    m.cancelled_at,
+                )
+                .await
+            }
+            other => {
+                return Err(Failure::Permanent(anyhow::anyhow!(
+                    "unexpected message kind {other:?}"
+                )))
+            }
+        };
+        result.map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))
+    }
+}
+
+fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
+    envelope
+        .payload()
+        .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed {} payload: {e}", M::KIND)))
+}

@@ -1,0 +1,13 @@
+//! The scheduling service: knows when each exchange starts and who is coming, and decides
+//! when each participant is reminded.
+//!
+//! - `inbox.rs` — what it learns from messages (exchanges, registrations, cancellations).
+//! - `reminders.rs` — the cron clock that decides due reminders and announces them.
+//! - `store/` — its tables, and the query that decides what is due.
+
+pub mod config;
+pub mod inbox;
+pub mod reminders;
+pub mod startup;
+pub mod store;
+pub use config::Settings;

@@ -1,0 +1,89 @@
+//! The reminder clock: on every tick of `SCHEDULE`, decide which reminders are due and
+//! announce each (`reminder.due`, one message per participant) through the outbox.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::Utc;
+use convene_shared::messages::{Envelope, EventSnapshot, ReminderDue};
+use convene_shared::outbox;
+use convene_shared::shutdown::Shutdown;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::store::reminders::{self, Decided};
+
+/// Reminders decided per transaction; a large fan-out takes several.
+const BATCH: i64 = 5000;
+
+/// Parses a schedule in the `cron` crate's syntax (seconds first: `0 * * * * *`).
+///
+/// # Errors
+/// When the expression does not parse.
+pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
+    cron::Schedule::from_str(expr).map_err(|e| e.to_string())
+}
+
+/// Runs a tick now (catching up on what was missed while down), then on every fire of
+/// `schedule` until `shutdown`.
+pub async fn run(pool: PgPool, schedule: cron::Schedule, relay: Arc<Notify>, shutdown: Shutdown) {
+    loop {
+        match tick(&pool).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(count = n, "reminders due");
+                relay.notify_one();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the reminder tick failed; the next one catches up")
+            }
+        }
+        let Some(next) = schedule.upcoming(Utc).next() else {
+            tracing::warn!("SCHEDULE never fires again; reminders stop");
+            return;
+        };
+        let wait = (next - Utc::now()).to_std().unwrap_or_default();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {},
+            () = shutdown.wait() => return,
+        }
+    }
+}
+
+/// Decides every due reminder, a batch per transaction, each with its message.
+/// Returns how many were decided.
+///
+/// # Errors
+/// When Postgres fails; the batch under way is rolled back and decided again next tick.
+pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
+    let mut total = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let decided = reminders::decide_due(&mut tx, BATCH).await?;
+        let envelopes: Vec<Envelope> = decided.iter().map(announce).collect();
+        outbox::enqueue_many(&mut tx, &envelopes).await?;
+        tx.commit().await?;
+        total += decided.len();
+        if (decided.len() as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+fn announce(d: &Decided) -> Envelope {
+    let message = ReminderDue {
+        registration_id: d.registration_id,
+        event: EventSnapshot {
+            event_id: d.event_id,
+            slug: d.slug.clone(),
+            title: d.title.clone(),
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            timezone: d.timezone.clone(),
+        },
+        offset_minutes: d.offset_minutes,
+    };
+    // Each reminder is its own story in the logs.
+    Envelope::new(&message, Uuid::now_v7())
+}

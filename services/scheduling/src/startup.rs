@@ -1,0 +1,113 @@
+//! Building and running the scheduling service.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::consumer::{self, ConsumerConfig};
+use convene_shared::health::{self, Readiness};
+use convene_shared::outbox::Relay;
+use convene_shared::shutdown::Shutdown;
+use convene_shared::{db, topology};
+use sqlx::migrate::Migrator;
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::inbox::Inbox;
+use crate::reminders;
+
+/// This service's migrations, applied in its own schema at start.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The Postgres schema this service owns.
+pub const SCHEMA: &str = "scheduling";
+
+/// A built service.
+pub struct Application {
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    pool: PgPool,
+}
+
+impl Application {
+    /// Connects to Postgres and RabbitMQ (bounded wait), applies migrations, declares the
+    /// topology and binds the health port.
+    ///
+    /// # Errors
+    /// A one-line reason.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::connect(
+            &settings.common.database_url,
+            SCHEMA,
+            settings.database_max_connections,
+            settings.common.startup_timeout,
+        )
+        .await?;
+        db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
+        let conn =
+            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
+                .await?;
+        let channel = conn.create_channel().await?;
+        topology::SCHEDULING_INBOX
+            .declare(&channel, &settings.retry_delays_ms)
+            .await
+            .context("declaring the scheduling queues")?;
+        let _ = conn.close(200, "start-up check".into()).await;
+        let listener = tokio::net::TcpListener::bind(settings.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on HTTP_ADDR {}", settings.http_addr))?;
+        Ok(Self {
+            settings,
+            listener,
+            pool,
+        })
+    }
+
+    /// Consumes, ticks and relays until `shutdown`.
+    ///
+    /// # Errors
+    /// When the health server fails.
+    pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let consuming = BrokerHealth::default();
+        let publishing = BrokerHealth::default();
+        let readiness = Readiness {
+            pool: self.pool.clone(),
+            migrator: &MIGRATOR,
+            brokers: Arc::new(vec![consuming.clone(), publishing.clone()]),
+        };
+        let relay = Relay::new(
+            self.pool.clone(),
+            self.settings.common.amqp_url.clone(),
+            publishing,
+        );
+        let config = ConsumerConfig {
+            inbox: topology::SCHEDULING_INBOX,
+            prefetch: self.settings.prefetch,
+            retry_delays_ms: self.settings.retry_delays_ms.clone(),
+        };
+        let inbox = Arc::new(Inbox {
+            pool: self.pool.clone(),
+        });
+        let tasks = [
+            tokio::spawn(consumer::run(
+                self.settings.common.amqp_url.clone(),
+                config,
+                inbox,
+                consuming,
+                shutdown.clone(),
+            )),
+            tokio::spawn(reminders::run(
+                self.pool.clone(),
+                self.settings.schedule.clone(),
+                relay.waker(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(relay.run(shutdown.clone())),
+        ];
+        tracing::info!(addr = %self.listener.local_addr()?, "scheduling service running");
+        health::serve(self.listener, health::routes(readiness), shutdown).await?;
+        for task in tasks {
+            task.await.context("a scheduling task panicked")?;
+        }
+        Ok(())
+    }
+}
