@@ -1,1 +1,13 @@
+//! A harness that runs Convene for real: the three service binaries, each test with its own
+//! Postgres database, its own RabbitMQ vhost and its own SMTP server (aiosmtpd, over TCP),
+//! so tests run in parallel and twice in a row without seeing each other's data.
+//!
+//! The binaries are taken from `CONVENE_BIN_DIR` (default: the workspace's `target/debug`);
+//! `make test` builds them first.
 
+pub mod infra;
+pub mod mail;
+pub mod stack;
+
+pub use mail::{Mail, Mailbox};
+pub use stack::{Stack, StackOptions};

@@ -1,0 +1,361 @@
+//! The whole of Convene, running: three service processes, an SMTP server, a fresh
+//! database and vhost. Dropping a [`Stack`] stops everything and deletes its data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::infra::{self, TestDatabase, TestVhost};
+use crate::mail::Mailbox;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A child process that is killed when dropped, its output kept in a log file.
+pub struct Process {
+    pub name: String,
+    child: Child,
+    pub log: PathBuf,
+}
+
+impl Process {
+    /// Starts `program` with `env`, logging to `dir/name.log`.
+    ///
+    /// # Panics
+    /// When the program cannot be started.
+    pub fn spawn(
+        name: &str,
+        program: &Path,
+        args: &[&str],
+        env: &[(String, String)],
+        dir: &Path,
+    ) -> Self {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("creating a log file");
+        let child = Command::new(program)
+            .args(args)
+            .envs(env.iter().cloned())
+            .stdout(out.try_clone().expect("log handle"))
+            .stderr(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} ({e}); run `make test`, which builds it",
+                    program.display()
+                )
+            });
+        Self {
+            name: name.to_owned(),
+            child,
+            log,
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGKILL and waits.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process has exited, and how.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("----- {} log -----\n{}", self.name, self.logs());
+        }
+    }
+}
+
+/// Knobs a test may turn.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// The scheduler's cron expression (default: every second, so tests do not wait).
+    pub schedule: String,
+    /// How many scheduling processes to run.
+    pub schedulers: usize,
+    /// The notification service's retry delays.
+    pub retry_delays_ms: String,
+    /// Extra environment for every service.
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            schedule: "* * * * * *".to_owned(),
+            schedulers: 1,
+            retry_delays_ms: "500,1000".to_owned(),
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Convene running for one test.
+pub struct Stack {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub mailbox: Mailbox,
+    pub registration: Process,
+    pub notification: Process,
+    pub schedulers: Vec<Process>,
+    pub smtp: Process,
+    pub db: TestDatabase,
+    pub vhost: TestVhost,
+    pub health_urls: Vec<String>,
+    /// Logs and mail live here until the stack is dropped.
+    pub dir: tempfile::TempDir,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        Self::start_with(StackOptions::default()).await
+    }
+
+    /// Starts everything and waits until every service answers `/readyz`.
+    ///
+    /// # Panics
+    /// When a dependency is missing or a service does not become ready in 60 s.
+    pub async fn start_with(options: StackOptions) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = TestDatabase::create().await;
+        let vhost = TestVhost::create();
+
+        // A real SMTP server on its own port, writing what it accepts to a folder.
+        let smtp_port = infra::free_port();
+        let mail_dir = dir.path().join("mail");
+        std::fs::create_dir_all(&mail_dir).expect("mail dir");
+        let script = infra::workspace_root().join("tests/support/smtp_server.py");
+        let smtp = Process::spawn(
+            "smtp",
+            &infra::python(),
+            &[
+                script.to_str().expect("utf-8 path"),
+                "127.0.0.1",
+                &smtp_port.to_string(),
+                mail_dir.to_str().expect("utf-8 path"),
+            ],
+            &[],
+            dir.path(),
+        );
+        wait_for_port(smtp_port, Duration::from_secs(20)).await;
+
+        let http_port = infra::free_port();
+        let base_url = format!("http://127.0.0.1:{http_port}");
+        let mut common = vec![
+            ("DATABASE_URL".to_owned(), db.url.clone()),
+            ("AMQP_URL".to_owned(), vhost.url.clone()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+            ("STARTUP_TIMEOUT_SECS".to_owned(), "30".to_owned()),
+        ];
+        common.extend(options.env.iter().cloned());
+        let with = |extra: &[(&str, String)]| {
+            let mut env = common.clone();
+            env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+            env
+        };
+        let bin = infra::bin_dir();
+        let mut health_urls = Vec::new();
+
+        let registration = Process::spawn(
+            "registration",
+            &bin.join("registration"),
+            &[],
+            &with(&[
+                ("HTTP_ADDR", format!("127.0.0.1:{http_port}")),
+                ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+                ("PUBLIC_BASE_URL", base_url.clone()),
+            ]),
+            dir.path(),
+        );
+        health_urls.push(format!("{base_url}/readyz"));
+
+        let notification_port = infra::free_port();
+        let notification = Process::spawn(
+            "notification",
+            &bin.join("notification"),
+            &[],
+            &with(&[
+                ("HTTP_ADDR", format!("127.0.0.1:{notification_port}")),
+                ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+                ("RETRY_DELAYS_MS", options.retry_delays_ms.clone()),
+            ]),
+            dir.path(),
+        );
+        health_urls.push(format!("http://127.0.0.1:{notification_port}/readyz"));
+
+        let mut schedulers = Vec::new();
+        for i in 0..options.schedulers {
+            let port = infra::free_port();
+            schedulers.push(Process::spawn(
+                &format!("scheduling-{i}"),
+                &bin.join("scheduling"),
+                &[],
+                &with(&[
+                    ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+                    ("SCHEDULE", options.schedule.clone()),
+                ]),
+                dir.path(),
+            ));
+            health_urls.push(format!("http://127.0.0.1:{port}/readyz"));
+        }
+
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        let stack = Self {
+            http,
+            base_url,
+            mailbox: Mailbox::new(mail_dir),
+            registration,
+            notification,
+            schedulers,
+            smtp,
+            db,
+            vhost,
+            health_urls,
+            dir,
+        };
+        stack.wait_until_ready(Duration::from_secs(60)).await;
+        stack
+    }
+
+    /// Waits until every service answers `/readyz` with 200.
+    ///
+    /// # Panics
+    /// After `timeout`, with the services' logs.
+    pub async fn wait_until_ready(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        for url in &self.health_urls {
+            loop {
+                if let Ok(r) = self.http.get(url).send().await {
+                    if r.status().is_success() {
+                        break;
+                    }
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{url} not ready in {timeout:?}\nregistration:\n{}\nnotification:\n{}",
+                    self.registration.logs(),
+                    self.notification.logs()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// `POST /api/admin/events` with the admin token.
+    pub async fn create_event(&self, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/admin/events"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("POST /api/admin/events")
+    }
+
+    /// Creates an exchange and returns its slug; panics unless `201`.
+    pub async fn given_event(&self, overrides: Value) -> String {
+        let mut body = event_body();
+        if let (Value::Object(b), Value::Object(o)) = (&mut body, overrides) {
+            b.extend(o);
+        }
+        let response = self.create_event(&body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "creating the exchange: {text}");
+        body["slug"].as_str().expect("slug").to_owned()
+    }
+
+    /// `POST /api/events/{slug}/registrations`.
+    pub async fn register_json(&self, slug: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/events/{slug}/registrations")))
+            .json(body)
+            .send()
+            .await
+            .expect("POST registrations")
+    }
+
+    /// `POST /events/{slug}/register` as a browser would.
+    pub async fn register_form(&self, slug: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/events/{slug}/register")))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST register form")
+    }
+
+    /// Runs a query on the test database.
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let pool = self.db.pool().await;
+        let value: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
+        pool.close().await;
+        value
+    }
+}
+
+/// A valid exchange starting in 30 days, with a unique slug.
+pub fn event_body() -> Value {
+    let start = chrono::Utc::now() + chrono::Duration::days(30);
+    serde_json::json!({
+        "slug": format!("exchange-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+        "title": "Global peer learning exchange on alternatives to immigration detention",
+        "description": "Officials and UN entities compare what works.",
+        "starts_at": start.to_rfc3339(),
+        "ends_at": (start + chrono::Duration::hours(2)).to_rfc3339(),
+        "timezone": "Europe/Zurich",
+        "capacity": null,
+        "organiser_emails": ["lead@un.example.org"],
+        "topics": ["Case management"],
+    })
+}
+
+/// A valid participant with a unique address.
+pub fn participant(name: &str) -> Value {
+    serde_json::json!({
+        "name": name,
+        "email": format!("{}-{}@ministry.example.org", name.to_lowercase().replace(' ', "."), &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        "organisation": "Ministry of the Interior",
+        "country": "SN",
+        "role": "government_official",
+        "consent": true,
+    })
+}
+
+async fn wait_for_port(port: u16, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on port {port} after {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
