@@ -231,22 +231,34 @@ async fn republish(
         "x-death-reason".into(),
         AMQPValue::LongString(LongString::from(truncate(reason, 1000))),
     );
-    headers.insert(
-        "x-original-routing-key".into(),
-        AMQPValue::LongString(LongString::from(delivery.routing_key.as_str())),
-    );
+    // A message back from a delay queue arrives under the inbox's name: keep the first key.
+    if topology::header_str(Some(&headers), "x-original-routing-key").is_none() {
+        headers.insert(
+            "x-original-routing-key".into(),
+            AMQPValue::LongString(LongString::from(delivery.routing_key.as_str())),
+        );
+    }
     let properties = delivery.properties.clone().with_headers(headers);
+    // Mandatory: if the queue is gone, RabbitMQ returns the message instead of dropping it,
+    // and we keep the delivery unacked.
     let confirm = publisher
         .basic_publish(
             "".into(),
             queue.into(),
-            BasicPublishOptions::default(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
             &delivery.data,
             properties,
         )
         .await?
         .await?;
     anyhow::ensure!(confirm.is_ack(), "RabbitMQ refused the message for {queue}");
+    anyhow::ensure!(
+        confirm.take_message().is_none(),
+        "no queue {queue} to take the message"
+    );
     Ok(())
 }
 
@@ -360,4 +372,22 @@ pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result
     }
     let _ = conn.close(200, "replayed".into()).await;
     Ok(replayed)
+}
+
+/// The `<service> dead-letters list|replay` command: prints each dead letter as one JSON
+/// line, or replays them all into the inbox.
+///
+/// # Errors
+/// When AMQP_URL is malformed or RabbitMQ unreachable.
+pub async fn dead_letters_command(inbox: Inbox, replay: bool) -> anyhow::Result<()> {
+    let amqp_url = crate::config::AMQP_URL.string()?;
+    if replay {
+        let n = replay_dead_letters(&amqp_url, inbox).await?;
+        println!("replayed {n} dead letters into {}", inbox.queue);
+    } else {
+        for letter in list_dead_letters(&amqp_url, inbox).await? {
+            println!("{}", serde_json::to_string(&letter)?);
+        }
+    }
+    Ok(())
 }

@@ -65,7 +65,7 @@ pub struct EventSnapshot {
     pub timezone: String,
 }
 
-/// `event.scheduled`: an exchange exists, or changed.
+/// `event.scheduled`: an exchange exists (and, once exchanges can be edited, changed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventScheduled {
     pub event: EventSnapshot,
@@ -85,8 +85,9 @@ pub struct RegistrationConfirmed {
     pub event: EventSnapshot,
     pub name: String,
     pub email: String,
-    /// The personal page where the participant sees and cancels the registration.
-    /// It carries the only copy of the secret token outside the participant's inbox.
+    /// The personal page where the participant sees and cancels the registration. It holds
+    /// the secret token, which the registration service stores only hashed: treat this
+    /// field as a credential (the notification service keeps it to put in reminders).
     pub manage_url: String,
     pub registered_at: DateTime<Utc>,
 }

@@ -30,8 +30,12 @@ async fn main() -> ExitCode {
         .as_slice()
     {
         [] => run().await,
-        ["dead-letters", "list"] => dead_letters(false).await,
-        ["dead-letters", "replay"] => dead_letters(true).await,
+        ["dead-letters", "list"] => {
+            consumer::dead_letters_command(topology::NOTIFICATION_INBOX, false).await
+        }
+        ["dead-letters", "replay"] => {
+            consumer::dead_letters_command(topology::NOTIFICATION_INBOX, true).await
+        }
         _ => Err(anyhow::anyhow!(
             "unknown command {:?} (see --help)",
             args.join(" ")
@@ -54,23 +58,4 @@ async fn run() -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     convene_shared::shutdown::bounded(app.run_until_stopped(shutdown.clone()), &shutdown, timeout)
         .await
-}
-
-async fn dead_letters(replay: bool) -> anyhow::Result<()> {
-    let common = config::Common::from_env()?;
-    if replay {
-        let n =
-            consumer::replay_dead_letters(&common.amqp_url, topology::NOTIFICATION_INBOX).await?;
-        println!(
-            "replayed {n} dead letters into {}",
-            topology::NOTIFICATION_INBOX.queue
-        );
-    } else {
-        for letter in
-            consumer::list_dead_letters(&common.amqp_url, topology::NOTIFICATION_INBOX).await?
-        {
-            println!("{}", serde_json::to_string(&letter)?);
-        }
-    }
-    Ok(())
 }

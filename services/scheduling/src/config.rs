@@ -14,8 +14,8 @@ pub const SCHEDULE: Var = Var {
 };
 pub const PREFETCH: Var = Var {
     name: "PREFETCH",
-    default: Some("32"),
-    help: "Messages handled at once (unacknowledged at most).",
+    default: Some("16"),
+    help: "Messages handled at once (unacknowledged at most); keep below DATABASE_MAX_CONNECTIONS.",
 };
 pub const RETRY_DELAYS_MS: Var = Var {
     name: "RETRY_DELAYS_MS",
@@ -24,8 +24,8 @@ pub const RETRY_DELAYS_MS: Var = Var {
 };
 pub const DATABASE_MAX_CONNECTIONS: Var = Var {
     name: "DATABASE_MAX_CONNECTIONS",
-    default: Some("10"),
-    help: "Size of the Postgres connection pool.",
+    default: Some("20"),
+    help: "Size of the Postgres connection pool (shared by the consumer, the relay and the reminder clock).",
 };
 
 /// Every variable this service reads besides the common ones.

@@ -1,36 +1,60 @@
 //! `scheduling`: decides when participants are reminded.
+//!
+//! `scheduling dead-letters list|replay` inspects or replays its dead-letter queue.
 
 use std::process::ExitCode;
 
-use convene_shared::{config, shutdown::Shutdown, telemetry};
+use convene_shared::{config, consumer, shutdown::Shutdown, telemetry, topology};
 use scheduling::startup::Application;
 use scheduling::Settings;
 
+const ABOUT: &str = "decides when Convene's participants are reminded
+
+Commands:
+  scheduling                      run the service
+  scheduling dead-letters list    print each dead letter as one JSON line
+  scheduling dead-letters replay  move every dead letter back into the inbox";
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let about = "decides when Convene's participants are reminded";
-    if config::wants_help("scheduling", about, scheduling::config::VARS) {
+    if config::wants_help("scheduling", ABOUT, scheduling::config::VARS) {
         return ExitCode::SUCCESS;
     }
     telemetry::init();
-    let result = async {
-        let settings = Settings::from_env()?;
-        let shutdown = Shutdown::new();
-        shutdown.trigger_on_signals();
-        let timeout = settings.common.shutdown_timeout;
-        let app = Application::build(settings).await?;
-        convene_shared::shutdown::bounded(
-            app.run_until_stopped(shutdown.clone()),
-            &shutdown,
-            timeout,
-        )
-        .await
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => run().await,
+        ["dead-letters", "list"] => {
+            consumer::dead_letters_command(topology::SCHEDULING_INBOX, false).await
+        }
+        ["dead-letters", "replay"] => {
+            consumer::dead_letters_command(topology::SCHEDULING_INBOX, true).await
+        }
+        _ => Err(anyhow::anyhow!(
+            "unknown command {:?} (see --help)",
+            args.join(" ")
+        )),
     };
-    match result.await {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("scheduling: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signals();
+    let timeout = settings.common.shutdown_timeout;
+    let app = Application::build(settings).await?;
+    convene_shared::shutdown::bounded(app.run_until_stopped(shutdown.clone()), &shutdown, timeout)
+        .await
 }

@@ -1,0 +1,134 @@
+//! Which reminders fall due, decided against a real Postgres (a fresh database per test).
+
+use chrono::{DateTime, Duration, Utc};
+use convene_shared::messages::{EventScheduled, EventSnapshot};
+use convene_tests::infra::TestDatabase;
+use scheduling::store::{events, registrations};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+async fn database() -> (TestDatabase, PgPool) {
+    let db = TestDatabase::create().await;
+    let pool =
+        convene_shared::db::connect(&db.url, "scheduling", 5, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+    convene_shared::db::migrate(&pool, "scheduling", &scheduling::startup::MIGRATOR)
+        .await
+        .unwrap();
+    (db, pool)
+}
+
+async fn event(pool: &PgPool, starts_at: DateTime<Utc>, offsets: &[i32]) -> Uuid {
+    let id = Uuid::now_v7();
+    let message = EventScheduled {
+        event: EventSnapshot {
+            event_id: id,
+            slug: format!("e-{}", id.simple()),
+            title: "Exchange".into(),
+            starts_at,
+            ends_at: starts_at + Duration::hours(2),
+            timezone: "Europe/Zurich".into(),
+        },
+        reminder_offsets_minutes: offsets.to_vec(),
+        version: 1,
+    };
+    events::upsert(pool, &message).await.unwrap();
+    id
+}
+
+async fn registered(pool: &PgPool, event: Uuid, at: DateTime<Utc>) -> Uuid {
+    let id = Uuid::now_v7();
+    registrations::confirmed(pool, id, event, at).await.unwrap();
+    id
+}
+
+async fn decided(pool: &PgPool) -> Vec<(Uuid, i32)> {
+    sqlx::query_as("SELECT registration_id, offset_minutes FROM reminders ORDER BY registration_id, offset_minutes")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+const WEEK: i32 = 10080;
+const DAY: i32 = 1440;
+const HOUR: i32 = 60;
+
+#[tokio::test]
+async fn after_downtime_only_the_latest_missed_reminder_is_sent() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    // Starts in 12 hours: the week and the day reminders have both passed, the hour one has not.
+    let e = event(&pool, now + Duration::hours(12), &[WEEK, DAY, HOUR]).await;
+    let r = registered(&pool, e, now - Duration::days(10)).await;
+
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 1);
+    assert_eq!(decided(&pool).await, vec![(r, DAY)]);
+    // The outbox carries exactly that one message.
+    let outbox: Vec<(String,)> = sqlx::query_as("SELECT routing_key FROM outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(outbox, vec![("reminder.due".to_owned(),)]);
+    // Ticking again decides nothing new, and the week reminder never comes back.
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
+    assert_eq!(decided(&pool).await, vec![(r, DAY)]);
+}
+
+#[tokio::test]
+async fn who_registers_after_a_reminder_time_does_not_get_that_reminder() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    // Starts in 12 hours; registered 2 hours ago, after the day reminder's time.
+    let e = event(&pool, now + Duration::hours(12), &[WEEK, DAY, HOUR]).await;
+    registered(&pool, e, now - Duration::hours(2)).await;
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
+    assert!(decided(&pool).await.is_empty());
+}
+
+#[tokio::test]
+async fn no_reminder_after_the_start_nor_for_a_cancelled_registration() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    let started = event(&pool, now - Duration::minutes(1), &[WEEK, DAY, HOUR]).await;
+    registered(&pool, started, now - Duration::days(10)).await;
+    let upcoming = event(&pool, now + Duration::minutes(30), &[HOUR]).await;
+    let cancelled = registered(&pool, upcoming, now - Duration::days(1)).await;
+    registrations::cancelled(&pool, cancelled, upcoming, now)
+        .await
+        .unwrap();
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
+    // A late, older confirmation does not revive the cancelled registration.
+    registrations::confirmed(&pool, cancelled, upcoming, now - Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_schedulers_decide_each_reminder_once() {
+    let (db, pool) = database().await;
+    let now = Utc::now();
+    let e = event(&pool, now + Duration::minutes(30), &[HOUR]).await;
+    for _ in 0..2000 {
+        registered(&pool, e, now - Duration::days(1)).await;
+    }
+    let other =
+        convene_shared::db::connect(&db.url, "scheduling", 5, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+    let (a, b) = tokio::join!(
+        scheduling::reminders::tick(&pool),
+        scheduling::reminders::tick(&other)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 2000);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM reminders")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((rows, messages), (2000, 2000));
+}
