@@ -39,7 +39,7 @@ check-services:
 	@./scripts/check-services.sh
 
 test: check-services test-deps build
-	cargo test --workspace --no-fail-fast
+	./scripts/cargo-test.sh --workspace --no-fail-fast
 
 lint:
 	cargo fmt --all -- --check
