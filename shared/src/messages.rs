@@ -137,3 +137,25 @@ pub struct ReminderDue {
 impl Message for ReminderDue {
     const KIND: &'static str = keys::REMINDER_DUE;
 }
+
+/// `event.retention_due`: the exchange ended long enough ago (`RETENTION_DAYS`) that its
+/// participants' personal data must be erased.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventRetentionDue {
+    pub event_id: Uuid,
+    pub ended_at: DateTime<Utc>,
+}
+impl Message for EventRetentionDue {
+    const KIND: &'static str = keys::EVENT_RETENTION_DUE;
+}
+
+/// `participant.erased`: these registrations' personal data was erased at the source;
+/// every service deletes its copies and sends them nothing more.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParticipantErased {
+    pub registration_ids: Vec<Uuid>,
+    pub erased_at: DateTime<Utc>,
+}
+impl Message for ParticipantErased {
+    const KIND: &'static str = keys::PARTICIPANT_ERASED;
+}

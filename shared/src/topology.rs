@@ -7,7 +7,8 @@
 //!                              │ event.*, registration.*, cosponsor_offer.*, reminder.*
 //!   scheduling  ──publish──────┤
 //!                              ├──▶ notification.inbox ──▶ notification
-//!                              └──▶ scheduling.inbox   ──▶ scheduling
+//!                              ├──▶ scheduling.inbox   ──▶ scheduling
+//!                              └──▶ registration.inbox ──▶ registration
 //!
 //! a queue Q that fails to handle a message:
 //!   Q ──(transient)──▶ Q.retry.<delay>ms ──(TTL expires, dead-lettered back)──▶ Q
@@ -33,6 +34,12 @@ pub mod keys {
     pub const COSPONSOR_OFFER_RECEIVED: &str = "cosponsor_offer.received";
     /// A reminder is due for one participant (scheduling → notification).
     pub const REMINDER_DUE: &str = "reminder.due";
+    /// An exchange ended long enough ago that its participants' personal data must go
+    /// (scheduling → registration).
+    pub const EVENT_RETENTION_DUE: &str = "event.retention_due";
+    /// Participants' personal data was erased; every copy must go (registration →
+    /// notification, scheduling).
+    pub const PARTICIPANT_ERASED: &str = "participant.erased";
 }
 
 /// A consuming queue, with the routing keys bound to it.
@@ -50,6 +57,7 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::REGISTRATION_CANCELLED,
         keys::COSPONSOR_OFFER_RECEIVED,
         keys::REMINDER_DUE,
+        keys::PARTICIPANT_ERASED,
     ],
 };
 
@@ -60,7 +68,14 @@ pub const SCHEDULING_INBOX: Inbox = Inbox {
         keys::EVENT_SCHEDULED,
         keys::REGISTRATION_CONFIRMED,
         keys::REGISTRATION_CANCELLED,
+        keys::PARTICIPANT_ERASED,
     ],
+};
+
+/// What the registration service consumes: when to erase an exchange's personal data.
+pub const REGISTRATION_INBOX: Inbox = Inbox {
+    queue: "registration.inbox",
+    bindings: &[keys::EVENT_RETENTION_DUE],
 };
 
 /// A redelivery beyond this many times (a consumer crashing on a message) dead-letters it.

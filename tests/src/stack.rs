@@ -157,16 +157,17 @@ impl Stack {
 
         let http_port = infra::free_port();
         let base_url = format!("http://127.0.0.1:{http_port}");
-        let mut common = vec![
+        let common = vec![
             ("DATABASE_URL".to_owned(), db.url.clone()),
             ("AMQP_URL".to_owned(), vhost.url.clone()),
             ("RUST_LOG".to_owned(), "info".to_owned()),
             ("STARTUP_TIMEOUT_SECS".to_owned(), "30".to_owned()),
         ];
-        common.extend(options.env.iter().cloned());
+        // The test's own settings come last, so they override the harness's.
         let with = |extra: &[(&str, String)]| {
             let mut env = common.clone();
             env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+            env.extend(options.env.iter().cloned());
             env
         };
         let bin = infra::bin_dir();

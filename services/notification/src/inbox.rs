@@ -4,8 +4,8 @@
 use chrono::Utc;
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
-    CosponsorOfferReceived, Envelope, Message, RegistrationCancelled, RegistrationConfirmed,
-    ReminderDue,
+    CosponsorOfferReceived, Envelope, Message, ParticipantErased, RegistrationCancelled,
+    RegistrationConfirmed, ReminderDue,
 };
 use lettre::message::Mailbox;
 use sqlx::PgPool;
@@ -37,6 +37,9 @@ impl Handler for Inbox {
                 )
                 .await
                 .map_err(db)?;
+                if erased(&self.pool, m.registration_id).await? {
+                    return Ok(());
+                }
                 let email = render::confirmation(&m, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
@@ -54,6 +57,9 @@ impl Handler for Inbox {
                         "recipient not known yet"
                     )));
                 };
+                if to.status == "erased" {
+                    return Ok(());
+                }
                 let email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
@@ -77,6 +83,14 @@ impl Handler for Inbox {
                 }
                 let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
                 self.send_once(&envelope, &email).await
+            }
+            ParticipantErased::KIND => {
+                let m: ParticipantErased = payload(&envelope)?;
+                let n = recipients::erase(&self.pool, &m.registration_ids, m.erased_at)
+                    .await
+                    .map_err(db)?;
+                tracing::info!(count = n, "recipients erased");
+                Ok(())
             }
             CosponsorOfferReceived::KIND => {
                 let m: CosponsorOfferReceived = payload(&envelope)?;
@@ -115,6 +129,12 @@ impl Inbox {
         tracing::info!(kind = email.kind, "email sent");
         Ok(())
     }
+}
+
+/// Whether the participant's data was erased: then nothing more is sent to them.
+async fn erased(pool: &PgPool, registration_id: uuid::Uuid) -> Result<bool, Failure> {
+    let recipient = recipients::find(pool, registration_id).await.map_err(db)?;
+    Ok(recipient.is_some_and(|r| r.status == "erased"))
 }
 
 fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {

@@ -10,7 +10,18 @@ pub const HTTP_ADDR: Var = Var {
 pub const ADMIN_TOKEN: Var = Var {
     name: "ADMIN_TOKEN",
     default: None,
-    help: "Bearer token for /api/admin/*; at least 16 characters.",
+    help: "Bearer token(s) for /api/admin/*, each at least 16 characters. Several, comma-separated, are \
+all valid (rotation). `TOKEN:slug1+slug2` limits a token to those exchanges.",
+};
+pub const RATE_LIMIT_PER_MINUTE: Var = Var {
+    name: "RATE_LIMIT_PER_MINUTE",
+    default: Some("120"),
+    help: "Requests per minute one client may make to the public pages and API (429 beyond); 0 turns it off.",
+};
+pub const TRUSTED_PROXIES: Var = Var {
+    name: "TRUSTED_PROXIES",
+    default: Some(""),
+    help: "Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For is believed.",
 };
 pub const PUBLIC_BASE_URL: Var = Var {
     name: "PUBLIC_BASE_URL",
@@ -41,28 +52,83 @@ pub const VARS: &[Var] = &[
     SEED_DEMO,
     DATABASE_MAX_CONNECTIONS,
     MAX_BODY_BYTES,
+    RATE_LIMIT_PER_MINUTE,
+    TRUSTED_PROXIES,
 ];
+
+/// One valid admin token and what it may act on.
+#[derive(Clone)]
+pub struct AdminToken {
+    pub secret: String,
+    /// `None`: every exchange; otherwise only the exchanges with these slugs.
+    pub slugs: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a secret, even in a debug dump of the settings.
+        f.debug_struct("AdminToken")
+            .field("secret", &"<redacted>")
+            .field("slugs", &self.slugs)
+            .finish()
+    }
+}
+
+/// Parses `ADMIN_TOKEN`: `TOKEN[,TOKEN:slug1+slug2…]`.
+///
+/// # Errors
+/// A token shorter than 16 characters, or an empty list.
+pub fn parse_admin_tokens(raw: &str) -> Result<Vec<AdminToken>, String> {
+    let tokens: Vec<AdminToken> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| match entry.split_once(':') {
+            Some((secret, slugs)) => AdminToken {
+                secret: secret.to_owned(),
+                slugs: Some(
+                    slugs
+                        .split('+')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                ),
+            },
+            None => AdminToken {
+                secret: entry.to_owned(),
+                slugs: None,
+            },
+        })
+        .collect();
+    if tokens.is_empty() {
+        return Err("give at least one token".to_owned());
+    }
+    if tokens.iter().any(|t| t.secret.len() < 16) {
+        return Err("use at least 16 characters for each token".to_owned());
+    }
+    Ok(tokens)
+}
 
 /// The registration service's settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: Common,
     pub http_addr: std::net::SocketAddr,
-    pub admin_token: String,
+    pub admin_tokens: Vec<AdminToken>,
     pub public_base_url: String,
     pub seed_demo: bool,
     pub database_max_connections: u32,
     pub max_body_bytes: usize,
+    pub rate_limit_per_minute: u32,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
     /// # Errors
     /// The first missing or malformed variable.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let admin_token = ADMIN_TOKEN.string()?;
-        if admin_token.trim().len() < 16 {
-            return Err(ADMIN_TOKEN.malformed("use at least 16 characters"));
-        }
+        let admin_tokens =
+            parse_admin_tokens(&ADMIN_TOKEN.string()?).map_err(|e| ADMIN_TOKEN.malformed(e))?;
         let public_base_url = PUBLIC_BASE_URL.string()?;
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             return Err(PUBLIC_BASE_URL.malformed("expected http://… or https://…"));
@@ -70,11 +136,39 @@ impl Settings {
         Ok(Self {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
-            admin_token: admin_token.trim().to_owned(),
+            admin_tokens,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             seed_demo: SEED_DEMO.parse()?,
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,
             max_body_bytes: MAX_BODY_BYTES.parse()?,
+            rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
+            trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(
+                &TRUSTED_PROXIES.string()?,
+            )
+            .map_err(|e| TRUSTED_PROXIES.malformed(e))?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_tokens_some_limited() {
+        let tokens =
+            parse_admin_tokens("aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb:atd-2026+demo").unwrap();
+        assert_eq!(tokens.len(), 2);
+        assert_eq!(tokens[0].slugs, None);
+        assert_eq!(
+            tokens[1].slugs.as_deref(),
+            Some(&["atd-2026".to_owned(), "demo".to_owned()][..])
+        );
+        assert!(parse_admin_tokens("short").is_err());
+        assert!(parse_admin_tokens(" , ").is_err());
+        assert!(
+            !format!("{:?}", tokens[0]).contains("aaaa"),
+            "secrets are not printed"
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod inbox;
 pub mod startup;
 pub mod store;
 pub use config::Settings;

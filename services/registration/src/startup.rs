@@ -5,16 +5,18 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use convene_shared::broker::{self, BrokerHealth};
-use convene_shared::db;
+use convene_shared::consumer::{self, ConsumerConfig};
 use convene_shared::health::Readiness;
 use convene_shared::outbox::Relay;
 use convene_shared::shutdown::Shutdown;
+use convene_shared::{db, topology};
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
 use crate::config::Settings;
 use crate::demo;
 use crate::http::{self, AppState};
+use crate::inbox::Inbox;
 
 /// This service's migrations, applied in its own schema at start.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -27,6 +29,9 @@ pub struct Application {
     router: axum::Router,
     relay: Relay,
     pub pool: PgPool,
+    /// How the inbox consumer fares (for `/readyz`).
+    consuming: BrokerHealth,
+    amqp_url: String,
 }
 
 impl Application {
@@ -56,22 +61,29 @@ impl Application {
                 .context("creating the demo exchange")?;
         }
 
-        let health = BrokerHealth::default();
-        health.set(true);
+        // The relay publishes, the inbox consumer consumes: both must be up to be ready.
+        let publishing = BrokerHealth::default();
+        publishing.set(true);
+        let consuming = BrokerHealth::default();
         let relay = Relay::new(
             pool.clone(),
             settings.common.amqp_url.clone(),
-            health.clone(),
+            publishing.clone(),
         );
         let readiness = Readiness {
             pool: pool.clone(),
             migrator: &MIGRATOR,
-            brokers: Arc::new(vec![health]),
+            brokers: Arc::new(vec![publishing, consuming.clone()]),
         };
+        let rate_limiter = Arc::new(crate::http::rate_limit::RateLimiter::new(
+            settings.rate_limit_per_minute,
+            settings.trusted_proxies.clone(),
+        ));
         let state = AppState {
             pool: pool.clone(),
             settings: Arc::new(settings.clone()),
             relay: relay.waker(),
+            rate_limiter,
         };
         let router = http::router(state, readiness);
         let listener = tokio::net::TcpListener::bind(settings.http_addr)
@@ -82,6 +94,8 @@ impl Application {
             router,
             relay,
             pool,
+            consuming,
+            amqp_url: settings.common.amqp_url.clone(),
         })
     }
 
@@ -99,9 +113,26 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "registration service listening");
+        let inbox = Arc::new(Inbox {
+            pool: self.pool.clone(),
+            relay: self.relay.waker(),
+        });
+        let config = ConsumerConfig {
+            inbox: topology::REGISTRATION_INBOX,
+            prefetch: 4,
+            retry_delays_ms: vec![1_000, 10_000, 60_000],
+        };
+        let consumer = tokio::spawn(consumer::run(
+            self.amqp_url,
+            config,
+            inbox,
+            self.consuming,
+            shutdown.clone(),
+        ));
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
         convene_shared::health::serve(self.listener, self.router, shutdown).await?;
         relay.await.context("the outbox relay panicked")?;
+        consumer.await.context("the consumer panicked")?;
         Ok(())
     }
 }

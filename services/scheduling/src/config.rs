@@ -12,6 +12,12 @@ pub const SCHEDULE: Var = Var {
     default: Some("0 * * * * *"),
     help: "When to look for due reminders, in the cron crate's syntax (seconds first).",
 };
+pub const RETENTION_DAYS: Var = Var {
+    name: "RETENTION_DAYS",
+    default: Some("30"),
+    help:
+        "Days after an exchange ends before its participants' personal data is erased everywhere.",
+};
 pub const PREFETCH: Var = Var {
     name: "PREFETCH",
     default: Some("16"),
@@ -30,6 +36,7 @@ pub const DATABASE_MAX_CONNECTIONS: Var = Var {
 
 /// Every variable this service reads besides the common ones.
 pub const VARS: &[Var] = &[
+    RETENTION_DAYS,
     HTTP_ADDR,
     SCHEDULE,
     PREFETCH,
@@ -43,6 +50,7 @@ pub struct Settings {
     pub common: Common,
     pub http_addr: std::net::SocketAddr,
     pub schedule: cron::Schedule,
+    pub retention_days: u32,
     pub prefetch: u16,
     pub retry_delays_ms: Vec<u64>,
     pub database_max_connections: u32,
@@ -72,6 +80,7 @@ impl Settings {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
             schedule,
+            retention_days: RETENTION_DAYS.parse()?,
             prefetch,
             retry_delays_ms,
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,

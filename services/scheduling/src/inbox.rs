@@ -2,7 +2,8 @@
 
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
-    Envelope, EventScheduled, Message, RegistrationCancelled, RegistrationConfirmed,
+    Envelope, EventScheduled, Message, ParticipantErased, RegistrationCancelled,
+    RegistrationConfirmed,
 };
 use sqlx::PgPool;
 
@@ -40,6 +41,10 @@ impl Handler for Inbox {
                     m.cancelled_at,
                 )
                 .await
+            }
+            ParticipantErased::KIND => {
+                let m: ParticipantErased = payload(&envelope)?;
+                registrations::erased(&self.pool, &m.registration_ids, m.erased_at).await
             }
             other => {
                 return Err(Failure::Permanent(anyhow::anyhow!(

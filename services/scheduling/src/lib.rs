@@ -8,6 +8,7 @@
 pub mod config;
 pub mod inbox;
 pub mod reminders;
+pub mod retention;
 pub mod startup;
 pub mod store;
 pub use config::Settings;

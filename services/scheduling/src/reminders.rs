@@ -27,8 +27,26 @@ pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
 
 /// Runs a tick now (catching up on what was missed while down), then on every fire of
 /// `schedule` until `shutdown`.
-pub async fn run(pool: PgPool, schedule: cron::Schedule, relay: Arc<Notify>, shutdown: Shutdown) {
+///
+/// The same clock also announces exchanges whose retention period is over.
+pub async fn run(
+    pool: PgPool,
+    schedule: cron::Schedule,
+    retention_days: u32,
+    relay: Arc<Notify>,
+    shutdown: Shutdown,
+) {
     loop {
+        match crate::retention::tick(&pool, retention_days).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(count = n, "exchanges past their retention period");
+                relay.notify_one();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the retention tick failed; the next one catches up")
+            }
+        }
         match tick(&pool).await {
             Ok(0) => {}
             Ok(n) => {

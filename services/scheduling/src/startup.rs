@@ -98,6 +98,7 @@ impl Application {
             tokio::spawn(reminders::run(
                 self.pool.clone(),
                 self.settings.schedule.clone(),
+                self.settings.retention_days,
                 relay.waker(),
                 shutdown.clone(),
             )),

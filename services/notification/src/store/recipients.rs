@@ -32,7 +32,7 @@ pub async fn confirmed(
          VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) \
          ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
              status = 'confirmed', status_at = $6 \
-         WHERE recipients.status_at < $6",
+         WHERE recipients.status_at < $6 AND recipients.status <> 'erased'",
     )
     .bind(registration_id)
     .bind(event_id)
@@ -55,7 +55,8 @@ pub async fn cancelled(
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE recipients SET status = 'cancelled', status_at = $2 WHERE registration_id = $1 AND status_at <= $2",
+        "UPDATE recipients SET status = 'cancelled', status_at = $2 \
+         WHERE registration_id = $1 AND status_at <= $2 AND status <> 'erased'",
     )
     .bind(registration_id)
     .bind(at)
@@ -73,4 +74,26 @@ pub async fn find(pool: &PgPool, registration_id: Uuid) -> sqlx::Result<Option<R
         .bind(registration_id)
         .fetch_optional(pool)
         .await
+}
+
+/// Erases participants: the row stays as a tombstone without name, address or link, so a
+/// late message about them is dropped rather than retried.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn erase(
+    pool: &PgPool,
+    registration_ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
+         SELECT id, '00000000-0000-0000-0000-000000000000', '', '', '', 'erased', $2 FROM UNNEST($1::uuid[]) AS id \
+         ON CONFLICT (registration_id) DO UPDATE SET name = '', email = '', manage_url = '', status = 'erased', status_at = $2",
+    )
+    .bind(registration_ids)
+    .bind(at)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected())
 }

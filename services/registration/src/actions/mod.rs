@@ -4,6 +4,7 @@
 
 pub mod cancel;
 pub mod create_event;
+pub mod erase;
 pub mod offer;
 pub mod register;
 

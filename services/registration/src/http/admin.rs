@@ -16,7 +16,7 @@ use crate::domain::NewEvent;
 
 /// `POST /api/admin/events`: create an exchange.
 pub async fn create_event(
-    _admin: Admin,
+    admin: Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -27,6 +27,7 @@ pub async fn create_event(
         ));
     };
     let new = NewEvent::from_json(&fields, Utc::now()).map_err(ApiError::Invalid)?;
+    admin.require(new.slug.as_str())?;
 
     // Store and announce it.
     match create(&state.pool, &new, Uuid::now_v7()).await? {

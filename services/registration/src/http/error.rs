@@ -17,6 +17,10 @@ pub enum ApiError {
     NotFound,
     #[error("unauthorised")]
     Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("invalid input")]
     Invalid(FieldErrors),
     #[error("{message}")]
@@ -64,6 +68,14 @@ impl IntoResponse for ApiError {
                 );
                 return response;
             }
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                json!({ "error": "this token does not cover that exchange" }),
+            ),
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "error": "too many requests" }),
+            ),
             Self::Invalid(fields) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({ "error": "invalid input", "fields": fields }),

@@ -51,8 +51,42 @@ where
     }
 }
 
-/// Proof that the request carried a valid admin bearer token.
-pub struct Admin;
+/// Proof that the request carried a valid admin bearer token, and what it may act on.
+pub struct Admin {
+    /// `None`: every exchange.
+    slugs: Option<Vec<String>>,
+}
+
+impl Admin {
+    /// Whether this token may act on the exchange `slug`.
+    pub fn may_manage(&self, slug: &str) -> bool {
+        self.slugs
+            .as_ref()
+            .is_none_or(|slugs| slugs.iter().any(|s| s == slug))
+    }
+
+    /// Whether this token may act on every exchange (needed for cross-exchange work such
+    /// as exporting or erasing a person's data).
+    pub fn is_unrestricted(&self) -> bool {
+        self.slugs.is_none()
+    }
+
+    /// `Ok` when the token covers `slug`.
+    ///
+    /// # Errors
+    /// `403` when it does not.
+    pub fn require(&self, slug: &str) -> Result<(), ApiError> {
+        if self.may_manage(slug) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Wrong or missing admin tokens since start (an operator watches this for guessing).
+pub static REJECTED_ADMIN_ATTEMPTS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
@@ -67,11 +101,24 @@ impl FromRequestParts<AppState> for Admin {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        if constant_time_eq(presented.trim(), &state.settings.admin_token) {
-            Ok(Self)
-        } else {
-            tracing::warn!("admin request with a missing or wrong token");
-            Err(ApiError::Unauthorized)
+        // Compare against every token without stopping at a match, so timing tells nothing.
+        let mut matched = None;
+        for token in &state.settings.admin_tokens {
+            if constant_time_eq(presented.trim(), &token.secret) && matched.is_none() {
+                matched = Some(token.slugs.clone());
+            }
+        }
+        match matched {
+            Some(slugs) => Ok(Self { slugs }),
+            None => {
+                let n =
+                    REJECTED_ADMIN_ATTEMPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                tracing::warn!(
+                    rejected_total = n,
+                    "admin request with a missing or wrong token"
+                );
+                Err(ApiError::Unauthorized)
+            }
         }
     }
 }

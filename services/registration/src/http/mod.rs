@@ -9,6 +9,8 @@ mod events;
 mod extract;
 mod manage;
 mod pages;
+mod personal_data;
+pub mod rate_limit;
 mod register;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Wakes the outbox relay as soon as a transaction with a message commits.
     pub relay: Arc<Notify>,
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -43,8 +46,14 @@ impl AppState {
 /// Every route of the service.
 pub fn router(state: AppState, readiness: Readiness) -> Router {
     let body_limit = state.settings.max_body_bytes;
-    Router::new()
+    let admin = Router::new()
         .route("/api/admin/events", post(admin::create_event))
+        .route(
+            "/api/admin/personal-data",
+            get(personal_data::export).delete(personal_data::erase),
+        );
+    // Everything anyone can reach without a token is rate-limited per client.
+    let public = Router::new()
         .route("/api/events", get(events::list))
         .route("/api/events/{slug}", get(events::show))
         .route(
@@ -67,6 +76,12 @@ pub fn router(state: AppState, readiness: Readiness) -> Router {
         )
         .route("/registrations/{token}", get(manage::page))
         .route("/registrations/{token}/cancel", post(manage::cancel))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ));
+    admin
+        .merge(public)
         .fallback(|| async { pages::MessagePage::not_found() })
         .with_state(state)
         .merge(health::routes(readiness))

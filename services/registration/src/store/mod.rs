@@ -4,4 +4,5 @@
 
 pub mod events;
 pub mod offers;
+pub mod personal_data;
 pub mod registrations;

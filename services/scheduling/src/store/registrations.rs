@@ -18,7 +18,7 @@ pub async fn confirmed(
         "INSERT INTO registrations (registration_id, event_id, status, registered_at, status_at) \
          VALUES ($1, $2, 'confirmed', $3, $3) \
          ON CONFLICT (registration_id) DO UPDATE SET status = 'confirmed', registered_at = $3, status_at = $3 \
-         WHERE registrations.status_at < $3",
+         WHERE registrations.status_at < $3 AND registrations.status <> 'erased'",
     )
     .bind(id)
     .bind(event_id)
@@ -43,10 +43,25 @@ pub async fn cancelled(
         "INSERT INTO registrations (registration_id, event_id, status, registered_at, status_at) \
          VALUES ($1, $2, 'cancelled', $3, $3) \
          ON CONFLICT (registration_id) DO UPDATE SET status = 'cancelled', status_at = $3 \
-         WHERE registrations.status_at <= $3",
+         WHERE registrations.status_at <= $3 AND registrations.status <> 'erased'",
     )
     .bind(id)
     .bind(event_id)
+    .bind(at)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// Marks registrations erased: they are never reminded again, whatever arrives later.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn erased(pool: &PgPool, ids: &[Uuid], at: DateTime<Utc>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE registrations SET status = 'erased', status_at = $2 WHERE registration_id = ANY($1)",
+    )
+    .bind(ids)
     .bind(at)
     .execute(pool)
     .await

@@ -1,0 +1,61 @@
+//! An organiser exports, or erases, everything held about one email address (a data
+//! subject's request). Only an unrestricted admin token may do this: it crosses exchanges.
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::Admin;
+use super::AppState;
+use crate::actions::erase::erase_person;
+use crate::domain::{Email, FieldErrors};
+use crate::store::personal_data;
+
+#[derive(Deserialize)]
+pub struct Subject {
+    #[serde(default)]
+    email: String,
+}
+
+fn subject(admin: &Admin, query: &Subject) -> Result<Email, ApiError> {
+    if !admin.is_unrestricted() {
+        return Err(ApiError::Forbidden);
+    }
+    Email::parse(&query.email).map_err(|message| {
+        let mut errors = FieldErrors::default();
+        errors.add("email", message);
+        ApiError::Invalid(errors)
+    })
+}
+
+/// `GET /api/admin/personal-data?email=…`: every registration and offer under the address.
+pub async fn export(
+    admin: Admin,
+    State(state): State<AppState>,
+    Query(query): Query<Subject>,
+) -> Result<Json<Value>, ApiError> {
+    let email = subject(&admin, &query)?;
+    let mut conn = state.pool.acquire().await?;
+    let (registrations, offers) = personal_data::export(&mut conn, email.as_str()).await?;
+    Ok(Json(json!({
+        "email": email.as_str(),
+        "registrations": registrations,
+        "cosponsor_offers": offers,
+        "note": "The notification service keeps, for registrations not yet erased, the name and address needed to send reminders; erasing removes those too.",
+    })))
+}
+
+/// `DELETE /api/admin/personal-data?email=…`: erase it all; figures stay right.
+pub async fn erase(
+    admin: Admin,
+    State(state): State<AppState>,
+    Query(query): Query<Subject>,
+) -> Result<Json<Value>, ApiError> {
+    let email = subject(&admin, &query)?;
+    let erased = erase_person(&state.pool, email.as_str(), Uuid::now_v7()).await?;
+    state.announce();
+    Ok(Json(json!({ "erased": erased })))
+}

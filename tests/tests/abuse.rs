@@ -1,0 +1,137 @@
+//! Hostile or careless input: rate limits, admin tokens, oversized and injected values.
+
+use std::time::Duration;
+
+use convene_tests::stack::{event_body, participant, ADMIN_TOKEN};
+use convene_tests::{Stack, StackOptions};
+use serde_json::json;
+
+#[tokio::test]
+async fn one_client_flooding_is_limited_while_others_go_through() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![
+            ("RATE_LIMIT_PER_MINUTE".into(), "5".into()),
+            ("TRUSTED_PROXIES".into(), "127.0.0.1".into()),
+        ],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let get = |client: &'static str| {
+        stack
+            .http
+            .get(stack.url(&format!("/events/{slug}/register")))
+            .header("x-forwarded-for", client)
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(get("203.0.113.1").await.unwrap().status(), 200);
+    }
+    let limited = get("203.0.113.1").await.unwrap();
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    assert_eq!(
+        get("203.0.113.2").await.unwrap().status(),
+        200,
+        "another client is unaffected"
+    );
+    // Admin routes are not public: the token is the limit there.
+    for _ in 0..8 {
+        assert_eq!(stack.create_event(&event_body()).await.status(), 201);
+    }
+}
+
+#[tokio::test]
+async fn several_admin_tokens_are_valid_and_one_can_be_limited_to_an_exchange() {
+    let old = "old-token-still-valid-123";
+    let limited = "limited-token-0123456789";
+    let stack = Stack::start_with(StackOptions {
+        env: vec![(
+            "ADMIN_TOKEN".into(),
+            format!("{ADMIN_TOKEN}, {old}, {limited}:only-this-one"),
+        )],
+        ..StackOptions::default()
+    })
+    .await;
+    let post = |token: &str, body: serde_json::Value| {
+        stack
+            .http
+            .post(stack.url("/api/admin/events"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post(ADMIN_TOKEN, event_body()).await.unwrap().status(), 201);
+    assert_eq!(post(old, event_body()).await.unwrap().status(), 201);
+    assert_eq!(post(limited, event_body()).await.unwrap().status(), 403);
+    let mut mine = event_body();
+    mine["slug"] = json!("only-this-one");
+    assert_eq!(post(limited, mine).await.unwrap().status(), 201);
+    let wrong = post("not-a-token-at-all-000", event_body()).await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body = wrong.text().await.unwrap();
+    assert!(
+        !body.contains("token-at-all"),
+        "a 401 says nothing about why"
+    );
+    // Cross-exchange personal data needs an unrestricted token.
+    let export = stack
+        .http
+        .get(stack.url("/api/admin/personal-data?email=a@b.org"))
+        .bearer_auth(limited)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 403);
+}
+
+#[tokio::test]
+async fn oversized_and_injected_values_change_nothing_they_should_not() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+
+    // Over the body limit: 413.
+    let mut huge = participant("Big");
+    huge["name"] = json!("x".repeat(100_000));
+    assert_eq!(stack.register_json(&slug, &huge).await.status(), 413);
+
+    // Header injection, direction overrides and 10 000 characters are refused, each named.
+    for (field, value) in [
+        ("name", "Ana\r\nBcc: victim@example.org"),
+        ("organisation", "Ministry\u{202E}lanigiro"),
+        ("name", &"n".repeat(10_000)),
+        ("email", "ana@example.org\r\nBcc: victim@example.org"),
+    ] {
+        let mut body = participant("Injector");
+        body[field] = json!(value);
+        let response = stack.register_json(&slug, &body).await;
+        assert_eq!(response.status(), 422, "{field}={value:?}");
+        let errors: serde_json::Value = response.json().await.unwrap();
+        assert!(errors["fields"][field].is_string(), "{errors}");
+    }
+
+    // Markup is stored verbatim and never rendered as markup.
+    let mut body = participant("Markup");
+    body["name"] = json!("<script>alert(1)</script> Ana");
+    assert_eq!(stack.register_json(&slug, &body).await.status(), 201);
+    let email = body["email"].as_str().unwrap();
+    let mails = stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+    assert!(
+        mails[0].body.contains("<script>alert(1)</script> Ana"),
+        "plain text keeps it verbatim"
+    );
+    let raw = std::fs::read_to_string(&mails[0].file).unwrap();
+    assert!(
+        !raw.to_lowercase().contains("\nbcc:"),
+        "no header was added"
+    );
+    assert_eq!(raw.lines().filter(|l| l.starts_with("To:")).count(), 1);
+}

@@ -1,0 +1,168 @@
+//! Participants' data is personal data: it can be exported and erased, it is erased after
+//! the retention period, and erasing keeps the figures right.
+
+use std::time::Duration;
+
+use convene_tests::stack::{participant, ADMIN_TOKEN};
+use convene_tests::{Stack, StackOptions};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn an_organiser_exports_then_erases_everything_about_one_address() {
+    let stack = Stack::start().await;
+    let first = stack.given_event(json!({})).await;
+    let second = stack.given_event(json!({})).await;
+    let person = participant("Erase Me");
+    let email = person["email"].as_str().unwrap().to_owned();
+    for slug in [&first, &second] {
+        assert_eq!(stack.register_json(slug, &person).await.status(), 201);
+    }
+    let offer = stack
+        .http
+        .post(stack.url(&format!("/api/events/{first}/cosponsor-offers")))
+        .json(
+            &json!({"organisation": "Ministry", "country": "KE", "contact_name": "Erase Me",
+                      "contact_email": email.to_uppercase(), "support_kind": "speakers"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offer.status(), 201);
+    let mails = stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(30), |m| m.to.contains(&email))
+        .await;
+    let link = mails[0].manage_link().unwrap();
+
+    // Export: both registrations with their consent, and the offer.
+    let url = stack.url(&format!(
+        "/api/admin/personal-data?email={}",
+        email.replace('+', "%2B")
+    ));
+    let export = stack
+        .http
+        .get(&url)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    let export: Value = export.json().await.unwrap();
+    assert_eq!(
+        export["registrations"].as_array().unwrap().len(),
+        2,
+        "{export}"
+    );
+    assert_eq!(export["registrations"][0]["name"], "Erase Me");
+    assert!(export["registrations"][0]["consent_text"]
+        .as_str()
+        .unwrap()
+        .contains("I agree"));
+    assert!(export["registrations"][0]["consent_version"].is_string());
+    assert_eq!(export["cosponsor_offers"].as_array().unwrap().len(), 1);
+
+    // Erase.
+    let erased = stack
+        .http
+        .delete(&url)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+    let erased: Value = erased.json().await.unwrap();
+    assert_eq!(erased["erased"]["registrations"], 2);
+
+    // Nothing is left to export, the link is dead, and the count is kept.
+    let again: Value = stack
+        .http
+        .get(&url)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(again["registrations"].as_array().unwrap().is_empty());
+    assert!(again["cosponsor_offers"].as_array().unwrap().is_empty());
+    assert_eq!(stack.http.get(&link).send().await.unwrap().status(), 404);
+    let sql = format!("SELECT count(*) FROM registration.registrations WHERE country = 'SN' AND email NOT ILIKE '%{email}%'");
+    assert_eq!(
+        stack.scalar_i64(&sql).await,
+        2,
+        "anonymised rows keep the figures"
+    );
+    let sql = format!("SELECT count(*) FROM registration.registrations WHERE email ILIKE '%{email}%' OR name <> ''");
+    assert_eq!(stack.scalar_i64(&sql).await, 0);
+
+    // The other services drop their copies too.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let notification = stack
+            .scalar_i64(&format!(
+                "SELECT count(*) FROM notification.recipients WHERE email ILIKE '%{email}%'"
+            ))
+            .await;
+        let scheduling = stack
+            .scalar_i64("SELECT count(*) FROM scheduling.registrations WHERE status <> 'erased'")
+            .await;
+        if notification == 0 && scheduling == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "copies remain: notification {notification}, scheduling {scheduling}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn personal_data_goes_when_the_retention_period_ends() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("RETENTION_DAYS".into(), "0".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    // An exchange that starts in 3 s and ends a second later.
+    let start = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let slug = stack
+        .given_event(json!({
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::seconds(1)).to_rfc3339(),
+        }))
+        .await;
+    let person = participant("Short Lived");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap();
+    stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations WHERE erased_at IS NULL")
+            .await;
+        let copies = stack
+            .scalar_i64("SELECT count(*) FROM notification.recipients WHERE email <> ''")
+            .await;
+        if left == 0 && copies == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not erased: {left} registrations, {copies} copies"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await,
+        1,
+        "still counted"
+    );
+}
