@@ -3,7 +3,7 @@ SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
 
-.PHONY: help up down run build test lint test-deps check-services
+.PHONY: help up down run build test lint test-deps check-services deny
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
@@ -38,7 +38,13 @@ $(VENV)/.installed: tests/support/requirements.txt
 check-services:
 	@./scripts/check-services.sh
 
-test: check-services test-deps build
+## Licences, banned crates and sources of every dependency (deny.toml). The advisories check
+## needs the RustSec database from the network: run `cargo deny check advisories` where it is.
+deny:
+	@command -v cargo-deny >/dev/null || cargo install cargo-deny --locked --version 0.20.2
+	cargo deny check licenses bans sources
+
+test: check-services test-deps build deny
 	./scripts/cargo-test.sh --workspace --no-fail-fast
 
 lint:

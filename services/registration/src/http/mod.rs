@@ -8,6 +8,7 @@ mod error;
 mod events;
 mod extract;
 mod manage;
+mod openapi;
 mod pages;
 mod personal_data;
 pub mod rate_limit;
@@ -16,7 +17,8 @@ mod register;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 use convene_shared::health::{self, Readiness};
 use sqlx::PgPool;
@@ -43,44 +45,97 @@ impl AppState {
     }
 }
 
+/// The admin routes: `(method, path, handler)`. The router and the OpenAPI document's
+/// sync test (`openapi.rs`) both read this table, so neither can gain a route alone.
+fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/api/admin/events", post(admin::create_event)),
+        (
+            Method::GET,
+            "/api/admin/personal-data",
+            get(personal_data::export),
+        ),
+        (
+            Method::DELETE,
+            "/api/admin/personal-data",
+            delete(personal_data::erase),
+        ),
+    ]
+}
+
+/// The routes anyone can reach without a token (rate-limited per client).
+fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/api/events", get(events::list)),
+        (Method::GET, "/api/events/{slug}", get(events::show)),
+        (
+            Method::POST,
+            "/api/events/{slug}/registrations",
+            post(register::submit_json),
+        ),
+        (
+            Method::POST,
+            "/api/events/{slug}/cosponsor-offers",
+            post(cosponsor::submit_json),
+        ),
+        (Method::GET, "/events/{slug}", get(events::page)),
+        (Method::GET, "/events/{slug}/register", get(register::form)),
+        (
+            Method::POST,
+            "/events/{slug}/register",
+            post(register::submit_form),
+        ),
+        (
+            Method::GET,
+            "/events/{slug}/registered",
+            get(register::registered),
+        ),
+        (
+            Method::GET,
+            "/events/{slug}/cosponsor",
+            get(cosponsor::form),
+        ),
+        (
+            Method::POST,
+            "/events/{slug}/cosponsor",
+            post(cosponsor::submit_form),
+        ),
+        (Method::GET, "/registrations/{token}", get(manage::page)),
+        (
+            Method::POST,
+            "/registrations/{token}/cancel",
+            post(manage::cancel),
+        ),
+        (Method::GET, "/openapi.json", get(openapi::document)),
+    ]
+}
+
+/// Every `(method, path)` the service answers besides the health routes.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    admin_routes()
+        .into_iter()
+        .chain(public_routes())
+        .map(|(m, p, _)| (m, p))
+        .collect()
+}
+
+fn build(routes: Vec<(Method, &'static str, MethodRouter<AppState>)>) -> Router<AppState> {
+    // Routing the same path twice merges the methods.
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| {
+            router.route(path, handler)
+        })
+}
+
 /// Every route of the service.
 pub fn router(state: AppState, readiness: Readiness) -> Router {
     let body_limit = state.settings.max_body_bytes;
-    let admin = Router::new()
-        .route("/api/admin/events", post(admin::create_event))
-        .route(
-            "/api/admin/personal-data",
-            get(personal_data::export).delete(personal_data::erase),
-        );
-    // Everything anyone can reach without a token is rate-limited per client.
-    let public = Router::new()
-        .route("/api/events", get(events::list))
-        .route("/api/events/{slug}", get(events::show))
-        .route(
-            "/api/events/{slug}/registrations",
-            post(register::submit_json),
-        )
-        .route(
-            "/api/events/{slug}/cosponsor-offers",
-            post(cosponsor::submit_json),
-        )
-        .route("/events/{slug}", get(events::page))
-        .route(
-            "/events/{slug}/register",
-            get(register::form).post(register::submit_form),
-        )
-        .route("/events/{slug}/registered", get(register::registered))
-        .route(
-            "/events/{slug}/cosponsor",
-            get(cosponsor::form).post(cosponsor::submit_form),
-        )
-        .route("/registrations/{token}", get(manage::page))
-        .route("/registrations/{token}/cancel", post(manage::cancel))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::limit,
-        ));
-    admin
+    let public = build(public_routes()).route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        rate_limit::limit,
+    ));
+    build(admin_routes())
         .merge(public)
         .fallback(|| async { pages::MessagePage::not_found() })
         .with_state(state)

@@ -1,14 +1,14 @@
 //! An organiser exports, or erases, everything held about one email address (a data
 //! subject's request). Only an unrestricted admin token may do this: it crosses exchanges.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extract::Admin;
+use super::extract::{Admin, ApiQuery};
 use super::AppState;
 use crate::actions::erase::erase_person;
 use crate::domain::{Email, FieldErrors};
@@ -35,7 +35,7 @@ fn subject(admin: &Admin, query: &Subject) -> Result<Email, ApiError> {
 pub async fn export(
     admin: Admin,
     State(state): State<AppState>,
-    Query(query): Query<Subject>,
+    ApiQuery(query): ApiQuery<Subject>,
 ) -> Result<Json<Value>, ApiError> {
     let email = subject(&admin, &query)?;
     let mut conn = state.pool.acquire().await?;
@@ -52,7 +52,7 @@ pub async fn export(
 pub async fn erase(
     admin: Admin,
     State(state): State<AppState>,
-    Query(query): Query<Subject>,
+    ApiQuery(query): ApiQuery<Subject>,
 ) -> Result<Json<Value>, ApiError> {
     let email = subject(&admin, &query)?;
     let erased = erase_person(&state.pool, email.as_str(), Uuid::now_v7()).await?;

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Writes api/openapi.json, the OpenAPI 3 document of the registration service.
+
+The document is committed and served at /openapi.json; a unit test checks that its paths and
+methods are exactly the service's route table, and schemathesis (in `make test`) checks the
+running service against it. Edit this script, run it, commit both.
+"""
+import json
+import pathlib
+import re
+
+HERE = pathlib.Path(__file__).resolve().parent
+# The ISO codes the service accepts, from the same table it validates with.
+COUNTRIES = re.findall(r'\(\s*"([A-Z]{2})",', (HERE.parent / "src/domain/country_names.rs").read_text(encoding="utf-8"))
+assert len(COUNTRIES) == 249, len(COUNTRIES)
+
+ref = lambda name: {"$ref": f"#/components/schemas/{name}"}
+json_body = lambda schema: {"content": {"application/json": {"schema": schema}}}
+html = lambda desc: {"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}}
+error = lambda desc: {"description": desc, **json_body(ref("Error"))}
+retry_after = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait"}}
+limited = {"description": "Too many requests from this client", **json_body(ref("Error")), "headers": retry_after}
+unavailable = {"description": "Postgres is unavailable; nothing was written", **json_body(ref("Error")), "headers": retry_after}
+invalid = {"description": "Invalid input; each bad field is named", **json_body(ref("FieldErrors"))}
+# `demo` exists wherever SEED_DEMO=true, so generated requests reach the real logic.
+slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "example": "demo"}
+token = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+email_q = {"name": "email", "in": "query", "required": True, "schema": {"type": "string", "format": "email"}, "example": "someone@example.org"}
+bearer = [{"admin": []}]
+
+
+def body_errors(form=False):
+    """What any request with a body can get before a handler runs."""
+    return {
+        "400": error("Malformed body"),
+        "413": error("Body over MAX_BODY_BYTES"),
+        "415": error("Wrong Content-Type"),
+    }
+
+
+def admin(op):
+    op["security"] = bearer
+    op["responses"]["401"] = error("Missing or wrong admin token")
+    op["responses"]["503"] = unavailable
+    return op
+
+
+def public(op):
+    op["responses"]["429"] = limited
+    op["responses"]["503"] = unavailable
+    return op
+
+
+registration_fields = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Full name, one line"},
+    "email": {"type": "string", "format": "email", "maxLength": 254},
+    "organisation": {"type": "string", "minLength": 1, "maxLength": 200},
+    "country": {"type": "string", "enum": COUNTRIES, "description": "ISO 3166-1 alpha-2 code, e.g. SN (any case)"},
+    "role": {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]},
+    "consent": {"description": "Must be given: true (or `on`/`true` in a form)", "enum": [True, "true", "on", "yes", "1"]},
+    "website": {"type": "string", "description": "Honeypot: leave empty"},
+}
+offer_fields = {
+    "organisation": {"type": "string", "minLength": 1, "maxLength": 200},
+    "country": {"type": "string", "enum": COUNTRIES, "description": "ISO 3166-1 alpha-2 code (any case)"},
+    "contact_name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "contact_email": {"type": "string", "format": "email", "maxLength": 254},
+    "support_kind": {"type": "string", "enum": ["funding", "hosting", "expertise", "speakers", "interpretation", "other"]},
+    "message": {"type": "string", "maxLength": 5000},
+    "website": {"type": "string", "description": "Honeypot: leave empty"},
+}
+form = lambda fields: {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {k: {"type": "string"} for k in fields}}}}}
+
+event_public = {
+    "type": "object",
+    "required": ["id", "slug", "title", "description", "starts_at", "ends_at", "timezone", "capacity", "topics", "registration_url", "cosponsor_url"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "slug": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "timezone": {"type": "string", "description": "IANA time zone name"},
+        "capacity": {"type": ["integer", "null"]},
+        "topics": {"type": "array", "items": {"type": "string"}},
+        "registration_url": {"type": "string"},
+        "cosponsor_url": {"type": "string"},
+    },
+}
+event_admin = {
+    "allOf": [event_public, {
+        "type": "object",
+        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at"],
+        "properties": {
+            "organiser_emails": {"type": "array", "items": {"type": "string"}},
+            "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }],
+}
+
+doc = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Convene registration service",
+        "version": "1.0.0",
+        "description": "Peer-learning exchanges: registrations, co-sponsorship offers, and the organisers' admin API.",
+    },
+    "components": {
+        "securitySchemes": {"admin": {"type": "http", "scheme": "bearer", "description": "One of ADMIN_TOKEN's tokens"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "fields": {"type": "object", "additionalProperties": {"type": "string"}}}},
+            "FieldErrors": {"type": "object", "required": ["error", "fields"], "properties": {"error": {"type": "string"}, "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "field name → what is wrong"}}},
+            "EventPublic": event_public,
+            "EventAdmin": event_admin,
+            "EventCreate": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["slug", "title", "starts_at", "ends_at", "timezone", "organiser_emails"],
+                "properties": {
+                    "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "minLength": 3, "maxLength": 64},
+                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": {"type": "string", "maxLength": 10000},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "ends_at": {"type": "string", "format": "date-time"},
+                    "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Zurich"},
+                    "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+                    "organiser_emails": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string"}},
+                    "topics": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 100}},
+                    "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
+                },
+            },
+            "RegistrationRequest": {"type": "object", "properties": registration_fields, "required": ["name", "email", "organisation", "country", "role", "consent"]},
+            "Registration": {"type": "object", "required": ["id", "event", "status", "registered_at"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"},
+                "status": {"type": "string", "enum": ["confirmed", "cancelled"]},
+                "registered_at": {"type": "string", "format": "date-time"}}},
+            "CosponsorOfferRequest": {"type": "object", "properties": offer_fields, "required": ["organisation", "country", "contact_name", "contact_email", "support_kind"]},
+            "CosponsorOffer": {"type": "object", "required": ["id", "event", "status"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"}, "status": {"type": "string"}}},
+            "PersonalData": {"type": "object", "required": ["email", "registrations", "cosponsor_offers"], "properties": {
+                "email": {"type": "string"}, "registrations": {"type": "array", "items": {"type": "object"}},
+                "cosponsor_offers": {"type": "array", "items": {"type": "object"}}, "note": {"type": "string"}}},
+            "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers"], "properties": {
+                "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}}}}},
+            "Readiness": {"type": "object", "required": ["database", "broker"], "properties": {"database": {"type": "boolean"}, "broker": {"type": "boolean"}}},
+        },
+    },
+    "paths": {
+        "/api/admin/events": {"post": admin({
+            "summary": "Create an exchange",
+            "requestBody": {"required": True, **json_body(ref("EventCreate"))},
+            "responses": {"201": {"description": "Created", **json_body(ref("EventAdmin"))}, "403": error("This token does not cover that exchange"),
+                          "409": {"description": "The slug is taken", **json_body(ref("Error"))}, "422": invalid, **body_errors()},
+        })},
+        "/api/admin/personal-data": {
+            "get": admin({"summary": "Export everything held about one email address", "parameters": [email_q],
+                          "responses": {"200": {"description": "Everything held", **json_body(ref("PersonalData"))}, "400": error("Malformed query"),
+                                        "403": error("Needs an unrestricted token"), "422": invalid}}),
+            "delete": admin({"summary": "Erase everything held about one email address (counts stay)", "parameters": [email_q],
+                             "responses": {"200": {"description": "Erased", **json_body(ref("Erased"))}, "400": error("Malformed query"),
+                                           "403": error("Needs an unrestricted token"), "422": invalid}}),
+        },
+        "/api/events": {"get": public({"summary": "Upcoming exchanges", "responses": {"200": {"description": "Exchanges that have not ended", **json_body({"type": "object", "required": ["events"], "properties": {"events": {"type": "array", "items": ref("EventPublic")}}})}}})},
+        "/api/events/{slug}": {"get": public({"summary": "One exchange", "parameters": [slug], "responses": {"200": {"description": "The exchange", **json_body(ref("EventPublic"))}, "400": error("Malformed path"), "404": error("No such exchange")}})},
+        "/api/events/{slug}/registrations": {"post": public({
+            "summary": "Register", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("RegistrationRequest"))},
+            "responses": {"201": {"description": "Registered; a confirmation email is on its way", **json_body(ref("Registration"))},
+                          "200": {"description": "This address was already registered; nothing changed", **json_body(ref("Registration"))},
+                          "404": error("No such exchange"), "409": error("The exchange is full"), "422": invalid, **body_errors()}})},
+        "/api/events/{slug}/cosponsor-offers": {"post": public({
+            "summary": "Offer to co-sponsor an exchange", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("CosponsorOfferRequest"))},
+            "responses": {"201": {"description": "Received; the organisers are emailed", **json_body(ref("CosponsorOffer"))},
+                          "404": error("No such exchange"), "422": invalid, **body_errors()}})},
+        "/events/{slug}": {"get": public({"summary": "The exchange's page", "parameters": [slug],
+                                         "responses": {"303": {"description": "To the registration form"}, "400": error("Malformed path"), "404": html("No such exchange")}})},
+        "/events/{slug}/register": {
+            "get": public({"summary": "The registration form", "parameters": [slug], "responses": {"200": html("The form"), "400": error("Malformed path"), "404": html("No such exchange")}}),
+            "post": public({"summary": "Submit the registration form", "parameters": [slug], "requestBody": form(registration_fields),
+                            "responses": {"303": {"description": "Registered: to /events/{slug}/registered"}, "404": html("No such exchange"),
+                                          "409": html("The exchange is full"), "422": html("The form again, each error beside its field"), **body_errors()}}),
+        },
+        "/events/{slug}/registered": {"get": public({"summary": "After registering", "parameters": [slug], "responses": {"200": html("You are registered"), "400": error("Malformed path"), "404": html("No such exchange")}})},
+        "/events/{slug}/cosponsor": {
+            "get": public({"summary": "The co-sponsorship form", "parameters": [slug], "responses": {"200": html("The form"), "400": error("Malformed path"), "404": html("No such exchange")}}),
+            "post": public({"summary": "Submit the co-sponsorship form", "parameters": [slug], "requestBody": form(offer_fields),
+                            "responses": {"200": html("Thank you"), "404": html("No such exchange"), "422": html("The form again, each error beside its field"), **body_errors()}}),
+        },
+        "/registrations/{token}": {"get": public({"summary": "A participant's own page (the link in their email)", "parameters": [token],
+                                                  "responses": {"200": html("The registration"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/registrations/{token}/cancel": {"post": public({"summary": "Cancel (idempotent)", "parameters": [token],
+                                                         "responses": {"200": html("Cancelled"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},
+        "/healthz": {"get": {"summary": "Alive", "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/readyz": {"get": {"summary": "Ready: Postgres reachable, migrations applied, RabbitMQ connected",
+                            "responses": {"200": {"description": "Ready", **json_body(ref("Readiness"))}, "503": {"description": "Not ready", **json_body(ref("Readiness"))}}}},
+    },
+}
+
+path = HERE / "openapi.json"
+path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+print(f"wrote {path}")
