@@ -17,3 +17,4 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 pub mod topology;
+pub mod values;

@@ -123,8 +123,12 @@ impl SmtpTarget {
 
 /// Builds the MIME message; an address that does not parse is permanent.
 fn build(from: &Mailbox, email: &Outgoing) -> Result<Message, Failure> {
-    let address = email
-        .to
+    // The same rules the registration service applied, checked again at the last moment:
+    // whatever reached us in a message, nothing odd is handed to the SMTP server.
+    let checked = convene_shared::values::Email::parse(&email.to)
+        .map_err(|e| Failure::Permanent(anyhow::anyhow!("unusable recipient address: {e}")))?;
+    let address = checked
+        .as_str()
         .parse()
         .map_err(|e| Failure::Permanent(anyhow::anyhow!("unusable recipient address: {e}")))?;
     let to = Mailbox::new(email.to_name.clone(), address);

@@ -5,21 +5,18 @@
 
 mod country;
 mod country_names;
-mod email;
 mod errors;
 mod event;
 mod offer;
 mod registration;
 mod role;
 mod slug;
-mod text;
 
+pub use convene_shared::values::{BoundedText, Email};
 pub use country::CountryCode;
-pub use email::Email;
 pub use errors::FieldErrors;
 pub use event::{NewEvent, DEFAULT_REMINDER_OFFSETS};
 pub use offer::{CosponsorOfferInput, NewCosponsorOffer, SupportKind};
 pub use registration::{NewRegistration, RegistrationInput, CONSENT_TEXT, CONSENT_VERSION};
 pub use role::Role;
 pub use slug::Slug;
-pub use text::BoundedText;
