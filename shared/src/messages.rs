@@ -65,7 +65,7 @@ pub struct EventSnapshot {
     pub timezone: String,
 }
 
-/// `event.scheduled`: an exchange exists (and, once exchanges can be edited, changed).
+/// `event.scheduled`: an exchange exists, or changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventScheduled {
     pub event: EventSnapshot,
@@ -73,6 +73,48 @@ pub struct EventScheduled {
     pub reminder_offsets_minutes: Vec<i32>,
     /// Increases with every change, so an older message never overwrites a newer one.
     pub version: i64,
+    /// What changed that participants must be told (date and time, place, link, title),
+    /// as a person reads it; empty when the exchange was just created or nothing of that
+    /// kind changed.
+    #[serde(default)]
+    pub changes: Vec<EventChange>,
+}
+
+/// One change participants are told about: `When: Tuesday … → Thursday …`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventChange {
+    /// What changed, e.g. `When`, `Location`, `Online link`, `Title`.
+    pub label: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// `event.cancelled`: an organiser cancelled the exchange; everyone is told, no reminder
+/// goes out after.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventCancelled {
+    pub event: EventSnapshot,
+    pub version: i64,
+}
+impl Message for EventCancelled {
+    const KIND: &'static str = keys::EVENT_CANCELLED;
+}
+
+/// `cosponsor_offer.decided`: organisers accepted or declined an offer; its contact is told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CosponsorOfferDecided {
+    pub offer_id: Uuid,
+    pub event: EventSnapshot,
+    pub organisation: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    /// `accepted` or `declined`.
+    pub decision: String,
+    /// The organisers' note to the contact (may be empty).
+    pub note: String,
+}
+impl Message for CosponsorOfferDecided {
+    const KIND: &'static str = keys::COSPONSOR_OFFER_DECIDED;
 }
 impl Message for EventScheduled {
     const KIND: &'static str = keys::EVENT_SCHEDULED;

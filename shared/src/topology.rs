@@ -24,8 +24,12 @@ pub const EXCHANGE: &str = "convene";
 
 /// Routing keys, which are also the message types (`Envelope::kind`).
 pub mod keys {
-    /// An exchange was created or changed (registration → scheduling).
+    /// An exchange was created or changed (registration → scheduling, notification).
     pub const EVENT_SCHEDULED: &str = "event.scheduled";
+    /// An exchange was cancelled (registration → scheduling, notification).
+    pub const EVENT_CANCELLED: &str = "event.cancelled";
+    /// Organisers decided on a co-sponsorship offer (registration → notification).
+    pub const COSPONSOR_OFFER_DECIDED: &str = "cosponsor_offer.decided";
     /// A participant holds a seat (registration → notification, scheduling).
     pub const REGISTRATION_CONFIRMED: &str = "registration.confirmed";
     /// A participant gave up their seat (registration → notification, scheduling).
@@ -53,9 +57,12 @@ pub struct Inbox {
 pub const NOTIFICATION_INBOX: Inbox = Inbox {
     queue: "notification.inbox",
     bindings: &[
+        keys::EVENT_SCHEDULED,
+        keys::EVENT_CANCELLED,
         keys::REGISTRATION_CONFIRMED,
         keys::REGISTRATION_CANCELLED,
         keys::COSPONSOR_OFFER_RECEIVED,
+        keys::COSPONSOR_OFFER_DECIDED,
         keys::REMINDER_DUE,
         keys::PARTICIPANT_ERASED,
     ],
@@ -66,6 +73,7 @@ pub const SCHEDULING_INBOX: Inbox = Inbox {
     queue: "scheduling.inbox",
     bindings: &[
         keys::EVENT_SCHEDULED,
+        keys::EVENT_CANCELLED,
         keys::REGISTRATION_CONFIRMED,
         keys::REGISTRATION_CANCELLED,
         keys::PARTICIPANT_ERASED,

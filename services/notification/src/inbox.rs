@@ -4,8 +4,8 @@
 use chrono::Utc;
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
-    CosponsorOfferReceived, Envelope, Message, ParticipantErased, RegistrationCancelled,
-    RegistrationConfirmed, ReminderDue,
+    CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
+    Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
 use lettre::message::Mailbox;
 use sqlx::PgPool;
@@ -84,6 +84,38 @@ impl Handler for Inbox {
                 let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
+            EventScheduled::KIND => {
+                let m: EventScheduled = payload(&envelope)?;
+                if m.changes.is_empty() {
+                    return Ok(()); // a new exchange, or a change nobody must be told of
+                }
+                // One email per participant, each sent at most once: a retry after a
+                // partial failure only sends the ones still missing.
+                for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
+                    .await
+                    .map_err(db)?
+                {
+                    let email = render::event_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                    self.send_once(&envelope, &email).await?;
+                }
+                Ok(())
+            }
+            EventCancelled::KIND => {
+                let m: EventCancelled = payload(&envelope)?;
+                for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
+                    .await
+                    .map_err(db)?
+                {
+                    let email = render::event_cancelled(&m, &to).map_err(bug)?;
+                    self.send_once(&envelope, &email).await?;
+                }
+                Ok(())
+            }
+            CosponsorOfferDecided::KIND => {
+                let m: CosponsorOfferDecided = payload(&envelope)?;
+                let email = render::offer_decision(&m, envelope.message_id).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
             ParticipantErased::KIND => {
                 let m: ParticipantErased = payload(&envelope)?;
                 let n = recipients::erase(&self.pool, &m.registration_ids, m.erased_at)
@@ -97,7 +129,8 @@ impl Handler for Inbox {
                 // One email per organiser; each is sent at most once, so a retry after a
                 // partial failure only sends the ones still missing.
                 for organiser in &m.organiser_emails {
-                    let email = render::cosponsor_offer(&m, organiser).map_err(bug)?;
+                    let email =
+                        render::cosponsor_offer(&m, organiser, envelope.message_id).map_err(bug)?;
                     self.send_once(&envelope, &email).await?;
                 }
                 Ok(())

@@ -91,14 +91,63 @@ event_public = {
 event_admin = {
     "allOf": [event_public, {
         "type": "object",
-        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at"],
+        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
             "created_at": {"type": "string", "format": "date-time"},
+            "location": {"type": "string"},
+            "online_link": {"type": "string"},
+            "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+            "version": {"type": "integer"},
         },
     }],
 }
+event_detail = {
+    "allOf": [event_public, {
+        "type": "object",
+        "required": ["status", "location", "seats_left", "cosponsors"],
+        "properties": {
+            "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+            "location": {"type": "string"},
+            "seats_left": {"type": ["integer", "null"]},
+            "cosponsors": {"type": "array", "items": {"type": "object", "required": ["organisation", "country"],
+                           "properties": {"organisation": {"type": "string"}, "country": {"type": "string"}}}},
+        },
+    }],
+}
+event_fields = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": {"type": "string", "maxLength": 10000},
+    "starts_at": {"type": "string", "format": "date-time"},
+    "ends_at": {"type": "string", "format": "date-time"},
+    "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Zurich"},
+    "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+    "organiser_emails": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "format": "email"}},
+    "topics": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
+    "location": {"type": "string", "maxLength": 300},
+    "online_link": {"type": "string", "maxLength": 500, "description": "https://… (shown to participants only)"},
+}
+offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
+                "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
+                               "organisation": {"type": "string"}, "country": {"type": "string"}, "contact_name": {"type": "string"},
+                               "contact_email": {"type": "string"}, "support_kind": {"type": "string"}, "message": {"type": "string"},
+                               "status": {"type": "string", "enum": ["received", "accepted", "declined"]}, "decision_note": {"type": "string"},
+                               "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+                               "decided_at": {"type": ["string", "null"], "format": "date-time"}}}
+list_params = [
+    {"name": n, "in": "query", "required": False, "schema": sch} for n, sch in [
+        ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "pending", "cancelled"]}),
+        ("country", {"type": "string"}),
+        ("role", {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]}),
+        ("page", {"type": "integer", "minimum": 1}),
+        ("per_page", {"type": "integer", "minimum": 1, "maximum": 1000}),
+        ("format", {"type": "string", "enum": ["json", "csv"]}),
+    ]
+]
+offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+decision_body = {"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string", "maxLength": 2000}}})}
 
 doc = {
     "openapi": "3.1.0",
@@ -120,17 +169,13 @@ doc = {
                 "required": ["slug", "title", "starts_at", "ends_at", "timezone", "organiser_emails"],
                 "properties": {
                     "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "minLength": 3, "maxLength": 64},
-                    "title": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "description": {"type": "string", "maxLength": 10000},
-                    "starts_at": {"type": "string", "format": "date-time"},
-                    "ends_at": {"type": "string", "format": "date-time"},
-                    "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Zurich"},
-                    "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
-                    "organiser_emails": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string"}},
-                    "topics": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 100}},
-                    "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
+                    **event_fields,
                 },
             },
+            "EventPatch": {"type": "object", "additionalProperties": False, "properties": event_fields,
+                           "description": "Any subset of the fields; the slug cannot change."},
+            "EventDetail": event_detail,
+            "CosponsorOfferRecord": offer_record,
             "RegistrationRequest": {"type": "object", "properties": registration_fields, "required": ["name", "email", "organisation", "country", "role", "consent"]},
             "Registration": {"type": "object", "required": ["id", "event", "status", "registered_at"], "properties": {
                 "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"},
@@ -154,6 +199,44 @@ doc = {
             "responses": {"201": {"description": "Created", **json_body(ref("EventAdmin"))}, "403": error("This token does not cover that exchange"),
                           "409": {"description": "The slug is taken", **json_body(ref("Error"))}, "422": invalid, **body_errors()},
         })},
+        "/api/admin/events/{slug}": {"patch": admin({
+            "summary": "Change an exchange; participants are emailed what changed", "parameters": [slug],
+            "requestBody": {"required": True, **json_body(ref("EventPatch"))},
+            "responses": {"200": {"description": "Changed", **json_body(ref("EventAdmin"))}, "403": error("This token does not cover that exchange"),
+                          "404": error("No such exchange"), "409": error("The exchange is cancelled"), "422": invalid, **body_errors()}})},
+        "/api/admin/events/{slug}/cancel": {"post": admin({
+            "summary": "Cancel an exchange (idempotent); everyone registered is told", "parameters": [slug],
+            "responses": {"200": {"description": "Cancelled", **json_body({"type": "object", "required": ["slug", "status"], "properties": {"slug": {"type": "string"}, "status": {"type": "string"}}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/registrations": {"get": admin({
+            "summary": "Who is coming: JSON (paginated) or CSV (Accept: text/csv or format=csv; UTF-8 with a BOM)",
+            "parameters": [slug, *list_params],
+            "responses": {"200": {"description": "Registrations", "content": {
+                              "application/json": {"schema": {"type": "object", "required": ["event", "total", "page", "per_page", "registrations"],
+                                  "properties": {"event": {"type": "string"}, "total": {"type": "integer"}, "page": {"type": "integer"},
+                                                 "per_page": {"type": "integer"}, "registrations": {"type": "array", "items": {"type": "object"}}}}},
+                              "text/csv": {"schema": {"type": "string"}}}},
+                          "400": error("Malformed query"), "403": error("This token does not cover that exchange"),
+                          "404": error("No such exchange"), "422": invalid}})},
+        "/api/admin/events/{slug}/stats": {"get": admin({
+            "summary": "The figures organisers quote", "parameters": [slug],
+            "responses": {"200": {"description": "Counts", **json_body({"type": "object",
+                              "required": ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries", "by_country", "by_role"],
+                              "properties": {k: {"type": "integer"} for k in ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries"]}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/cosponsor-offers": {"get": admin({
+            "summary": "The co-sponsorship offers of an exchange", "parameters": [slug],
+            "responses": {"200": {"description": "Offers", **json_body({"type": "object", "required": ["event", "cosponsor_offers"],
+                              "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/cosponsor-offers/{id}/accept": {"post": admin({
+            "summary": "Accept an offer; its contact is emailed", "parameters": [offer_id], "requestBody": decision_body,
+            "responses": {"200": {"description": "Decided", **json_body({"type": "object", "required": ["cosponsor_offer"], "properties": {"cosponsor_offer": ref("CosponsorOfferRecord")}})},
+                          "403": error("This token does not cover that exchange"), "404": error("No such offer"), "422": invalid, **body_errors()}})},
+        "/api/admin/cosponsor-offers/{id}/decline": {"post": admin({
+            "summary": "Decline an offer; its contact is emailed", "parameters": [offer_id], "requestBody": decision_body,
+            "responses": {"200": {"description": "Decided", **json_body({"type": "object", "required": ["cosponsor_offer"], "properties": {"cosponsor_offer": ref("CosponsorOfferRecord")}})},
+                          "403": error("This token does not cover that exchange"), "404": error("No such offer"), "422": invalid, **body_errors()}})},
         "/api/admin/personal-data": {
             "get": admin({"summary": "Export everything held about one email address", "parameters": [email_q],
                           "responses": {"200": {"description": "Everything held", **json_body(ref("PersonalData"))}, "400": error("Malformed query"),
@@ -163,23 +246,24 @@ doc = {
                                            "403": error("Needs an unrestricted token"), "422": invalid}}),
         },
         "/api/events": {"get": public({"summary": "Upcoming exchanges", "responses": {"200": {"description": "Exchanges that have not ended", **json_body({"type": "object", "required": ["events"], "properties": {"events": {"type": "array", "items": ref("EventPublic")}}})}}})},
-        "/api/events/{slug}": {"get": public({"summary": "One exchange", "parameters": [slug], "responses": {"200": {"description": "The exchange", **json_body(ref("EventPublic"))}, "400": error("Malformed path"), "404": error("No such exchange")}})},
+        "/api/events/{slug}": {"get": public({"summary": "One exchange, its co-sponsors and seats left", "parameters": [slug], "responses": {"200": {"description": "The exchange", **json_body(ref("EventDetail"))}, "400": error("Malformed path"), "404": error("No such exchange")}})},
         "/api/events/{slug}/registrations": {"post": public({
             "summary": "Register", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("RegistrationRequest"))},
             "responses": {"201": {"description": "Registered; a confirmation email is on its way", **json_body(ref("Registration"))},
                           "200": {"description": "This address was already registered; nothing changed", **json_body(ref("Registration"))},
-                          "404": error("No such exchange"), "409": error("The exchange is full"), "422": invalid, **body_errors()}})},
+                          "404": error("No such exchange"), "409": error("The exchange is full or cancelled"), "422": invalid, **body_errors()}})},
         "/api/events/{slug}/cosponsor-offers": {"post": public({
             "summary": "Offer to co-sponsor an exchange", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("CosponsorOfferRequest"))},
             "responses": {"201": {"description": "Received; the organisers are emailed", **json_body(ref("CosponsorOffer"))},
                           "404": error("No such exchange"), "422": invalid, **body_errors()}})},
-        "/events/{slug}": {"get": public({"summary": "The exchange's page", "parameters": [slug],
-                                         "responses": {"303": {"description": "To the registration form"}, "400": error("Malformed path"), "404": html("No such exchange")}})},
+        "/events": {"get": public({"summary": "Upcoming exchanges open for registration", "responses": {"200": html("The list")}})},
+        "/events/{slug}": {"get": public({"summary": "The exchange's page, with the registration form", "parameters": [slug],
+                                         "responses": {"200": html("The page"), "400": error("Malformed path"), "404": html("No such exchange")}})},
         "/events/{slug}/register": {
             "get": public({"summary": "The registration form", "parameters": [slug], "responses": {"200": html("The form"), "400": error("Malformed path"), "404": html("No such exchange")}}),
             "post": public({"summary": "Submit the registration form", "parameters": [slug], "requestBody": form(registration_fields),
                             "responses": {"303": {"description": "Registered: to /events/{slug}/registered"}, "404": html("No such exchange"),
-                                          "409": html("The exchange is full"), "422": html("The form again, each error beside its field"), **body_errors()}}),
+                                          "409": html("The exchange is full or cancelled"), "422": html("The form again, each error beside its field"), **body_errors()}}),
         },
         "/events/{slug}/registered": {"get": public({"summary": "After registering", "parameters": [slug], "responses": {"200": html("You are registered"), "400": error("Malformed path"), "404": html("No such exchange")}})},
         "/events/{slug}/cosponsor": {

@@ -2,7 +2,7 @@
 
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
-    Envelope, EventScheduled, Message, ParticipantErased, RegistrationCancelled,
+    Envelope, EventCancelled, EventScheduled, Message, ParticipantErased, RegistrationCancelled,
     RegistrationConfirmed,
 };
 use sqlx::PgPool;
@@ -41,6 +41,10 @@ impl Handler for Inbox {
                     m.cancelled_at,
                 )
                 .await
+            }
+            EventCancelled::KIND => {
+                let m: EventCancelled = payload(&envelope)?;
+                events::cancelled(&self.pool, &m).await
             }
             ParticipantErased::KIND => {
                 let m: ParticipantErased = payload(&envelope)?;

@@ -7,8 +7,8 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 use convene_shared::messages::{
-    CosponsorOfferReceived, EventSnapshot, RegistrationCancelled, RegistrationConfirmed,
-    ReminderDue,
+    CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventChange, EventScheduled,
+    EventSnapshot, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
 use convene_shared::time::span_in_zone;
 use uuid::Uuid;
@@ -41,6 +41,34 @@ struct Reminder<'a> {
     when: String,
     starts_in: String,
     manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "event_changed.txt")]
+struct EventChanged<'a> {
+    name: &'a str,
+    title: &'a str,
+    changes: &'a [EventChange],
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "event_cancelled.txt")]
+struct EventCancelledMail<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "offer_decision.txt")]
+struct OfferDecision<'a> {
+    contact_name: &'a str,
+    title: &'a str,
+    when: String,
+    organisation: &'a str,
+    accepted: bool,
+    note: &'a str,
 }
 
 #[derive(Template)]
@@ -139,7 +167,11 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn cosponsor_offer(m: &CosponsorOfferReceived, organiser: &str) -> askama::Result<Outgoing> {
+pub fn cosponsor_offer(
+    m: &CosponsorOfferReceived,
+    organiser: &str,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
     let body = CosponsorOffer {
         title: &m.event.title,
         when: when(&m.event),
@@ -153,11 +185,8 @@ pub fn cosponsor_offer(m: &CosponsorOfferReceived, organiser: &str) -> askama::R
     }
     .render()?;
     Ok(Outgoing {
-        key: format!(
-            "cosponsor_offer:{}:{}",
-            m.offer_id,
-            organiser.to_lowercase()
-        ),
+        // Per message: an updated offer (the same organisation again) is news to organisers.
+        key: format!("cosponsor_offer:{message_id}:{}", organiser.to_lowercase()),
         kind: "cosponsor_offer",
         to: organiser.to_owned(),
         to_name: None,
@@ -165,6 +194,88 @@ pub fn cosponsor_offer(m: &CosponsorOfferReceived, organiser: &str) -> askama::R
         subject: format!(
             "Co-sponsorship offer: {} ({}) for {}",
             m.organisation, m.country_name, m.event.title
+        ),
+        body,
+    })
+}
+
+/// What changed in an exchange, for one participant.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn event_changed(
+    m: &EventScheduled,
+    to: &Recipient,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
+    let body = EventChanged {
+        name: &to.name,
+        title: &m.event.title,
+        changes: &m.changes,
+        manage_url: &to.manage_url,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("event_changed:{message_id}:{}", to.registration_id),
+        kind: "event_changed",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject: format!("Changed: {}", m.event.title),
+        body,
+    })
+}
+
+/// An exchange is cancelled, for one participant.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Outgoing> {
+    let body = EventCancelledMail {
+        name: &to.name,
+        title: &m.event.title,
+        when: when(&m.event),
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!(
+            "event_cancelled:{}:{}",
+            m.event.event_id, to.registration_id
+        ),
+        kind: "event_cancelled",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject: format!("Cancelled: {}", m.event.title),
+        body,
+    })
+}
+
+/// The organisers' decision on an offer, for its contact.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn offer_decision(m: &CosponsorOfferDecided, message_id: Uuid) -> askama::Result<Outgoing> {
+    let accepted = m.decision == "accepted";
+    let body = OfferDecision {
+        contact_name: &m.contact_name,
+        title: &m.event.title,
+        when: when(&m.event),
+        organisation: &m.organisation,
+        accepted,
+        note: &m.note,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("offer_decision:{message_id}"),
+        kind: "offer_decision",
+        to: m.contact_email.clone(),
+        to_name: Some(m.contact_name.clone()),
+        reply_to: None,
+        subject: format!(
+            "Your offer to co-sponsor {}: {}",
+            m.event.title,
+            if accepted { "accepted" } else { "not accepted" }
         ),
         body,
     })

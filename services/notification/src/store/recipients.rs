@@ -97,3 +97,17 @@ pub async fn erase(
     .await
     .map(|r| r.rows_affected())
 }
+
+/// Everyone confirmed for an exchange.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as(
+        "SELECT registration_id, name, email, manage_url, status FROM recipients \
+         WHERE event_id = $1 AND status = 'confirmed' ORDER BY registration_id",
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await
+}

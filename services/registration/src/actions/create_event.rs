@@ -32,6 +32,7 @@ pub async fn create_event(
         event: event.snapshot(),
         reminder_offsets_minutes: event.reminder_offsets_minutes.clone(),
         version: event.version,
+        changes: Vec::new(),
     };
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     tx.commit().await?;

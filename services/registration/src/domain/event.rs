@@ -9,7 +9,9 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 13] = [
+    "location",
+    "online_link",
     "slug",
     "title",
     "description",
@@ -38,6 +40,10 @@ pub struct NewEvent {
     pub topics: Vec<BoundedText>,
     /// Distinct, sorted from the furthest to the closest to the start.
     pub reminder_offsets_minutes: Vec<i32>,
+    /// Where it is held, if anywhere physical (free text, may be empty).
+    pub location: BoundedText,
+    /// The meeting link for online exchanges (may be empty).
+    pub online_link: BoundedText,
 }
 
 impl NewEvent {
@@ -95,6 +101,20 @@ impl NewEvent {
                 errors.add("ends_at", "Must be after starts_at.");
             }
         }
+        let location = text(&mut errors, "location", false)
+            .and_then(|s| errors.check("location", BoundedText::parse(&s, 0, 300, false)));
+        let online_link = text(&mut errors, "online_link", false).and_then(|s| {
+            let link = errors.check("online_link", BoundedText::parse(&s, 0, 500, false))?;
+            let ok = link.as_str().is_empty()
+                || link.as_str().starts_with("https://")
+                || link.as_str().starts_with("http://");
+            if ok {
+                Some(link)
+            } else {
+                errors.add("online_link", "Use a web address starting with https://.");
+                None
+            }
+        });
         let timezone = text(&mut errors, "timezone", true).and_then(|s| {
             errors.check(
                 "timezone",
@@ -193,43 +213,59 @@ impl NewEvent {
             }
         };
 
-        match (
-            slug,
-            title,
-            description,
-            starts_at,
-            ends_at,
-            timezone,
-            capacity,
-            organiser_emails,
-            topics,
-            reminder_offsets_minutes,
-        ) {
-            (
-                Some(slug),
-                Some(title),
-                Some(description),
-                Some(starts_at),
-                Some(ends_at),
-                Some(timezone),
-                Some(capacity),
-                Some(organiser_emails),
-                Some(topics),
-                Some(reminder_offsets_minutes),
-            ) if errors.is_empty() => Ok(Self {
-                slug,
-                title,
-                description,
-                starts_at,
-                ends_at,
-                timezone,
-                capacity,
-                organiser_emails,
-                topics,
-                reminder_offsets_minutes,
-            }),
+        let event = (|| {
+            Some(Self {
+                slug: slug?,
+                title: title?,
+                description: description?,
+                starts_at: starts_at?,
+                ends_at: ends_at?,
+                timezone: timezone?,
+                capacity: capacity?,
+                organiser_emails: organiser_emails?,
+                topics: topics?,
+                reminder_offsets_minutes: reminder_offsets_minutes?,
+                location: location?,
+                online_link: online_link?,
+            })
+        })();
+        match event {
+            Some(event) if errors.is_empty() => Ok(event),
             _ => Err(errors),
         }
+    }
+
+    /// Applies an organiser's partial change to the exchange's current fields, validating
+    /// the result as a whole (an end before the new start is caught).
+    ///
+    /// # Errors
+    /// Every bad field; the slug cannot change; unknown fields are rejected.
+    pub fn from_patch(
+        current: &Map<String, Value>,
+        patch: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        for key in patch.keys() {
+            if key == "slug" {
+                errors.add("slug", "The slug cannot be changed.");
+            } else if !FIELDS.contains(&key.as_str()) || key == "id" {
+                errors.add(key, "Unknown field.");
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut merged = current.clone();
+        merged.extend(patch.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // A start that is not being changed may already be past (say, correcting the link
+        // during the exchange): only a new start must lie in the future.
+        let now = if patch.contains_key("starts_at") {
+            now
+        } else {
+            DateTime::<Utc>::MIN_UTC
+        };
+        Self::from_json(&merged, now)
     }
 }
 

@@ -9,9 +9,11 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::events::admin_view;
+use super::extract::ApiPath;
 use super::extract::{Admin, ApiJson};
 use super::AppState;
 use crate::actions::create_event::{create_event as create, Created};
+use crate::actions::update_event::{self as update, Updated};
 use crate::domain::NewEvent;
 
 /// `POST /api/admin/events`: create an exchange.
@@ -42,5 +44,55 @@ pub async fn create_event(
             field: Some("slug"),
             message: "This slug is taken by another exchange.".to_owned(),
         }),
+    }
+}
+
+/// `PATCH /api/admin/events/{slug}`: change an exchange; participants are emailed what
+/// changed (date, time, place, link, title), and pending reminders move with it.
+pub async fn update_event(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    admin.require(&slug)?;
+    let Value::Object(patch) = body else {
+        return Err(ApiError::Malformed(
+            "the body must be a JSON object".to_owned(),
+        ));
+    };
+    match update::update_event(&state.pool, &slug, &patch, Uuid::now_v7()).await? {
+        Updated::Event(event) => {
+            state.announce();
+            Ok(Json(admin_view(&event, &state.settings.public_base_url)))
+        }
+        Updated::NotFound => Err(ApiError::NotFound),
+        Updated::Cancelled => Err(ApiError::Conflict {
+            field: None,
+            message: "This exchange is cancelled; it cannot be changed.".to_owned(),
+        }),
+        Updated::Invalid(errors) => Err(ApiError::Invalid(errors)),
+    }
+}
+
+/// `POST /api/admin/events/{slug}/cancel`: everyone registered is told; no reminder goes
+/// out after. Idempotent.
+pub async fn cancel_event(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    admin.require(&slug)?;
+    match update::cancel_event(&state.pool, &slug, Uuid::now_v7()).await? {
+        None => Err(ApiError::NotFound),
+        Some(Some(_)) => {
+            state.announce();
+            Ok(Json(
+                serde_json::json!({ "slug": slug, "status": "cancelled" }),
+            ))
+        }
+        Some(None) => Ok(Json(
+            serde_json::json!({ "slug": slug, "status": "cancelled" }),
+        )),
     }
 }

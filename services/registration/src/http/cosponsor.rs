@@ -1,6 +1,6 @@
 //! Offering to co-sponsor an exchange: the HTML form and the JSON API.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::extract::{ApiForm, ApiJson};
 use super::pages::{render, CosponsorPage, MessagePage};
 use super::AppState;
@@ -16,7 +17,7 @@ use crate::domain::{CosponsorOfferInput, FieldErrors, NewCosponsorOffer};
 use crate::store::events;
 
 /// `GET /events/{slug}/cosponsor`.
-pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Response {
     match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => {
             let input = CosponsorOfferInput::default();
@@ -33,7 +34,7 @@ pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Re
 /// `POST /events/{slug}/cosponsor`.
 pub async fn submit_form(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiForm(input): ApiForm<CosponsorOfferInput>,
 ) -> Response {
     let event = match events::find_by_slug(&state.pool, &slug).await {
@@ -77,7 +78,7 @@ pub async fn submit_form(
 /// `POST /api/events/{slug}/cosponsor-offers`: `201 {id}`, `422` naming bad fields.
 pub async fn submit_json(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(input): ApiJson<CosponsorOfferInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)

@@ -1,12 +1,14 @@
 //! The public view of exchanges (JSON), and the exchange's page.
 
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::pages::MessagePage;
+use super::extract::ApiPath;
+use super::pages::{render, EventItem, EventsPage};
 use super::AppState;
 use crate::store::events::{self, Event};
 
@@ -33,6 +35,10 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     let mut view = public_view(event, public_base_url);
     view["organiser_emails"] = json!(event.organiser_emails);
     view["reminder_offsets_minutes"] = json!(event.reminder_offsets_minutes);
+    view["location"] = json!(event.location);
+    view["online_link"] = json!(event.online_link);
+    view["status"] = json!(event.status);
+    view["version"] = json!(event.version);
     view["created_at"] = json!(event.created_at);
     view
 }
@@ -47,24 +53,70 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     Ok(Json(json!({ "events": views })))
 }
 
-/// `GET /api/events/{slug}`.
+/// What the public page and `GET /api/events/{slug}` add to an exchange: who
+/// co-sponsors it and how many seats are left.
+pub struct Details {
+    /// (organisation, country code) of the accepted co-sponsors.
+    pub cosponsors: Vec<(String, String)>,
+    /// `None`: unlimited.
+    pub seats_left: Option<i64>,
+}
+
+/// Reads an exchange's [`Details`].
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn details(state: &AppState, event: &Event) -> sqlx::Result<Details> {
+    let mut conn = state.pool.acquire().await?;
+    let cosponsors = crate::store::offers::accepted(&mut conn, event.id).await?;
+    let seats_left = match event.capacity {
+        Some(capacity) => {
+            Some((i64::from(capacity) - events::confirmed_count(&mut conn, event.id).await?).max(0))
+        }
+        None => None,
+    };
+    Ok(Details {
+        cosponsors,
+        seats_left,
+    })
+}
+
+/// `GET /api/events/{slug}`: the exchange, its co-sponsors and the seats left.
 pub async fn show(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(public_view(&event, &state.settings.public_base_url)))
+    let details = details(&state, &event).await?;
+    let mut view = public_view(&event, &state.settings.public_base_url);
+    view["status"] = json!(event.status);
+    view["location"] = json!(event.location);
+    view["seats_left"] = json!(details.seats_left);
+    view["cosponsors"] = details
+        .cosponsors
+        .iter()
+        .map(|(organisation, country)| json!({ "organisation": organisation, "country": country }))
+        .collect();
+    Ok(Json(view))
 }
 
-/// `GET /events/{slug}`: for now, the registration form is the exchange's page.
-pub async fn page(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    match events::find_by_slug(&state.pool, &slug).await {
-        Ok(Some(event)) => {
-            Redirect::to(&format!("/events/{}/register", event.slug)).into_response()
+/// `GET /events`: upcoming exchanges open for registration.
+pub async fn index(State(state): State<AppState>) -> Response {
+    match events::upcoming(&state.pool).await {
+        Ok(events) => {
+            let items = events
+                .iter()
+                .map(|e| EventItem {
+                    slug: e.slug.clone(),
+                    title: e.title.clone(),
+                    when: convene_shared::time::span_in_zone(e.starts_at, e.ends_at, &e.timezone),
+                    topics: e.topics.join(" · "),
+                })
+                .collect();
+            render(StatusCode::OK, &EventsPage { events: items })
         }
-        Ok(None) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }

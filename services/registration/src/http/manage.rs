@@ -1,12 +1,13 @@
 //! A participant's own page, reached from the link in their confirmation email.
 //! A wrong token learns nothing but `404`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 use super::pages::{render, ManagePage, MessagePage};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
@@ -15,7 +16,7 @@ use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
-pub async fn page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
     match find(&state, &token).await {
         Ok(Some((registration, event))) => {
             let confirmed = registration.status == "confirmed";
@@ -52,7 +53,7 @@ async fn find(state: &AppState, token: &str) -> sqlx::Result<Option<(Registratio
 }
 
 /// `POST /registrations/{token}/cancel`: idempotent; the participant is emailed once.
-pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn cancel(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
     match cancel_registration(&state.pool, &token, Uuid::now_v7()).await {
         Ok(Cancelled::Now) => {
             state.announce();

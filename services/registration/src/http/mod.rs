@@ -9,6 +9,7 @@ mod events;
 mod extract;
 mod manage;
 mod openapi;
+mod organisers;
 mod pages;
 mod personal_data;
 pub mod rate_limit;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::Router;
 use convene_shared::health::{self, Readiness};
 use sqlx::PgPool;
@@ -51,6 +52,41 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::POST, "/api/admin/events", post(admin::create_event)),
         (
+            Method::PATCH,
+            "/api/admin/events/{slug}",
+            patch(admin::update_event),
+        ),
+        (
+            Method::POST,
+            "/api/admin/events/{slug}/cancel",
+            post(admin::cancel_event),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/registrations",
+            get(organisers::registrations),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/stats",
+            get(organisers::stats),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/cosponsor-offers",
+            get(organisers::offers),
+        ),
+        (
+            Method::POST,
+            "/api/admin/cosponsor-offers/{id}/accept",
+            post(organisers::accept),
+        ),
+        (
+            Method::POST,
+            "/api/admin/cosponsor-offers/{id}/decline",
+            post(organisers::decline),
+        ),
+        (
             Method::GET,
             "/api/admin/personal-data",
             get(personal_data::export),
@@ -78,7 +114,8 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/events/{slug}/cosponsor-offers",
             post(cosponsor::submit_json),
         ),
-        (Method::GET, "/events/{slug}", get(events::page)),
+        (Method::GET, "/events", get(events::index)),
+        (Method::GET, "/events/{slug}", get(register::form)),
         (Method::GET, "/events/{slug}/register", get(register::form)),
         (
             Method::POST,

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use super::events::Details;
 use crate::domain::CosponsorOfferInput;
 use crate::domain::RegistrationInput;
 use crate::domain::{CountryCode, FieldErrors, Role, SupportKind, CONSENT_TEXT};
@@ -28,11 +29,29 @@ fn countries(selected: &str) -> Vec<SelectOption> {
         .collect()
 }
 
+/// One exchange in the list of upcoming ones.
+pub struct EventItem {
+    pub slug: String,
+    pub title: String,
+    pub when: String,
+    pub topics: String,
+}
+
+#[derive(Template)]
+#[template(path = "events.html")]
+pub struct EventsPage {
+    pub events: Vec<EventItem>,
+}
+
 #[derive(Template)]
 #[template(path = "register.html")]
 pub struct RegisterPage<'a> {
     pub event: &'a Event,
     pub when: String,
+    /// Accepted co-sponsors: "Organisation (Country)".
+    pub cosponsors: Vec<String>,
+    /// `None`: unlimited.
+    pub seats_left: Option<i64>,
     pub input: &'a RegistrationInput,
     pub errors: Vec<(String, String)>,
     pub error_name: Option<String>,
@@ -48,7 +67,12 @@ pub struct RegisterPage<'a> {
 }
 
 impl<'a> RegisterPage<'a> {
-    pub fn new(event: &'a Event, input: &'a RegistrationInput, errors: &FieldErrors) -> Self {
+    pub fn new(
+        event: &'a Event,
+        details: &Details,
+        input: &'a RegistrationInput,
+        errors: &FieldErrors,
+    ) -> Self {
         let error = |f: &str| errors.get(f).map(str::to_owned);
         Self {
             event,
@@ -57,6 +81,17 @@ impl<'a> RegisterPage<'a> {
                 event.ends_at,
                 &event.timezone,
             ),
+            cosponsors: details
+                .cosponsors
+                .iter()
+                .map(|(organisation, country)| {
+                    let country = CountryCode::parse(country)
+                        .map(|c| c.name())
+                        .unwrap_or_default();
+                    format!("{organisation} ({country})")
+                })
+                .collect(),
+            seats_left: details.seats_left,
             input,
             errors: errors
                 .iter()

@@ -1,6 +1,6 @@
 //! Registering: the HTML form and the JSON API, both calling [`actions::register`].
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -8,6 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::events::details;
+use super::extract::ApiPath;
 use super::extract::{ApiForm, ApiJson};
 use super::pages::{render, MessagePage, RegisterPage};
 use super::AppState;
@@ -15,17 +17,22 @@ use crate::actions::register::{register, Registered};
 use crate::domain::{FieldErrors, NewRegistration, RegistrationInput};
 use crate::store::events;
 
-/// `GET /events/{slug}/register`: the empty form.
-pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+/// `GET /events/{slug}` and `GET /events/{slug}/register`: the exchange's page — its
+/// description, topics, date and time, co-sponsors, seats left — with the empty form.
+pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Response {
     let event = match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => event,
         Ok(None) => return MessagePage::not_found(),
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let details = match details(&state, &event).await {
+        Ok(details) => details,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let input = RegistrationInput::default();
     render(
         StatusCode::OK,
-        &RegisterPage::new(&event, &input, &FieldErrors::default()),
+        &RegisterPage::new(&event, &details, &input, &FieldErrors::default()),
     )
 }
 
@@ -33,7 +40,7 @@ pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Re
 /// on invalid input `422` with the form again, each message beside its field, input kept.
 pub async fn submit_form(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiForm(input): ApiForm<RegistrationInput>,
 ) -> Response {
     // Find the exchange.
@@ -47,13 +54,26 @@ pub async fn submit_form(
     if !input.website.trim().is_empty() {
         return Redirect::to(&format!("/events/{slug}/registered")).into_response();
     }
+    if event.status == "cancelled" {
+        return render(
+            StatusCode::CONFLICT,
+            &MessagePage::new(
+                "This exchange is cancelled",
+                &["It is no longer open for registration."],
+            ),
+        );
+    }
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => new,
         Err(errors) => {
+            let details = match details(&state, &event).await {
+                Ok(details) => details,
+                Err(e) => return ApiError::from(e).into_response(),
+            };
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &RegisterPage::new(&event, &input, &errors),
-            )
+                &RegisterPage::new(&event, &details, &input, &errors),
+            );
         }
     };
 
@@ -87,7 +107,7 @@ pub async fn submit_form(
 
 /// `GET /events/{slug}/registered`: what a participant sees after registering. The same
 /// page whether the address was new or already registered, so it reveals nothing.
-pub async fn registered(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+pub async fn registered(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Response {
     match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => {
             let page = MessagePage::new(
@@ -110,12 +130,18 @@ pub async fn registered(State(state): State<AppState>, Path(slug): Path<String>)
 /// every bad field, `409` when the exchange is full, `404` for an unknown exchange.
 pub async fn submit_json(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if event.status == "cancelled" {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "This exchange is cancelled.".to_owned(),
+        });
+    }
     let new = NewRegistration::try_from(&input).map_err(ApiError::Invalid)?;
     let body = |r: &crate::store::registrations::Registration| {
         Json(json!({

@@ -23,6 +23,10 @@ pub struct Event {
     pub reminder_offsets_minutes: Vec<i32>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    pub location: String,
+    pub online_link: String,
 }
 
 impl Event {
@@ -40,7 +44,7 @@ impl Event {
 }
 
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
-    organiser_emails, topics, reminder_offsets_minutes, version, created_at";
+    organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -49,8 +53,8 @@ const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezon
 pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<Option<Event>> {
     sqlx::query_as(&format!(
         "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
-             organiser_emails, topics, reminder_offsets_minutes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             organiser_emails, topics, reminder_offsets_minutes, location, online_link) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -76,6 +80,65 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
             .collect::<Vec<_>>(),
     )
     .bind(&event.reminder_offsets_minutes)
+    .bind(event.location.as_str())
+    .bind(event.online_link.as_str())
+    .fetch_optional(conn)
+    .await
+}
+
+/// Replaces an exchange's details (not its slug) and bumps its version.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx::Result<Event> {
+    sqlx::query_as(&format!(
+        "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, timezone = $6, \
+             capacity = $7, organiser_emails = $8, topics = $9, reminder_offsets_minutes = $10, \
+             location = $11, online_link = $12, version = version + 1, updated_at = now() \
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(event.title.as_str())
+    .bind(event.description.as_str())
+    .bind(event.starts_at)
+    .bind(event.ends_at)
+    .bind(event.timezone.name())
+    .bind(event.capacity)
+    .bind(event.organiser_emails.iter().map(|e| e.as_str().to_owned()).collect::<Vec<_>>())
+    .bind(event.topics.iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>())
+    .bind(&event.reminder_offsets_minutes)
+    .bind(event.location.as_str())
+    .bind(event.online_link.as_str())
+    .fetch_one(conn)
+    .await
+}
+
+/// Marks an exchange cancelled and bumps its version; `None` if it already was.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Event>> {
+    sqlx::query_as(&format!(
+        "UPDATE events SET status = 'cancelled', version = version + 1, updated_at = now() \
+         WHERE id = $1 AND status = 'scheduled' RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The exchange with this slug, locked for update.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_by_slug_for_update(
+    conn: &mut PgConnection,
+    slug: &str,
+) -> sqlx::Result<Option<Event>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events WHERE slug = $1 FOR UPDATE"
+    ))
+    .bind(slug)
     .fetch_optional(conn)
     .await
 }
@@ -121,7 +184,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
 /// When Postgres fails.
 pub async fn upcoming(pool: &PgPool) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events WHERE ends_at > now() ORDER BY starts_at LIMIT 500"
+        "SELECT {COLUMNS} FROM events WHERE ends_at > now() AND status = 'scheduled' ORDER BY starts_at LIMIT 500"
     ))
     .fetch_all(pool)
     .await

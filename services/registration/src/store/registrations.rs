@@ -141,3 +141,80 @@ pub async fn cancel(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<DateTime<
     .fetch_one(conn)
     .await
 }
+
+/// A registration as organisers list it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Listed {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub country: String,
+    pub role: String,
+    pub status: String,
+    pub registered_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// Which registrations to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub country: Option<String>,
+    pub role: Option<String>,
+}
+
+/// One page of an exchange's registrations (erased ones excluded), oldest first, and how
+/// many match in all.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn list(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Listed>, i64)> {
+    const WHERE: &str =
+        "WHERE event_id = $1 AND erased_at IS NULL AND ($2::text IS NULL OR status = $2) \
+        AND ($3::text IS NULL OR country = $3) AND ($4::text IS NULL OR role = $4)";
+    let rows = sqlx::query_as(&format!(
+        "SELECT id, name, email, organisation, country, role, status, registered_at, cancelled_at \
+         FROM registrations {WHERE} ORDER BY registered_at, id LIMIT $5 OFFSET $6"
+    ))
+    .bind(event_id)
+    .bind(&filter.status)
+    .bind(&filter.country)
+    .bind(&filter.role)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM registrations {WHERE}"))
+        .bind(event_id)
+        .bind(&filter.status)
+        .bind(&filter.country)
+        .bind(&filter.role)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Counts per (status, country, role) for an exchange, erased registrations included (they
+/// stay as anonymised counts).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn counts(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> sqlx::Result<Vec<(String, String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT status, country, role, count(*) FROM registrations WHERE event_id = $1 \
+         GROUP BY status, country, role ORDER BY status, country, role",
+    )
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
+}

@@ -1,6 +1,6 @@
 //! The `events` table: each exchange's start and reminder plan.
 
-use convene_shared::messages::EventScheduled;
+use convene_shared::messages::{EventCancelled, EventScheduled};
 use sqlx::PgPool;
 
 /// Stores the exchange, unless a newer version is already stored.
@@ -22,6 +22,29 @@ pub async fn upsert(pool: &PgPool, m: &EventScheduled) -> sqlx::Result<()> {
     .bind(m.event.ends_at)
     .bind(&m.event.timezone)
     .bind(&m.reminder_offsets_minutes)
+    .bind(m.version)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// Marks the exchange cancelled (creating its row if `event.scheduled` has not arrived yet),
+/// unless a newer version is already stored.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn cancelled(pool: &PgPool, m: &EventCancelled) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO events (event_id, slug, title, starts_at, ends_at, timezone, reminder_offsets_minutes, version, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, '{}', $7, 'cancelled') \
+         ON CONFLICT (event_id) DO UPDATE SET status = 'cancelled', version = $7 WHERE events.version < $7",
+    )
+    .bind(m.event.event_id)
+    .bind(&m.event.slug)
+    .bind(&m.event.title)
+    .bind(m.event.starts_at)
+    .bind(m.event.ends_at)
+    .bind(&m.event.timezone)
     .bind(m.version)
     .execute(pool)
     .await

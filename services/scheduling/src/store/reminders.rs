@@ -40,7 +40,7 @@ pub async fn decide_due(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec
                    AND e.starts_at - make_interval(mins => off) > r.registered_at \
                  ORDER BY off ASC LIMIT 1 \
              ) o \
-             WHERE e.starts_at > now() \
+             WHERE e.starts_at > now() AND e.status = 'scheduled' \
                AND NOT EXISTS (SELECT 1 FROM reminders s \
                                WHERE s.registration_id = r.registration_id AND s.offset_minutes <= o.offset_minutes) \
              LIMIT $1 \

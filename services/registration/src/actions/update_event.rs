@@ -1,0 +1,132 @@
+//! An organiser changes or cancels an exchange; participants are told what changed.
+
+use convene_shared::messages::{Envelope, EventCancelled, EventChange, EventScheduled};
+use convene_shared::outbox;
+use convene_shared::time::span_in_zone;
+use serde_json::{json, Map, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::{FieldErrors, NewEvent};
+use crate::store::events::{self, Event};
+
+/// How a change ended.
+pub enum Updated {
+    Event(Box<Event>),
+    NotFound,
+    /// A cancelled exchange cannot be changed.
+    Cancelled,
+    Invalid(FieldErrors),
+}
+
+/// The exchange's current fields, as the admin API takes them.
+fn fields(event: &Event) -> Map<String, Value> {
+    let value = json!({
+        "slug": event.slug,
+        "title": event.title,
+        "description": event.description,
+        "starts_at": event.starts_at.to_rfc3339(),
+        "ends_at": event.ends_at.to_rfc3339(),
+        "timezone": event.timezone,
+        "capacity": event.capacity,
+        "organiser_emails": event.organiser_emails,
+        "topics": event.topics,
+        "reminder_offsets_minutes": event.reminder_offsets_minutes,
+        "location": event.location,
+        "online_link": event.online_link,
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("json! of an object literal is an object"),
+    }
+}
+
+/// What participants must hear of, old → new, as they read it.
+fn changes(old: &Event, new: &Event) -> Vec<EventChange> {
+    let mut changes = Vec::new();
+    let mut add = |label: &str, old: String, new: String| {
+        if old != new {
+            changes.push(EventChange {
+                label: label.to_owned(),
+                old,
+                new,
+            });
+        }
+    };
+    add("Title", old.title.clone(), new.title.clone());
+    add(
+        "When",
+        span_in_zone(old.starts_at, old.ends_at, &old.timezone),
+        span_in_zone(new.starts_at, new.ends_at, &new.timezone),
+    );
+    add("Location", old.location.clone(), new.location.clone());
+    add(
+        "Online link",
+        old.online_link.clone(),
+        new.online_link.clone(),
+    );
+    changes
+}
+
+/// Applies `patch` to the exchange `slug` and announces it (`event.scheduled` with what
+/// changed): the scheduler moves pending reminders with it, and participants are emailed
+/// the changes that concern them.
+///
+/// # Errors
+/// When Postgres fails; nothing is written then.
+pub async fn update_event(
+    pool: &PgPool,
+    slug: &str,
+    patch: &Map<String, Value>,
+    correlation_id: Uuid,
+) -> sqlx::Result<Updated> {
+    let mut tx = pool.begin().await?;
+    let Some(old) = events::find_by_slug_for_update(&mut tx, slug).await? else {
+        return Ok(Updated::NotFound);
+    };
+    if old.status == "cancelled" {
+        return Ok(Updated::Cancelled);
+    }
+    let new = match NewEvent::from_patch(&fields(&old), patch, chrono::Utc::now()) {
+        Ok(new) => new,
+        Err(errors) => return Ok(Updated::Invalid(errors)),
+    };
+    let event = events::update(&mut tx, old.id, &new).await?;
+    let message = EventScheduled {
+        event: event.snapshot(),
+        reminder_offsets_minutes: event.reminder_offsets_minutes.clone(),
+        version: event.version,
+        changes: changes(&old, &event),
+    };
+    outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    tx.commit().await?;
+    tracing::info!(event_id = %event.id, version = event.version, "exchange changed");
+    Ok(Updated::Event(Box::new(event)))
+}
+
+/// Cancels the exchange and announces it (`event.cancelled`): everyone registered is told
+/// and no reminder goes out after. Idempotent: `None` when it was already cancelled.
+///
+/// # Errors
+/// When Postgres fails; nothing is written then.
+pub async fn cancel_event(
+    pool: &PgPool,
+    slug: &str,
+    correlation_id: Uuid,
+) -> sqlx::Result<Option<Option<Event>>> {
+    let mut tx = pool.begin().await?;
+    let Some(current) = events::find_by_slug_for_update(&mut tx, slug).await? else {
+        return Ok(None);
+    };
+    let Some(event) = events::cancel(&mut tx, current.id).await? else {
+        return Ok(Some(None));
+    };
+    let message = EventCancelled {
+        event: event.snapshot(),
+        version: event.version,
+    };
+    outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    tx.commit().await?;
+    tracing::info!(event_id = %event.id, "exchange cancelled");
+    Ok(Some(Some(event)))
+}

@@ -1,0 +1,294 @@
+//! What organisers follow: who is coming (JSON or CSV), the figures they quote, and the
+//! co-sponsorship offers with their decisions. Every route needs a token covering the
+//! exchange.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::extract::{Admin, ApiPath, ApiQuery};
+use super::AppState;
+use crate::actions::decide_offer::{decide_offer, Decision};
+use crate::domain::{CountryCode, FieldErrors, Role};
+use crate::store::events::{self, Event};
+use crate::store::offers;
+use crate::store::registrations::{self, Filter, Listed};
+
+/// The largest page of the JSON listing.
+const MAX_PER_PAGE: i64 = 1000;
+
+async fn event_for(state: &AppState, admin: &Admin, slug: &str) -> Result<Event, ApiError> {
+    admin.require(slug)?;
+    events::find_by_slug(&state.pool, slug)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: Option<String>,
+    country: Option<String>,
+    role: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+    format: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<Filter, ApiError> {
+        let mut errors = FieldErrors::default();
+        let status = self.status.as_deref().filter(|s| !s.is_empty());
+        if let Some(s) = status {
+            if !["confirmed", "cancelled", "waitlisted", "pending"].contains(&s) {
+                errors.add("status", "Use confirmed, waitlisted, pending or cancelled.");
+            }
+        }
+        let country = self
+            .country
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .and_then(|c| errors.check("country", CountryCode::parse(c)))
+            .map(|c| c.as_str().to_owned());
+        let role = self
+            .role
+            .as_deref()
+            .filter(|r| !r.is_empty())
+            .and_then(|r| errors.check("role", Role::parse(r)))
+            .map(|r| r.as_str().to_owned());
+        if self.page.is_some_and(|p| p < 1) {
+            errors.add("page", "Pages start at 1.");
+        }
+        if self
+            .per_page
+            .is_some_and(|p| !(1..=MAX_PER_PAGE).contains(&p))
+        {
+            errors.add("per_page", "Use 1 to 1000.");
+        }
+        errors
+            .into_result(|| Filter {
+                status: status.map(str::to_owned),
+                country,
+                role,
+            })
+            .map_err(ApiError::Invalid)
+    }
+}
+
+/// `GET /api/admin/events/{slug}/registrations`: JSON, or CSV with `Accept: text/csv` or
+/// `?format=csv` (UTF-8 with a BOM, so spreadsheet programs read accents); filter by
+/// `status`, `country`, `role`; JSON is paginated with `page` and `per_page`, CSV has
+/// every matching row.
+pub async fn registrations(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let filter = query.filter()?;
+    let wants_csv = query.format.as_deref() == Some("csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"));
+    let mut conn = state.pool.acquire().await?;
+    if wants_csv {
+        let (rows, _) = registrations::list(&mut conn, event.id, &filter, i64::MAX, 0).await?;
+        let filename = format!("{}-registrations.csv", event.slug);
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+            ],
+            to_csv(&rows),
+        )
+            .into_response());
+    }
+    let per_page = query.per_page.unwrap_or(100);
+    let page = query.page.unwrap_or(1);
+    let (rows, total) = registrations::list(
+        &mut conn,
+        event.id,
+        &filter,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await?;
+    Ok(Json(json!({
+        "event": event.slug,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "registrations": rows,
+    }))
+    .into_response())
+}
+
+/// Spreadsheet-safe CSV: a BOM, quoted fields, and cells that a spreadsheet would run as a
+/// formula (`=`, `+`, `-`, `@` first) prefixed with `'`.
+fn to_csv(rows: &[Listed]) -> String {
+    fn cell(value: &str) -> String {
+        let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{value}")
+        } else {
+            value.to_owned()
+        };
+        format!("\"{}\"", value.replace('"', "\"\""))
+    }
+    let mut out = String::from("\u{FEFF}id,name,email,organisation,country,country_name,role,status,registered_at,cancelled_at\r\n");
+    for r in rows {
+        let country_name = CountryCode::parse(&r.country)
+            .map(|c| c.name())
+            .unwrap_or_default();
+        let fields = [
+            r.id.to_string(),
+            r.name.clone(),
+            r.email.clone(),
+            r.organisation.clone(),
+            r.country.clone(),
+            country_name.to_owned(),
+            r.role.clone(),
+            r.status.clone(),
+            r.registered_at.to_rfc3339(),
+            r.cancelled_at.map(|c| c.to_rfc3339()).unwrap_or_default(),
+        ];
+        out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// `GET /api/admin/events/{slug}/stats`: the figures organisers quote ("110 participants,
+/// over 60 officials from 32 countries"), anonymised registrations included.
+pub async fn stats(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let mut conn = state.pool.acquire().await?;
+    let counts = registrations::counts(&mut conn, event.id).await?;
+    let mut by_status: BTreeMap<&str, i64> = ["confirmed", "waitlisted", "pending", "cancelled"]
+        .into_iter()
+        .map(|s| (s, 0))
+        .collect();
+    let mut by_country: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut by_role: BTreeMap<String, i64> = BTreeMap::new();
+    let mut countries = BTreeSet::new();
+    let mut officials = 0;
+    for (status, country, role, n) in &counts {
+        *by_status.entry(status.as_str()).or_default() += n;
+        if status == "confirmed" {
+            let official = role == Role::GovernmentOfficial.as_str();
+            let entry = by_country.entry(country.clone()).or_default();
+            entry.0 += n;
+            if official {
+                entry.1 += n;
+                officials += n;
+            }
+            *by_role.entry(role.clone()).or_default() += n;
+            countries.insert(country.clone());
+        }
+    }
+    Ok(Json(json!({
+        "event": event.slug,
+        "capacity": event.capacity,
+        "confirmed": by_status["confirmed"],
+        "waitlisted": by_status["waitlisted"],
+        "pending": by_status["pending"],
+        "cancelled": by_status["cancelled"],
+        "officials": officials,
+        "countries": countries.len(),
+        "by_country": by_country.iter().map(|(c, (confirmed, officials))| {
+            (c.clone(), json!({ "confirmed": confirmed, "officials": officials }))
+        }).collect::<serde_json::Map<_, _>>(),
+        "by_role": by_role,
+    })))
+}
+
+/// `GET /api/admin/events/{slug}/cosponsor-offers`.
+pub async fn offers(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let mut conn = state.pool.acquire().await?;
+    let offers = offers::list(&mut conn, event.id).await?;
+    Ok(Json(
+        json!({ "event": event.slug, "cosponsor_offers": offers }),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecisionBody {
+    note: Option<String>,
+}
+
+/// `POST /api/admin/cosponsor-offers/{id}/accept`, optional JSON `{"note": "…"}`.
+pub async fn accept(
+    admin: Admin,
+    state: State<AppState>,
+    id: ApiPath<Uuid>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(admin, state, id, body, Decision::Accept).await
+}
+
+/// `POST /api/admin/cosponsor-offers/{id}/decline`, optional JSON `{"note": "…"}`.
+pub async fn decline(
+    admin: Admin,
+    state: State<AppState>,
+    id: ApiPath<Uuid>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    decide(admin, state, id, body, Decision::Decline).await
+}
+
+async fn decide(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    body: Bytes,
+    decision: Decision,
+) -> Result<Json<Value>, ApiError> {
+    // The body is optional: no body, no note.
+    let body: DecisionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        DecisionBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::Malformed(format!("invalid JSON body: {e}")))?
+    };
+    let note = body.note.unwrap_or_default();
+    let note = crate::domain::BoundedText::parse(&note, 0, 2000, true).map_err(|m| {
+        let mut errors = FieldErrors::default();
+        errors.add("note", m);
+        ApiError::Invalid(errors)
+    })?;
+    let offer = decide_offer(
+        &state.pool,
+        id,
+        decision,
+        note.as_str(),
+        |event| admin.require(&event.slug),
+        Uuid::now_v7(),
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    state.announce();
+    Ok(Json(json!({ "cosponsor_offer": offer })))
+}
