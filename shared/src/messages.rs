@@ -130,11 +130,42 @@ pub struct RegistrationConfirmed {
     /// The personal page where the participant sees and cancels the registration. It holds
     /// the secret token, which the registration service stores only hashed: treat this
     /// field as a credential (the notification service keeps it to put in reminders).
+    /// Empty when the participant was confirmed later (approved, or took a freed seat): the
+    /// link was sent with their first message and the notification service has it.
     pub manage_url: String,
     pub registered_at: DateTime<Utc>,
 }
 impl Message for RegistrationConfirmed {
     const KIND: &'static str = keys::REGISTRATION_CONFIRMED;
+}
+
+/// How to reach a participant; sent with the first message about a registration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    /// As in [`RegistrationConfirmed::manage_url`]: a credential.
+    pub manage_url: String,
+}
+
+/// `registration.status_changed`: a registration that holds no seat (yet) changed state:
+/// `pending` (awaiting the organisers' approval), `waitlisted`, `offered` (a freed seat is
+/// held for them until `offer_expires_at`), `rejected`, `expired` (an offer lapsed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationStatusChanged {
+    pub registration_id: Uuid,
+    pub event: EventSnapshot,
+    pub status: String,
+    /// Present in the first message about this registration.
+    pub contact: Option<Contact>,
+    /// Place on the waiting list (1 = next), when `waitlisted`.
+    pub position: Option<i64>,
+    /// When the held seat goes to the next in line, when `offered`.
+    pub offer_expires_at: Option<DateTime<Utc>>,
+    pub changed_at: DateTime<Utc>,
+}
+impl Message for RegistrationStatusChanged {
+    const KIND: &'static str = keys::REGISTRATION_STATUS_CHANGED;
 }
 
 /// `registration.cancelled`: a participant gave up their seat.

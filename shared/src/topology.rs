@@ -32,6 +32,9 @@ pub mod keys {
     pub const COSPONSOR_OFFER_DECIDED: &str = "cosponsor_offer.decided";
     /// A participant holds a seat (registration → notification, scheduling).
     pub const REGISTRATION_CONFIRMED: &str = "registration.confirmed";
+    /// A registration without a seat changed state: pending, waitlisted, offered, rejected,
+    /// expired (registration → notification).
+    pub const REGISTRATION_STATUS_CHANGED: &str = "registration.status_changed";
     /// A participant gave up their seat (registration → notification, scheduling).
     pub const REGISTRATION_CANCELLED: &str = "registration.cancelled";
     /// An organisation offered to co-sponsor an exchange (registration → notification).
@@ -60,6 +63,7 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::EVENT_SCHEDULED,
         keys::EVENT_CANCELLED,
         keys::REGISTRATION_CONFIRMED,
+        keys::REGISTRATION_STATUS_CHANGED,
         keys::REGISTRATION_CANCELLED,
         keys::COSPONSOR_OFFER_RECEIVED,
         keys::COSPONSOR_OFFER_DECIDED,

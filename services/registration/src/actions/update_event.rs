@@ -34,6 +34,11 @@ fn fields(event: &Event) -> Map<String, Value> {
         "reminder_offsets_minutes": event.reminder_offsets_minutes,
         "location": event.location,
         "online_link": event.online_link,
+        "requires_approval": event.requires_approval,
+        "country_cap": event.country_cap,
+        "registration_opens_at": event.registration_opens_at.map(|t| t.to_rfc3339()),
+        "registration_closes_at": event.registration_closes_at.map(|t| t.to_rfc3339()),
+        "waitlist_offer_hours": event.waitlist_offer_hours,
     });
     match value {
         Value::Object(map) => map,

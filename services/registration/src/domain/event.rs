@@ -9,7 +9,12 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 18] = [
+    "requires_approval",
+    "country_cap",
+    "registration_opens_at",
+    "registration_closes_at",
+    "waitlist_offer_hours",
     "location",
     "online_link",
     "slug",
@@ -44,6 +49,15 @@ pub struct NewEvent {
     pub location: BoundedText,
     /// The meeting link for online exchanges (may be empty).
     pub online_link: BoundedText,
+    /// Registrations wait as `pending` until an organiser approves them.
+    pub requires_approval: bool,
+    /// At most this many confirmed seats per country (`None`: no cap).
+    pub country_cap: Option<i32>,
+    /// Registration is open from (`None`: now) until (`None`: the start).
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// How long a freed seat is held for the first in line before it passes on.
+    pub waitlist_offer_hours: i32,
 }
 
 impl NewEvent {
@@ -141,6 +155,73 @@ impl NewEvent {
             }
         };
 
+        let whole = |errors: &mut FieldErrors,
+                     key: &str,
+                     range: std::ops::RangeInclusive<i64>,
+                     default: Option<i64>| {
+            match body.get(key) {
+                None | Some(Value::Null) => Some(default),
+                Some(Value::Number(n)) => match n.as_i64() {
+                    Some(v) if range.contains(&v) => Some(Some(v)),
+                    _ => {
+                        errors.add(
+                            key,
+                            format!(
+                                "Use a whole number from {} to {}.",
+                                range.start(),
+                                range.end()
+                            ),
+                        );
+                        None
+                    }
+                },
+                Some(_) => {
+                    errors.add(key, "Use a whole number.");
+                    None
+                }
+            }
+        };
+        let country_cap =
+            whole(&mut errors, "country_cap", 1..=10_000, None).map(|c| c.map(|c| c as i32));
+        let waitlist_offer_hours =
+            whole(&mut errors, "waitlist_offer_hours", 1..=24 * 30, Some(48))
+                .map(|h| h.unwrap_or(48) as i32);
+        let requires_approval = match body.get("requires_approval") {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                errors.add("requires_approval", "Use true or false.");
+                None
+            }
+        };
+        let optional_instant = |errors: &mut FieldErrors, key: &str| match body.get(key) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => errors.check(
+                key,
+                DateTime::parse_from_rfc3339(s)
+                    .map(|d| Some(d.with_timezone(&Utc)))
+                    .map_err(|_| {
+                        "Use an RFC 3339 date and time with an offset, or null.".to_owned()
+                    }),
+            ),
+            Some(_) => {
+                errors.add(key, "Use an RFC 3339 date and time, or null.");
+                None
+            }
+        };
+        let registration_opens_at = optional_instant(&mut errors, "registration_opens_at");
+        let registration_closes_at = optional_instant(&mut errors, "registration_closes_at");
+        if let (Some(Some(open)), Some(Some(close))) =
+            (registration_opens_at, registration_closes_at)
+        {
+            if close <= open {
+                errors.add(
+                    "registration_closes_at",
+                    "Must be after registration_opens_at.",
+                );
+            }
+        }
+
         let strings = |errors: &mut FieldErrors, key: &str| -> Option<Vec<String>> {
             match body.get(key) {
                 None | Some(Value::Null) => Some(Vec::new()),
@@ -227,6 +308,11 @@ impl NewEvent {
                 reminder_offsets_minutes: reminder_offsets_minutes?,
                 location: location?,
                 online_link: online_link?,
+                requires_approval: requires_approval?,
+                country_cap: country_cap?,
+                registration_opens_at: registration_opens_at?,
+                registration_closes_at: registration_closes_at?,
+                waitlist_offer_hours: waitlist_offer_hours?,
             })
         })();
         match event {

@@ -25,6 +25,8 @@ pub fn public_view(event: &Event, public_base_url: &str) -> Value {
         "timezone": event.timezone,
         "capacity": event.capacity,
         "topics": event.topics,
+        "registration_opens_at": event.registration_opens_at,
+        "registration_closes_at": event.registration_closes_at,
         "registration_url": format!("{base}/events/{}/register", event.slug),
         "cosponsor_url": format!("{base}/events/{}/cosponsor", event.slug),
     })
@@ -39,6 +41,9 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     view["online_link"] = json!(event.online_link);
     view["status"] = json!(event.status);
     view["version"] = json!(event.version);
+    view["requires_approval"] = json!(event.requires_approval);
+    view["country_cap"] = json!(event.country_cap);
+    view["waitlist_offer_hours"] = json!(event.waitlist_offer_hours);
     view["created_at"] = json!(event.created_at);
     view
 }

@@ -27,6 +27,11 @@ pub struct Event {
     pub status: String,
     pub location: String,
     pub online_link: String,
+    pub requires_approval: bool,
+    pub country_cap: Option<i32>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub waitlist_offer_hours: i32,
 }
 
 impl Event {
@@ -44,7 +49,8 @@ impl Event {
 }
 
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
-    organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link";
+    organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
+    requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -53,8 +59,9 @@ const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezon
 pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<Option<Event>> {
     sqlx::query_as(&format!(
         "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
-             organiser_emails, topics, reminder_offsets_minutes, location, online_link) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
+             country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -82,6 +89,11 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(&event.reminder_offsets_minutes)
     .bind(event.location.as_str())
     .bind(event.online_link.as_str())
+    .bind(event.requires_approval)
+    .bind(event.country_cap)
+    .bind(event.registration_opens_at)
+    .bind(event.registration_closes_at)
+    .bind(event.waitlist_offer_hours)
     .fetch_optional(conn)
     .await
 }
@@ -94,7 +106,9 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     sqlx::query_as(&format!(
         "UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5, timezone = $6, \
              capacity = $7, organiser_emails = $8, topics = $9, reminder_offsets_minutes = $10, \
-             location = $11, online_link = $12, version = version + 1, updated_at = now() \
+             location = $11, online_link = $12, requires_approval = $13, country_cap = $14, \
+             registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
+             version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -109,6 +123,11 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(&event.reminder_offsets_minutes)
     .bind(event.location.as_str())
     .bind(event.online_link.as_str())
+    .bind(event.requires_approval)
+    .bind(event.country_cap)
+    .bind(event.registration_opens_at)
+    .bind(event.registration_closes_at)
+    .bind(event.waitlist_offer_hours)
     .fetch_one(conn)
     .await
 }
