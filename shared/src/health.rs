@@ -1,12 +1,13 @@
 //! `GET /healthz` (the process is alive) and `GET /readyz` (it can do its work: Postgres
-//! answers, its migrations are applied, and its RabbitMQ connections are up).
+//! answers, its migrations are applied, and its RabbitMQ connections are up), and serving
+//! a service's router with every request logged under a correlation id.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use serde_json::json;
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
@@ -43,15 +44,19 @@ async fn readyz(State(r): State<Readiness>) -> (StatusCode, Json<serde_json::Val
     )
 }
 
-/// Serves `router` on `addr` until `shutdown`, then lets in-flight requests finish.
+/// Serves `router` on `listener` until `shutdown`, then lets in-flight requests finish.
+/// Every request runs inside a span carrying a fresh correlation id (see
+/// [`crate::telemetry::trace_http`]).
 ///
 /// # Errors
-/// When the address cannot be bound.
+/// When the server fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: crate::shutdown::Shutdown,
 ) -> std::io::Result<()> {
+    // Layered here, once, so that every service has it.
+    let router = router.layer(middleware::from_fn(crate::telemetry::trace_http));
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { shutdown.wait().await })
         .await

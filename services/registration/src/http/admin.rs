@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use convene_shared::telemetry::CorrelationId;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::events::admin_view;
@@ -18,6 +18,7 @@ use crate::domain::NewEvent;
 pub async fn create_event(
     _admin: Admin,
     State(state): State<AppState>,
+    correlation_id: CorrelationId,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Validate every field.
@@ -29,7 +30,7 @@ pub async fn create_event(
     let new = NewEvent::from_json(&fields, Utc::now()).map_err(ApiError::Invalid)?;
 
     // Store and announce it.
-    match create(&state.pool, &new, Uuid::now_v7()).await? {
+    match create(&state.pool, &new, correlation_id.into()).await? {
         Created::Event(event) => {
             state.announce();
             Ok((

@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{ApiForm, ApiJson};
@@ -34,6 +34,7 @@ pub async fn form(State(state): State<AppState>, Path(slug): Path<String>) -> Re
 pub async fn submit_form(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    correlation_id: CorrelationId,
     ApiForm(input): ApiForm<RegistrationInput>,
 ) -> Response {
     // Find the exchange.
@@ -53,20 +54,20 @@ pub async fn submit_form(
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RegisterPage::new(&event, &input, &errors),
-            )
+            );
         }
     };
 
     // Register, and answer.
-    match register(
+    let registered = register(
         &state.pool,
         &event,
         &new,
         &state.settings.public_base_url,
-        Uuid::now_v7(),
+        correlation_id.into(),
     )
-    .await
-    {
+    .await;
+    match registered {
         Ok(Registered::New(_)) => {
             state.announce();
             Redirect::to(&format!("/events/{slug}/registered")).into_response()
@@ -111,6 +112,7 @@ pub async fn registered(State(state): State<AppState>, Path(slug): Path<String>)
 pub async fn submit_json(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    correlation_id: CorrelationId,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
@@ -125,15 +127,15 @@ pub async fn submit_json(
             "registered_at": r.registered_at,
         }))
     };
-    match register(
+    let registered = register(
         &state.pool,
         &event,
         &new,
         &state.settings.public_base_url,
-        Uuid::now_v7(),
+        correlation_id.into(),
     )
-    .await?
-    {
+    .await;
+    match registered? {
         Registered::New(r) => {
             state.announce();
             Ok((StatusCode::CREATED, body(&r)))
