@@ -65,6 +65,7 @@ pub async fn run<H: Handler>(
     health: BrokerHealth,
     shutdown: Shutdown,
 ) {
+    crate::metrics::expect_queue(config.inbox.queue);
     let mut backoff = Backoff::default();
     while !shutdown.is_triggered() {
         match consume_once(&amqp_url, &config, &handler, &health, &shutdown).await {
@@ -184,6 +185,8 @@ async fn settle<H: Handler>(
     handler: &H,
     publisher: &Channel,
 ) -> anyhow::Result<()> {
+    let queue = config.inbox.queue;
+    crate::metrics::consumed(queue);
     let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
         Ok(envelope) => {
             // A message published by other means than the relay (by hand, by an older
@@ -221,6 +224,7 @@ async fn settle<H: Handler>(
                         &format!("{e:#}"),
                     )
                     .await?;
+                    crate::metrics::retried(queue);
                 }
                 None => {
                     let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
@@ -233,6 +237,7 @@ async fn settle<H: Handler>(
                         &reason,
                     )
                     .await?;
+                    crate::metrics::dead_lettered(queue);
                 }
             }
         }
@@ -248,6 +253,7 @@ async fn settle<H: Handler>(
                 &reason,
             )
             .await?;
+            crate::metrics::dead_lettered(queue);
         }
     }
     delivery

@@ -221,6 +221,7 @@ impl Relay {
             // the journey an operator follows by that id.
             if confirmation.is_ack() {
                 confirmed.push(*id);
+                crate::metrics::published(&envelope.kind);
                 tracing::info!(
                     message_id = %envelope.message_id,
                     correlation_id = %envelope.correlation_id,

@@ -1,9 +1,11 @@
-//! Seeing inside: every service's `/healthz` and `/readyz`, and logs that
+//! Seeing inside: every service's `/healthz`, `/readyz` and `/metrics`, and logs that
 //! follow one registration through every service under one correlation id without
 //! giving away who registered.
 
 use std::time::{Duration, Instant};
 
+use convene_tests::scrape::{scrape, wait_for_value};
+use convene_tests::stack::participant;
 use convene_tests::{Stack, StackOptions};
 use serde_json::{json, Value};
 
@@ -29,6 +31,154 @@ async fn every_service_answers_healthz_and_readyz() {
         assert_eq!(ready.status(), 200, "{base}/readyz");
         let body: Value = ready.json().await.unwrap();
         assert_eq!(body, json!({ "database": true, "broker": true }), "{base}");
+    }
+}
+
+/// One registration (plus a repeat, an invalid one and a reminder) moves the counters of
+/// all three services, and the HTTP metrics name routes by template, never by the token.
+#[tokio::test]
+async fn metrics_count_registrations_messages_emails_and_reminders() {
+    let stack = Stack::start().await;
+    let [registration, notification, scheduling] = &stack.service_urls()[..] else {
+        panic!("three services")
+    };
+    // The 2-minute reminder falls due ~15 s after the registration below.
+    let start = chrono::Utc::now() + chrono::Duration::seconds(135);
+    let slug = stack
+        .given_event(json!({
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(),
+            "reminder_offsets_minutes": [2],
+        }))
+        .await;
+
+    // Before anything happened, the series are there at 0.
+    let before = scrape(&stack.http, registration).await;
+    assert_eq!(
+        before.value("convene_registrations_total{outcome=\"created\"}"),
+        Some(0.0),
+        "{}",
+        before.text
+    );
+
+    let person = participant("Metric Person");
+    let email = person["email"].as_str().unwrap();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 200);
+    let invalid = json!({ "name": "", "email": "nope" });
+    assert_eq!(stack.register_json(&slug, &invalid).await.status(), 422);
+    let confirmation = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(email))
+        .await;
+    let link = confirmation[0].manage_link().unwrap();
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(stack.http.get(&link).send().await.unwrap().status(), 200);
+    let nowhere = stack.http.get(stack.url("/no/such/page")).send().await;
+    assert_eq!(nowhere.unwrap().status(), 404);
+
+    // registration: outcomes, requests by route template, what the relay published.
+    let r = wait_for_value(
+        &stack.http,
+        registration,
+        "convene_messages_published_total{kind=\"registration.confirmed\"}",
+        1.0,
+        WAIT,
+    )
+    .await;
+    for (series, value) in [
+        ("convene_registrations_total{outcome=\"created\"}", 1.0),
+        ("convene_registrations_total{outcome=\"already_registered\"}", 1.0),
+        ("convene_registrations_total{outcome=\"invalid\"}", 1.0),
+        ("convene_registrations_total{outcome=\"full\"}", 0.0),
+        (
+            "convene_http_requests_total{method=\"POST\",route=\"/api/events/{slug}/registrations\",status=\"201\"}",
+            1.0,
+        ),
+        (
+            "convene_http_requests_total{method=\"POST\",route=\"/api/events/{slug}/registrations\",status=\"422\"}",
+            1.0,
+        ),
+        (
+            "convene_http_requests_total{method=\"GET\",route=\"/registrations/{token}\",status=\"200\"}",
+            1.0,
+        ),
+        (
+            "convene_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
+            1.0,
+        ),
+        (
+            "convene_http_request_duration_seconds_count{method=\"POST\",route=\"/api/events/{slug}/registrations\"}",
+            3.0,
+        ),
+        ("convene_messages_published_total{kind=\"event.scheduled\"}", 1.0),
+    ] {
+        assert_eq!(r.value(series), Some(value), "{series}\n{}", r.text);
+    }
+    assert!(
+        !r.text.contains(&token) && !r.text.contains(&slug),
+        "raw paths never become labels"
+    );
+    assert!(
+        r.value("convene_outbox_backlog_messages").is_some()
+            && r.value("convene_outbox_oldest_age_seconds").is_some(),
+        "{}",
+        r.text
+    );
+
+    // notification: the confirmation, then the reminder.
+    let n = wait_for_value(
+        &stack.http,
+        notification,
+        "convene_reminders_sent_total",
+        1.0,
+        Duration::from_secs(90),
+    )
+    .await;
+    for (series, value) in [
+        ("convene_emails_sent_total{kind=\"confirmation\"}", 1.0),
+        ("convene_emails_sent_total{kind=\"reminder\"}", 1.0),
+        (
+            "convene_emails_failed_total{failure=\"transient\",kind=\"confirmation\"}",
+            0.0,
+        ),
+        (
+            "convene_messages_consumed_total{queue=\"notification.inbox\"}",
+            2.0,
+        ),
+        (
+            "convene_messages_retried_total{queue=\"notification.inbox\"}",
+            0.0,
+        ),
+        (
+            "convene_messages_dead_lettered_total{queue=\"notification.inbox\"}",
+            0.0,
+        ),
+    ] {
+        assert_eq!(n.value(series), Some(value), "{series}\n{}", n.text);
+    }
+    assert!(
+        n.value("convene_outbox_backlog_messages").is_none(),
+        "notification has no outbox"
+    );
+
+    // scheduling: what it consumed, the reminder it decided (on time), what it published.
+    let s = scrape(&stack.http, scheduling).await;
+    for (series, value) in [
+        ("convene_reminders_due_total", 1.0),
+        ("convene_reminders_late_total", 0.0),
+        ("convene_reminder_lateness_seconds_count", 1.0),
+        (
+            "convene_messages_published_total{kind=\"reminder.due\"}",
+            1.0,
+        ),
+        (
+            "convene_messages_consumed_total{queue=\"scheduling.inbox\"}",
+            2.0,
+        ),
+        ("convene_outbox_backlog_messages", 0.0),
+    ] {
+        assert_eq!(s.value(series), Some(value), "{series}\n{}", s.text);
     }
 }
 

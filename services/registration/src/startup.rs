@@ -67,7 +67,9 @@ impl Application {
             pool: pool.clone(),
             migrator: &MIGRATOR,
             brokers: Arc::new(vec![health]),
+            outbox: true,
         };
+        convene_shared::metrics::expect_registrations();
         let state = AppState {
             pool: pool.clone(),
             settings: Arc::new(settings.clone()),

@@ -3,6 +3,15 @@
 pub mod render;
 pub mod transport;
 
+/// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
+/// report each from the start, at 0.
+pub const KINDS: [&str; 4] = [
+    "confirmation",
+    "cancellation",
+    "reminder",
+    "cosponsor_offer",
+];
+
 /// One email, ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {

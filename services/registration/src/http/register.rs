@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use convene_shared::metrics::{self, RegistrationOutcome};
 use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
 
@@ -46,11 +47,13 @@ pub async fn submit_form(
 
     // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
     if !input.website.trim().is_empty() {
+        metrics::registration(RegistrationOutcome::Spam);
         return Redirect::to(&format!("/events/{slug}/registered")).into_response();
     }
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => new,
         Err(errors) => {
+            metrics::registration(RegistrationOutcome::Invalid);
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RegisterPage::new(&event, &input, &errors),
@@ -67,6 +70,7 @@ pub async fn submit_form(
         correlation_id.into(),
     )
     .await;
+    metrics::registration(outcome(&registered));
     match registered {
         Ok(Registered::New(_)) => {
             state.announce();
@@ -118,7 +122,10 @@ pub async fn submit_json(
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let new = NewRegistration::try_from(&input).map_err(ApiError::Invalid)?;
+    let new = NewRegistration::try_from(&input).map_err(|errors| {
+        metrics::registration(RegistrationOutcome::Invalid);
+        ApiError::Invalid(errors)
+    })?;
     let body = |r: &crate::store::registrations::Registration| {
         Json(json!({
             "id": r.id,
@@ -135,6 +142,7 @@ pub async fn submit_json(
         correlation_id.into(),
     )
     .await;
+    metrics::registration(outcome(&registered));
     match registered? {
         Registered::New(r) => {
             state.announce();
@@ -145,5 +153,15 @@ pub async fn submit_json(
             field: None,
             message: "This exchange is full.".to_owned(),
         }),
+    }
+}
+
+/// What a registration attempt that reached the database counts as in the metrics.
+fn outcome(registered: &Result<Registered, sqlx::Error>) -> RegistrationOutcome {
+    match registered {
+        Ok(Registered::New(_)) => RegistrationOutcome::Created,
+        Ok(Registered::Existing(_)) => RegistrationOutcome::AlreadyRegistered,
+        Ok(Registered::Full) => RegistrationOutcome::Full,
+        Err(_) => RegistrationOutcome::Failed,
     }
 }
