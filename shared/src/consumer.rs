@@ -65,6 +65,7 @@ pub async fn run<H: Handler>(
     health: BrokerHealth,
     shutdown: Shutdown,
 ) {
+    crate::metrics::expect_queue(config.inbox.queue);
     let mut backoff = Backoff::default();
     while !shutdown.is_triggered() {
         match consume_once(&amqp_url, &config, &handler, &health, &shutdown).await {
@@ -148,22 +149,56 @@ async fn consume_once<H: Handler>(
     anyhow::bail!("the consumer stream ended (connection or channel closed)")
 }
 
-/// Handles one delivery and settles it (ack, or retry/dead-letter then ack).
+/// Handles one delivery and settles it (ack, or retry/dead-letter then ack), every log
+/// line inside a `message` span that carries the message's correlation id.
 async fn process<H: Handler>(
     delivery: Delivery,
     config: &ConsumerConfig,
     handler: &H,
     publisher: &Channel,
 ) -> anyhow::Result<()> {
+    let span = message_span(&delivery, config.inbox.queue);
+    settle(delivery, config, handler, publisher)
+        .instrument(span)
+        .await
+}
+
+/// The span one delivery is handled in. Its ids come from the AMQP properties and the
+/// `correlation_id` header the outbox relay sets, so that even a body that is not an
+/// envelope is logged under the journey it belongs to.
+fn message_span(delivery: &Delivery, queue: &str) -> tracing::Span {
+    let properties = &delivery.properties;
+    let correlation_id = topology::header_str(properties.headers().as_ref(), "correlation_id")
+        .or_else(|| properties.correlation_id().as_ref().map(|c| c.to_string()));
+    tracing::info_span!(
+        "message",
+        queue,
+        kind = properties.kind().as_ref().map(|k| k.to_string()),
+        message_id = properties.message_id().as_ref().map(|m| m.to_string()),
+        correlation_id,
+    )
+}
+
+async fn settle<H: Handler>(
+    delivery: Delivery,
+    config: &ConsumerConfig,
+    handler: &H,
+    publisher: &Channel,
+) -> anyhow::Result<()> {
+    let queue = config.inbox.queue;
+    crate::metrics::consumed(queue);
     let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
         Ok(envelope) => {
-            let span = tracing::info_span!(
-                "message",
-                kind = %envelope.kind,
-                message_id = %envelope.message_id,
-                correlation_id = %envelope.correlation_id,
+            // A message published by other means than the relay (by hand, by an older
+            // version) may lack the properties: the envelope has the ids too.
+            let span = tracing::Span::current();
+            span.record("kind", envelope.kind.as_str());
+            span.record("message_id", tracing::field::display(envelope.message_id));
+            span.record(
+                "correlation_id",
+                tracing::field::display(envelope.correlation_id),
             );
-            handler.handle(envelope).instrument(span).await
+            handler.handle(envelope).await
         }
         Err(e) => Err(Failure::Permanent(anyhow::anyhow!(
             "not a Convene envelope: {e}"
@@ -172,14 +207,24 @@ async fn process<H: Handler>(
 
     let headers = delivery.properties.headers().as_ref();
     match outcome {
-        Ok(()) => {}
+        // One line per message at the default level: the consume step of the journey an
+        // operator follows by correlation id (the span carries it).
+        Ok(()) => tracing::info!("message handled"),
         Err(Failure::Transient(e)) => {
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             match config.retry_delays_ms.get(attempt) {
                 Some(delay) => {
                     tracing::warn!(attempt = attempt + 1, delay_ms = delay, error = %format!("{e:#}"), "handling failed; retrying later");
-                    let queue = config.inbox.retry_queue(*delay);
-                    republish(publisher, &delivery, &queue, attempt + 1, &format!("{e:#}")).await?;
+                    let retry_queue = config.inbox.retry_queue(*delay);
+                    republish(
+                        publisher,
+                        &delivery,
+                        &retry_queue,
+                        attempt + 1,
+                        &format!("{e:#}"),
+                    )
+                    .await?;
+                    crate::metrics::retried(queue);
                 }
                 None => {
                     let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
@@ -192,6 +237,7 @@ async fn process<H: Handler>(
                         &reason,
                     )
                     .await?;
+                    crate::metrics::dead_lettered(queue);
                 }
             }
         }
@@ -207,6 +253,7 @@ async fn process<H: Handler>(
                 &reason,
             )
             .await?;
+            crate::metrics::dead_lettered(queue);
         }
     }
     delivery

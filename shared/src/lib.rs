@@ -4,7 +4,8 @@
 //! environment, connecting to Postgres and applying a service's migrations in its own
 //! schema, the broker topology (every exchange, queue and routing key in one place), the
 //! message schemas that cross service boundaries, the transactional outbox and its relay,
-//! the consumer loop with retries and dead letters, health endpoints, logging and shutdown.
+//! the consumer loop with retries and dead letters, health and metrics endpoints, logging
+//! with correlation ids, and shutdown.
 
 pub mod broker;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod consumer;
 pub mod db;
 pub mod health;
 pub mod messages;
+pub mod metrics;
 pub mod outbox;
 pub mod shutdown;
 pub mod telemetry;

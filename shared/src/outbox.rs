@@ -217,16 +217,24 @@ impl Relay {
         let mut confirmed = Vec::with_capacity(rows.len());
         for ((id, envelope), confirm) in rows.iter().zip(confirms) {
             let confirmation = confirm.await.context("awaiting a publisher confirm")?;
+            // Each line carries the message's correlation id: the publish is one step of
+            // the journey an operator follows by that id.
             if confirmation.is_ack() {
                 confirmed.push(*id);
-                tracing::debug!(
+                crate::metrics::published(&envelope.kind);
+                tracing::info!(
                     message_id = %envelope.message_id,
                     correlation_id = %envelope.correlation_id,
                     kind = %envelope.kind,
                     "published"
                 );
             } else {
-                tracing::warn!(message_id = %envelope.message_id, "RabbitMQ refused a message; will retry");
+                tracing::warn!(
+                    message_id = %envelope.message_id,
+                    correlation_id = %envelope.correlation_id,
+                    kind = %envelope.kind,
+                    "RabbitMQ refused a message; will retry"
+                );
             }
         }
 

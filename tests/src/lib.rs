@@ -7,6 +7,7 @@
 
 pub mod infra;
 pub mod mail;
+pub mod scrape;
 pub mod stack;
 
 pub use mail::{Mail, Mailbox};

@@ -262,6 +262,15 @@ impl Stack {
         }
     }
 
+    /// The base URL of every service's HTTP server: registration, notification, then each
+    /// scheduler (each serves `/healthz`, `/readyz` and `/metrics`).
+    pub fn service_urls(&self) -> Vec<String> {
+        self.health_urls
+            .iter()
+            .map(|u| u.trim_end_matches("/readyz").to_owned())
+            .collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

@@ -7,6 +7,7 @@ use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
+use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
 use sqlx::PgPool;
 
@@ -75,10 +76,12 @@ impl Handler for Inbox {
                 };
                 if to.status != "confirmed" {
                     tracing::info!(registration_id = %m.registration_id, "reminder skipped: registration cancelled");
+                    metrics::reminder_skipped(ReminderSkipped::Cancelled);
                     return Ok(());
                 }
                 if m.event.starts_at <= Utc::now() {
                     tracing::info!(registration_id = %m.registration_id, "reminder skipped: the exchange has started");
+                    metrics::reminder_skipped(ReminderSkipped::Started);
                     return Ok(());
                 }
                 let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
@@ -154,7 +157,16 @@ impl Inbox {
             tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
             return Ok(());
         }
-        self.mailer.send(&self.from, email).await?;
+        if let Err(failure) = self.mailer.send(&self.from, email).await {
+            metrics::email_failed(email.kind, &failure);
+            return Err(failure);
+        }
+        // Counted once the server accepted it: if recording it fails now, the email was
+        // sent all the same (and will be again on the retry, the one duplicate window).
+        metrics::email_sent(email.kind);
+        if email.kind == "reminder" {
+            metrics::reminder_sent();
+        }
         sent::record(&mut tx, &email.key, email.kind, envelope.message_id)
             .await
             .map_err(db)?;

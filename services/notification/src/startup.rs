@@ -82,7 +82,9 @@ impl Application {
             pool: self.pool.clone(),
             migrator: &MIGRATOR,
             brokers: Arc::new(vec![health.clone()]),
+            outbox: false,
         };
+        convene_shared::metrics::expect_emails(&crate::email::KINDS);
         let inbox = Arc::new(Inbox {
             pool: self.pool.clone(),
             mailer: self.mailer,

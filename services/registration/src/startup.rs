@@ -74,7 +74,10 @@ impl Application {
             pool: pool.clone(),
             migrator: &MIGRATOR,
             brokers: Arc::new(vec![publishing, consuming.clone()]),
+            outbox: true,
         };
+        convene_shared::metrics::expect_registrations();
+        convene_shared::metrics::expect_admin_auth();
         let rate_limiter = Arc::new(crate::http::rate_limit::RateLimiter::new(
             settings.rate_limit_per_minute,
             settings.trusted_proxies.clone(),

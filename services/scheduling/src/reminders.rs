@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use convene_shared::messages::{Envelope, EventSnapshot, ReminderDue};
-use convene_shared::outbox;
 use convene_shared::shutdown::Shutdown;
+use convene_shared::{metrics, outbox};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -82,6 +82,10 @@ pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
         let envelopes: Vec<Envelope> = decided.iter().map(announce).collect();
         outbox::enqueue_many(&mut tx, &envelopes).await?;
         tx.commit().await?;
+        let now = Utc::now();
+        for reminder in &decided {
+            metrics::reminder_due(reminder.lateness(now));
+        }
         total += decided.len();
         if (decided.len() as i64) < BATCH {
             return Ok(total);

@@ -73,7 +73,9 @@ impl Application {
             pool: self.pool.clone(),
             migrator: &MIGRATOR,
             brokers: Arc::new(vec![consuming.clone(), publishing.clone()]),
+            outbox: true,
         };
+        convene_shared::metrics::expect_reminders();
         let relay = Relay::new(
             self.pool.clone(),
             self.settings.common.amqp_url.clone(),

@@ -3,6 +3,18 @@
 pub mod render;
 pub mod transport;
 
+/// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
+/// report each from the start, at 0.
+pub const KINDS: [&str; 7] = [
+    "confirmation",
+    "cancellation",
+    "reminder",
+    "cosponsor_offer",
+    "event_changed",
+    "event_cancelled",
+    "offer_decision",
+];
+
 /// One email, ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use convene_shared::consumer::Failure;
+use convene_shared::telemetry::redact_addresses;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -65,10 +66,16 @@ impl Mailer {
         match self {
             Self::Smtp(transport) => match transport.send(message).await {
                 Ok(_) => Ok(()),
+                // A server's refusal often quotes the recipient's address; the error is
+                // logged and kept in the dead letter's reason, so the address goes.
                 Err(e) if e.is_permanent() => Err(Failure::Permanent(anyhow::anyhow!(
-                    "the SMTP server refused the email: {e}"
+                    "the SMTP server refused the email: {}",
+                    redact_addresses(&e.to_string())
                 ))),
-                Err(e) => Err(Failure::Transient(anyhow::anyhow!("SMTP: {e}"))),
+                Err(e) => Err(Failure::Transient(anyhow::anyhow!(
+                    "SMTP: {}",
+                    redact_addresses(&e.to_string())
+                ))),
             },
             Self::Files { transport, dir } => match transport.send(message).await {
                 Ok(id) => {

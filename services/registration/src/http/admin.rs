@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use convene_shared::telemetry::CorrelationId;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::events::admin_view;
@@ -20,6 +20,7 @@ use crate::domain::NewEvent;
 pub async fn create_event(
     admin: Admin,
     State(state): State<AppState>,
+    correlation_id: CorrelationId,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     // Validate every field.
@@ -32,7 +33,7 @@ pub async fn create_event(
     admin.require(new.slug.as_str())?;
 
     // Store and announce it.
-    match create(&state.pool, &new, Uuid::now_v7()).await? {
+    match create(&state.pool, &new, correlation_id.into()).await? {
         Created::Event(event) => {
             state.announce();
             Ok((
@@ -53,6 +54,7 @@ pub async fn update_event(
     admin: Admin,
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     admin.require(&slug)?;
@@ -61,7 +63,7 @@ pub async fn update_event(
             "the body must be a JSON object".to_owned(),
         ));
     };
-    match update::update_event(&state.pool, &slug, &patch, Uuid::now_v7()).await? {
+    match update::update_event(&state.pool, &slug, &patch, correlation_id.into()).await? {
         Updated::Event(event) => {
             state.announce();
             Ok(Json(admin_view(&event, &state.settings.public_base_url)))
@@ -81,9 +83,10 @@ pub async fn cancel_event(
     admin: Admin,
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
 ) -> Result<Json<Value>, ApiError> {
     admin.require(&slug)?;
-    match update::cancel_event(&state.pool, &slug, Uuid::now_v7()).await? {
+    match update::cancel_event(&state.pool, &slug, correlation_id.into()).await? {
         None => Err(ApiError::NotFound),
         Some(Some(_)) => {
             state.announce();

@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::ApiPath;
@@ -35,6 +35,7 @@ pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>)
 pub async fn submit_form(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
     ApiForm(input): ApiForm<CosponsorOfferInput>,
 ) -> Response {
     let event = match events::find_by_slug(&state.pool, &slug).await {
@@ -66,7 +67,7 @@ pub async fn submit_form(
             )
         }
     };
-    match offer(&state.pool, &event, &new, Uuid::now_v7()).await {
+    match offer(&state.pool, &event, &new, correlation_id.into()).await {
         Ok(_) => {
             state.announce();
             thanks()
@@ -79,13 +80,14 @@ pub async fn submit_form(
 pub async fn submit_json(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
     ApiJson(input): ApiJson<CosponsorOfferInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
     let new = NewCosponsorOffer::try_from(&input).map_err(ApiError::Invalid)?;
-    let id = offer(&state.pool, &event, &new, Uuid::now_v7()).await?;
+    let id = offer(&state.pool, &event, &new, correlation_id.into()).await?;
     state.announce();
     Ok((
         StatusCode::CREATED,

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use uuid::Uuid;
+use convene_shared::telemetry::CorrelationId;
 
 use super::error::ApiError;
 use super::extract::ApiPath;
@@ -53,8 +53,12 @@ async fn find(state: &AppState, token: &str) -> sqlx::Result<Option<(Registratio
 }
 
 /// `POST /registrations/{token}/cancel`: idempotent; the participant is emailed once.
-pub async fn cancel(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
-    match cancel_registration(&state.pool, &token, Uuid::now_v7()).await {
+pub async fn cancel(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    correlation_id: CorrelationId,
+) -> Response {
+    match cancel_registration(&state.pool, &token, correlation_id.into()).await {
         Ok(Cancelled::Now) => {
             state.announce();
             render(

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use convene_shared::telemetry::CorrelationId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -241,25 +242,28 @@ pub struct DecisionBody {
 
 /// `POST /api/admin/cosponsor-offers/{id}/accept`, optional JSON `{"note": "…"}`.
 pub async fn accept(
+    correlation_id: CorrelationId,
     admin: Admin,
     state: State<AppState>,
     id: ApiPath<Uuid>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(admin, state, id, body, Decision::Accept).await
+    decide(correlation_id, admin, state, id, body, Decision::Accept).await
 }
 
 /// `POST /api/admin/cosponsor-offers/{id}/decline`, optional JSON `{"note": "…"}`.
 pub async fn decline(
+    correlation_id: CorrelationId,
     admin: Admin,
     state: State<AppState>,
     id: ApiPath<Uuid>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    decide(admin, state, id, body, Decision::Decline).await
+    decide(correlation_id, admin, state, id, body, Decision::Decline).await
 }
 
 async fn decide(
+    correlation_id: CorrelationId,
     admin: Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
@@ -285,7 +289,7 @@ async fn decide(
         decision,
         note.as_str(),
         |event| admin.require(&event.slug),
-        Uuid::now_v7(),
+        correlation_id.into(),
     )
     .await?
     .ok_or(ApiError::NotFound)?;

@@ -3,9 +3,9 @@
 
 use axum::extract::State;
 use axum::Json;
+use convene_shared::telemetry::CorrelationId;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extract::{Admin, ApiQuery};
@@ -50,12 +50,13 @@ pub async fn export(
 
 /// `DELETE /api/admin/personal-data?email=…`: erase it all; figures stay right.
 pub async fn erase(
+    correlation_id: CorrelationId,
     admin: Admin,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<Subject>,
 ) -> Result<Json<Value>, ApiError> {
     let email = subject(&admin, &query)?;
-    let erased = erase_person(&state.pool, email.as_str(), Uuid::now_v7()).await?;
+    let erased = erase_person(&state.pool, email.as_str(), correlation_id.into()).await?;
     state.announce();
     Ok(Json(json!({ "erased": erased })))
 }

@@ -4,8 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use convene_shared::metrics::{self, RegistrationOutcome};
+use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::error::ApiError;
 use super::events::details;
@@ -41,6 +42,7 @@ pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>)
 pub async fn submit_form(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
     ApiForm(input): ApiForm<RegistrationInput>,
 ) -> Response {
     // Find the exchange.
@@ -52,6 +54,7 @@ pub async fn submit_form(
 
     // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
     if !input.website.trim().is_empty() {
+        metrics::registration(RegistrationOutcome::Spam);
         return Redirect::to(&format!("/events/{slug}/registered")).into_response();
     }
     if event.status == "cancelled" {
@@ -66,6 +69,7 @@ pub async fn submit_form(
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => new,
         Err(errors) => {
+            metrics::registration(RegistrationOutcome::Invalid);
             let details = match details(&state, &event).await {
                 Ok(details) => details,
                 Err(e) => return ApiError::from(e).into_response(),
@@ -78,15 +82,16 @@ pub async fn submit_form(
     };
 
     // Register, and answer.
-    match register(
+    let registered = register(
         &state.pool,
         &event,
         &new,
         &state.settings.public_base_url,
-        Uuid::now_v7(),
+        correlation_id.into(),
     )
-    .await
-    {
+    .await;
+    metrics::registration(outcome(&registered));
+    match registered {
         Ok(Registered::New(_)) => {
             state.announce();
             Redirect::to(&format!("/events/{slug}/registered")).into_response()
@@ -131,6 +136,7 @@ pub async fn registered(State(state): State<AppState>, ApiPath(slug): ApiPath<St
 pub async fn submit_json(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    correlation_id: CorrelationId,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
@@ -142,7 +148,10 @@ pub async fn submit_json(
             message: "This exchange is cancelled.".to_owned(),
         });
     }
-    let new = NewRegistration::try_from(&input).map_err(ApiError::Invalid)?;
+    let new = NewRegistration::try_from(&input).map_err(|errors| {
+        metrics::registration(RegistrationOutcome::Invalid);
+        ApiError::Invalid(errors)
+    })?;
     let body = |r: &crate::store::registrations::Registration| {
         Json(json!({
             "id": r.id,
@@ -151,15 +160,16 @@ pub async fn submit_json(
             "registered_at": r.registered_at,
         }))
     };
-    match register(
+    let registered = register(
         &state.pool,
         &event,
         &new,
         &state.settings.public_base_url,
-        Uuid::now_v7(),
+        correlation_id.into(),
     )
-    .await?
-    {
+    .await;
+    metrics::registration(outcome(&registered));
+    match registered? {
         Registered::New(r) => {
             state.announce();
             Ok((StatusCode::CREATED, body(&r)))
@@ -169,5 +179,15 @@ pub async fn submit_json(
             field: None,
             message: "This exchange is full.".to_owned(),
         }),
+    }
+}
+
+/// What a registration attempt that reached the database counts as in the metrics.
+fn outcome(registered: &Result<Registered, sqlx::Error>) -> RegistrationOutcome {
+    match registered {
+        Ok(Registered::New(_)) => RegistrationOutcome::Created,
+        Ok(Registered::Existing(_)) => RegistrationOutcome::AlreadyRegistered,
+        Ok(Registered::Full) => RegistrationOutcome::Full,
+        Err(_) => RegistrationOutcome::Failed,
     }
 }

@@ -17,6 +17,19 @@ pub struct Decided {
     pub timezone: String,
 }
 
+impl Decided {
+    /// When this reminder fell due: its offset before the start.
+    pub fn due_at(&self) -> DateTime<Utc> {
+        self.starts_at - chrono::Duration::minutes(i64::from(self.offset_minutes))
+    }
+
+    /// How long after its due time it was decided at `now` (for the metrics: a reminder
+    /// decided long after it fell due means the scheduler was down or behind).
+    pub fn lateness(&self, now: DateTime<Utc>) -> std::time::Duration {
+        (now - self.due_at()).to_std().unwrap_or_default()
+    }
+}
+
 /// Records, and returns, up to `limit` reminders that are due and not yet decided.
 ///
 /// For each confirmed registration of an exchange that has not started, the reminder due
