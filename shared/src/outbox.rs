@@ -123,7 +123,7 @@ impl Relay {
                 channel
                     .confirm_select(ConfirmSelectOptions::default())
                     .await?;
-                topology::declare_exchange(&channel).await?;
+                topology::declare_for_publishing(&channel).await?;
                 anyhow::Ok((conn, channel))
             };
             let (conn, channel) = match session.await {
@@ -202,11 +202,16 @@ impl Relay {
         let mut confirms = Vec::with_capacity(rows.len());
         for (_, envelope) in &rows {
             let body = serde_json::to_vec(&envelope.0)?;
+            // Mandatory: a message no queue takes comes back instead of vanishing, and its
+            // row stays for the next attempt.
             let confirm = channel
                 .basic_publish(
                     topology::EXCHANGE.into(),
                     envelope.kind.as_str().into(),
-                    BasicPublishOptions::default(),
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..BasicPublishOptions::default()
+                    },
                     &body,
                     properties(&envelope.0),
                 )
@@ -217,9 +222,11 @@ impl Relay {
         let mut confirmed = Vec::with_capacity(rows.len());
         for ((id, envelope), confirm) in rows.iter().zip(confirms) {
             let confirmation = confirm.await.context("awaiting a publisher confirm")?;
+            let acked = confirmation.is_ack();
+            let returned = confirmation.take_message().is_some();
             // Each line carries the message's correlation id: the publish is one step of
             // the journey an operator follows by that id.
-            if confirmation.is_ack() {
+            if acked && !returned {
                 confirmed.push(*id);
                 crate::metrics::published(&envelope.kind);
                 tracing::info!(

@@ -90,6 +90,22 @@ pub const REGISTRATION_INBOX: Inbox = Inbox {
     bindings: &[keys::EVENT_RETENTION_DUE],
 };
 
+/// Every inbox. Publishers declare them all (without their retry queues) before
+/// publishing, so a message is never published before the queue that must receive it
+/// exists — say, when registration starts before notification has ever run.
+pub const ALL_INBOXES: [Inbox; 3] = [NOTIFICATION_INBOX, SCHEDULING_INBOX, REGISTRATION_INBOX];
+
+/// Declares the exchange and every inbox with its bindings and dead-letter queue.
+///
+/// # Errors
+/// When the broker refuses a declaration.
+pub async fn declare_for_publishing(channel: &Channel) -> lapin::Result<()> {
+    for inbox in ALL_INBOXES {
+        inbox.declare(channel, &[]).await?;
+    }
+    Ok(())
+}
+
 /// A redelivery beyond this many times (a consumer crashing on a message) dead-letters it.
 pub const DELIVERY_LIMIT: i64 = 20;
 

@@ -143,8 +143,9 @@ async fn metrics_count_registrations_messages_emails_and_reminders() {
             0.0,
         ),
         (
+            // event.scheduled (the new exchange) and registration.confirmed.
             "convene_messages_consumed_total{queue=\"notification.inbox\"}",
-            2.0,
+            3.0,
         ),
         (
             "convene_messages_retried_total{queue=\"notification.inbox\"}",
