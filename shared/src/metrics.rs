@@ -44,10 +44,14 @@ pub const LATE_AFTER: Duration = Duration::from_secs(5 * 60);
 pub enum RegistrationOutcome {
     /// A new seat, or a cancelled one taken again: a confirmation email is on its way.
     Created,
+    /// The exchange (or the person's country) was full: on the waiting list.
+    Waitlisted,
+    /// The exchange requires approval: waiting for the organisers.
+    Pending,
     /// The address was already registered: nothing changed.
     AlreadyRegistered,
-    /// No seat left.
-    Full,
+    /// Outside the registration window, or the exchange was cancelled.
+    Closed,
     /// The input did not validate (the person is shown what to fix).
     Invalid,
     /// The form's hidden field was filled in: a bot, told it worked, nothing stored.
@@ -57,10 +61,12 @@ pub enum RegistrationOutcome {
 }
 
 impl RegistrationOutcome {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Created,
+        Self::Waitlisted,
+        Self::Pending,
         Self::AlreadyRegistered,
-        Self::Full,
+        Self::Closed,
         Self::Invalid,
         Self::Spam,
         Self::Failed,
@@ -70,7 +76,9 @@ impl RegistrationOutcome {
         match self {
             Self::Created => "created",
             Self::AlreadyRegistered => "already_registered",
-            Self::Full => "full",
+            Self::Waitlisted => "waitlisted",
+            Self::Pending => "pending",
+            Self::Closed => "closed",
             Self::Invalid => "invalid",
             Self::Spam => "spam",
             Self::Failed => "failed",

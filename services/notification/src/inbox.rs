@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use convene_shared::consumer::{Failure, Handler};
+use convene_shared::messages::RegistrationStatusChanged;
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
@@ -38,10 +39,21 @@ impl Handler for Inbox {
                 )
                 .await
                 .map_err(db)?;
-                if erased(&self.pool, m.registration_id).await? {
+                // A later confirmation (approved, or a freed seat taken) carries no link:
+                // the one sent with the first message is on record.
+                let Some(to) = recipients::find(&self.pool, m.registration_id)
+                    .await
+                    .map_err(db)?
+                else {
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "recipient not known yet"
+                    )));
+                };
+                if to.status == "erased" {
                     return Ok(());
                 }
-                let email = render::confirmation(&m, envelope.message_id).map_err(bug)?;
+                let email =
+                    render::confirmation(&m, &to.manage_url, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             RegistrationCancelled::KIND => {
@@ -85,6 +97,37 @@ impl Handler for Inbox {
                     return Ok(());
                 }
                 let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            RegistrationStatusChanged::KIND => {
+                let m: RegistrationStatusChanged = payload(&envelope)?;
+                let contact = m
+                    .contact
+                    .as_ref()
+                    .map(|c| (c.name.as_str(), c.email.as_str(), c.manage_url.as_str()));
+                recipients::status_changed(
+                    &self.pool,
+                    m.registration_id,
+                    m.event.event_id,
+                    &m.status,
+                    contact,
+                    m.changed_at,
+                )
+                .await
+                .map_err(db)?;
+                let Some(to) = recipients::find(&self.pool, m.registration_id)
+                    .await
+                    .map_err(db)?
+                else {
+                    // Its first message (with the address) has not been handled yet.
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "recipient not known yet"
+                    )));
+                };
+                if to.status == "erased" || to.email.is_empty() {
+                    return Ok(());
+                }
+                let email = render::status_changed(&m, &to, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             EventScheduled::KIND => {
@@ -174,12 +217,6 @@ impl Inbox {
         tracing::info!(kind = email.kind, "email sent");
         Ok(())
     }
-}
-
-/// Whether the participant's data was erased: then nothing more is sent to them.
-async fn erased(pool: &PgPool, registration_id: uuid::Uuid) -> Result<bool, Failure> {
-    let recipient = recipients::find(pool, registration_id).await.map_err(db)?;
-    Ok(recipient.is_some_and(|r| r.status == "erased"))
 }
 
 fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {

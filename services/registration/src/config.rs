@@ -18,6 +18,11 @@ pub const RATE_LIMIT_PER_MINUTE: Var = Var {
     default: Some("120"),
     help: "Requests per minute one client may make to the public pages and API (429 beyond); 0 turns it off.",
 };
+pub const OFFER_CHECK_SECS: Var = Var {
+    name: "OFFER_CHECK_SECS",
+    default: Some("30"),
+    help: "How often lapsed waiting-list offers are passed to the next in line.",
+};
 pub const TRUSTED_PROXIES: Var = Var {
     name: "TRUSTED_PROXIES",
     default: Some(""),
@@ -54,6 +59,7 @@ pub const VARS: &[Var] = &[
     MAX_BODY_BYTES,
     RATE_LIMIT_PER_MINUTE,
     TRUSTED_PROXIES,
+    OFFER_CHECK_SECS,
 ];
 
 /// One valid admin token and what it may act on.
@@ -120,6 +126,7 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
+    pub offer_check: std::time::Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
@@ -142,6 +149,7 @@ impl Settings {
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,
             max_body_bytes: MAX_BODY_BYTES.parse()?,
             rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
+            offer_check: OFFER_CHECK_SECS.seconds()?,
             trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(
                 &TRUSTED_PROXIES.string()?,
             )

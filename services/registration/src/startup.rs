@@ -32,6 +32,7 @@ pub struct Application {
     /// How the inbox consumer fares (for `/readyz`).
     consuming: BrokerHealth,
     amqp_url: String,
+    offer_check: std::time::Duration,
 }
 
 impl Application {
@@ -99,6 +100,7 @@ impl Application {
             pool,
             consuming,
             amqp_url: settings.common.amqp_url.clone(),
+            offer_check: settings.offer_check,
         })
     }
 
@@ -132,9 +134,16 @@ impl Application {
             self.consuming,
             shutdown.clone(),
         ));
+        let sweeper = tokio::spawn(crate::actions::decide_registration::sweep_lapsed_offers(
+            self.pool.clone(),
+            self.offer_check,
+            self.relay.waker(),
+            shutdown.clone(),
+        ));
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
         convene_shared::health::serve(self.listener, self.router, shutdown).await?;
         relay.await.context("the outbox relay panicked")?;
+        sweeper.await.context("the offer sweeper panicked")?;
         consumer.await.context("the consumer panicked")?;
         Ok(())
     }

@@ -6,6 +6,7 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
+use convene_shared::messages::RegistrationStatusChanged;
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventChange, EventScheduled,
     EventSnapshot, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
@@ -40,6 +41,18 @@ struct Reminder<'a> {
     title: &'a str,
     when: String,
     starts_in: String,
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "status_changed.txt")]
+struct StatusChanged<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
+    status: &'a str,
+    position: Option<i64>,
+    deadline: Option<String>,
     manage_url: &'a str,
 }
 
@@ -93,12 +106,16 @@ fn when(event: &EventSnapshot) -> String {
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn confirmation(m: &RegistrationConfirmed, message_id: Uuid) -> askama::Result<Outgoing> {
+pub fn confirmation(
+    m: &RegistrationConfirmed,
+    manage_url: &str,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
     let body = Confirmation {
         name: &m.name,
         title: &m.event.title,
         when: when(&m.event),
-        manage_url: &m.manage_url,
+        manage_url,
     }
     .render()?;
     Ok(Outgoing {
@@ -195,6 +212,47 @@ pub fn cosponsor_offer(
             "Co-sponsorship offer: {} ({}) for {}",
             m.organisation, m.country_name, m.event.title
         ),
+        body,
+    })
+}
+
+/// A registration that holds no seat changed state (pending, waitlisted, offered,
+/// rejected, expired).
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn status_changed(
+    m: &RegistrationStatusChanged,
+    to: &Recipient,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
+    let deadline = m
+        .offer_expires_at
+        .map(|t| convene_shared::time::in_zone(t, &m.event.timezone));
+    let body = StatusChanged {
+        name: &to.name,
+        title: &m.event.title,
+        when: when(&m.event),
+        status: &m.status,
+        position: m.position,
+        deadline,
+        manage_url: &to.manage_url,
+    }
+    .render()?;
+    let subject = match m.status.as_str() {
+        "pending" => format!("Received: your registration for {}", m.event.title),
+        "waitlisted" => format!("Waiting list: {}", m.event.title),
+        "offered" => format!("A seat is free for you: {}", m.event.title),
+        "rejected" => format!("Your registration for {}", m.event.title),
+        _ => format!("Your held seat for {} has passed on", m.event.title),
+    };
+    Ok(Outgoing {
+        key: format!("status_changed:{message_id}"),
+        kind: "status_changed",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject,
         body,
     })
 }

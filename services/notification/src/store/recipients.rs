@@ -30,7 +30,8 @@ pub async fn confirmed(
     sqlx::query(
         "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
          VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) \
-         ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
+         ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, \
+             manage_url = CASE WHEN $5 = '' THEN recipients.manage_url ELSE $5 END, \
              status = 'confirmed', status_at = $6 \
          WHERE recipients.status_at < $6 AND recipients.status <> 'erased'",
     )
@@ -110,4 +111,52 @@ pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<
     .bind(event_id)
     .fetch_all(pool)
     .await
+}
+
+/// Records a status change without a seat (pending, waitlisted, offered, rejected,
+/// expired): with the contact details when the message carries them (its first message),
+/// the status alone otherwise; never over a newer change or an erasure.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn status_changed(
+    pool: &PgPool,
+    registration_id: Uuid,
+    event_id: Uuid,
+    status: &str,
+    contact: Option<(&str, &str, &str)>,
+    at: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    match contact {
+        Some((name, email, manage_url)) => {
+            sqlx::query(
+                "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
+                     status = $6, status_at = $7 \
+                 WHERE recipients.status_at < $7 AND recipients.status <> 'erased'",
+            )
+            .bind(registration_id)
+            .bind(event_id)
+            .bind(name)
+            .bind(email)
+            .bind(manage_url)
+            .bind(status)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "UPDATE recipients SET status = $2, status_at = $3 \
+                 WHERE registration_id = $1 AND status_at < $3 AND status <> 'erased'",
+            )
+            .bind(registration_id)
+            .bind(status)
+            .bind(at)
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -5,9 +5,11 @@
 pub mod cancel;
 pub mod create_event;
 pub mod decide_offer;
+pub mod decide_registration;
 pub mod erase;
 pub mod offer;
 pub mod register;
+pub mod seats;
 pub mod update_event;
 
 use sha2::{Digest, Sha256};

@@ -1,28 +1,34 @@
 //! A participant registers for an exchange.
 
-use convene_shared::messages::{Envelope, RegistrationConfirmed};
-use convene_shared::outbox;
+use chrono::{DateTime, Utc};
+use convene_shared::messages::Contact;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::seats::{announce_confirmed, announce_status};
 use super::{manage_url, new_token};
 use crate::domain::NewRegistration;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
+use crate::store::seats;
 
 /// How a registration attempt ended.
 pub enum Registered {
-    /// A new seat (or a cancelled one taken again); a confirmation email is on its way.
+    /// A new registration (or a cancelled one taken again): `confirmed`, `pending` the
+    /// organisers' approval, or `waitlisted`; an email is on its way.
     New(Registration),
     /// This address already holds a registration: nothing changes, no second email.
     Existing(Registration),
-    /// No seat left.
-    Full,
+    /// Registration opens at this time.
+    NotOpenYet(DateTime<Utc>),
+    /// Registration has closed (or the exchange has started, or was cancelled).
+    Closed,
 }
 
-/// Registers the participant and announces it (`registration.confirmed`), in one
-/// transaction. Seats are counted under a lock on the exchange's row, so concurrent
-/// registrations never overbook it.
+/// Registers the participant and announces it, in one transaction. Under the lock on the
+/// exchange's row, the registration takes a seat if one is free for its country, waits in
+/// line otherwise, or waits for approval when the exchange requires it: concurrent
+/// registrations never overbook.
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
@@ -33,36 +39,54 @@ pub async fn register(
     public_base_url: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Registered> {
-    let mut tx = pool.begin().await?;
+    // 1. Is registration open?
+    let now = Utc::now();
+    if let Some(opens) = event.registration_opens_at.filter(|o| *o > now) {
+        return Ok(Registered::NotOpenYet(opens));
+    }
+    let closes = event
+        .registration_closes_at
+        .unwrap_or(event.starts_at)
+        .min(event.starts_at);
+    if now >= closes || event.status != "scheduled" {
+        return Ok(Registered::Closed);
+    }
 
-    // 1. Hold the exchange while we count seats.
-    if event.capacity.is_some() {
+    let mut tx = pool.begin().await?;
+    // 2. Hold the exchange while seats are counted and the line is read.
+    let seats_counted = event.capacity.is_some() || event.country_cap.is_some();
+    if seats_counted {
         events::lock(&mut tx, event.id).await?;
     }
 
-    // 2. One registration per address: a repeat changes nothing, unless it was cancelled.
+    // 3. One registration per address: a repeat changes nothing, unless it had ended.
     let existing =
         registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
     if let Some(existing) = &existing {
-        if existing.status != "cancelled" {
+        if !matches!(
+            existing.status.as_str(),
+            "cancelled" | "rejected" | "expired"
+        ) {
             return Ok(Registered::Existing(existing.clone()));
         }
     }
 
-    // 3. Is there a seat?
-    if let Some(capacity) = event.capacity {
-        if events::confirmed_count(&mut tx, event.id).await? >= i64::from(capacity) {
-            return Ok(Registered::Full);
-        }
-    }
+    // 4. Where does it stand?
+    let status = if event.requires_approval {
+        "pending"
+    } else if !seats_counted || seats::has_room(&mut tx, event, new.country.as_str()).await? {
+        "confirmed"
+    } else {
+        "waitlisted"
+    };
 
-    // 4. Store it with a fresh manage link.
+    // 5. Store it with a fresh manage link.
     let (token, token_hash) = new_token();
     let registration = match existing {
-        Some(cancelled) => {
-            registrations::reconfirm(&mut tx, cancelled.id, new, &token_hash).await?
+        Some(ended) => {
+            registrations::reconfirm(&mut tx, ended.id, new, &token_hash, status).await?
         }
-        None => match registrations::insert(&mut tx, event.id, new, &token_hash).await? {
+        None => match registrations::insert(&mut tx, event.id, new, &token_hash, status).await? {
             Some(r) => r,
             // A concurrent request with the same address won the race.
             None => {
@@ -80,17 +104,20 @@ pub async fn register(
         },
     };
 
-    // 5. Announce it, in the same transaction.
-    let message = RegistrationConfirmed {
-        registration_id: registration.id,
-        event: event.snapshot(),
-        name: new.name.as_str().to_owned(),
-        email: new.email.as_str().to_owned(),
-        manage_url: manage_url(public_base_url, &token),
-        registered_at: registration.registered_at,
-    };
-    outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    // 6. Announce it, in the same transaction, with the link (its only copy outside the
+    //    participant's inbox travels in this first message).
+    let link = manage_url(public_base_url, &token);
+    if status == "confirmed" {
+        announce_confirmed(&mut tx, event, &registration, link, correlation_id).await?;
+    } else {
+        let contact = Contact {
+            name: registration.name.clone(),
+            email: registration.email.clone(),
+            manage_url: link,
+        };
+        announce_status(&mut tx, event, &registration, Some(contact), correlation_id).await?;
+    }
     tx.commit().await?;
-    tracing::info!(registration_id = %registration.id, event_id = %event.id, "registration confirmed");
+    tracing::info!(registration_id = %registration.id, event_id = %event.id, status, "registration received");
     Ok(Registered::New(registration))
 }

@@ -104,6 +104,8 @@ pub async fn update_event(
         changes: changes(&old, &event),
     };
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    // More seats (or a higher country cap) go to the waiting list at once.
+    super::seats::fill_free_seats(&mut tx, &event, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(event_id = %event.id, version = event.version, "exchange changed");
     Ok(Updated::Event(Box::new(event)))

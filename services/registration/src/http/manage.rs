@@ -11,15 +11,39 @@ use super::extract::ApiPath;
 use super::pages::{render, ManagePage, MessagePage};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
+use crate::actions::decide_registration::{accept_offer, Decided};
 use crate::actions::hash_token;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
+use crate::store::seats;
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
 pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
-    match find(&state, &token).await {
-        Ok(Some((registration, event))) => {
-            let confirmed = registration.status == "confirmed";
+    match find_with_position(&state, &token).await {
+        Ok(Some((registration, event, position))) => {
+            let upcoming = event.starts_at > chrono::Utc::now() && event.status == "scheduled";
+            let status = match registration.status.as_str() {
+                "confirmed" => "Confirmed".to_owned(),
+                "waitlisted" => match position {
+                    Some(p) => format!("On the waiting list (number {p} in line)"),
+                    None => "On the waiting list".to_owned(),
+                },
+                "offered" => match registration.offer_expires_at {
+                    Some(t) => format!(
+                        "A seat is held for you until {}: accept it below",
+                        convene_shared::time::in_zone(t, &event.timezone)
+                    ),
+                    None => "A seat is held for you".to_owned(),
+                },
+                "pending" => "Waiting for the organisers' approval".to_owned(),
+                "rejected" => "Not accepted by the organisers".to_owned(),
+                "expired" => "The seat held for you has passed to the next in line".to_owned(),
+                _ => "Cancelled".to_owned(),
+            };
+            let active = matches!(
+                registration.status.as_str(),
+                "confirmed" | "waitlisted" | "offered" | "pending"
+            );
             render(
                 StatusCode::OK,
                 &ManagePage {
@@ -30,8 +54,9 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
                         event.ends_at,
                         &event.timezone,
                     ),
-                    status: if confirmed { "Confirmed" } else { "Cancelled" },
-                    can_cancel: confirmed && event.starts_at > chrono::Utc::now(),
+                    status,
+                    can_accept: registration.status == "offered" && upcoming,
+                    can_cancel: active && upcoming,
                     token,
                 },
             )
@@ -39,6 +64,49 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
         Ok(None) => MessagePage::not_found(),
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// `POST /registrations/{token}/accept`: take the seat held for you.
+pub async fn accept(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    correlation_id: CorrelationId,
+) -> Response {
+    match accept_offer(&state.pool, &token, correlation_id.into()).await {
+        Ok(Decided::Now(_)) => {
+            state.announce();
+            render(
+                StatusCode::OK,
+                &MessagePage::new("Your seat is confirmed", &["Welcome: we have sent you an email to confirm, and will remind you before the exchange."]),
+            )
+        }
+        Ok(Decided::NotApplicable(status)) => render(
+            StatusCode::CONFLICT,
+            &MessagePage::new(
+                "There is no seat to accept",
+                &[if status == "confirmed" {
+                    "Your seat is already confirmed."
+                } else {
+                    "The offer has lapsed or was withdrawn."
+                }],
+            ),
+        ),
+        Ok(Decided::NotFound) => MessagePage::not_found(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The registration behind a token, its exchange, and its place on the waiting list.
+async fn find_with_position(
+    state: &AppState,
+    token: &str,
+) -> sqlx::Result<Option<(Registration, Event, Option<i64>)>> {
+    let Some((registration, event)) = find(state, token).await? else {
+        return Ok(None);
+    };
+    let mut conn = state.pool.acquire().await?;
+    let position = seats::position(&mut conn, event.id, registration.id).await?;
+    Ok(Some((registration, event, position)))
 }
 
 /// The registration behind a token, with its exchange.

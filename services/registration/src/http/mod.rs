@@ -78,6 +78,26 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/api/admin/registrations/{id}/approve",
+            post(organisers::approve),
+        ),
+        (
+            Method::POST,
+            "/api/admin/registrations/{id}/reject",
+            post(organisers::reject),
+        ),
+        (
+            Method::POST,
+            "/api/admin/registrations/approve",
+            post(organisers::approve_many),
+        ),
+        (
+            Method::POST,
+            "/api/admin/registrations/reject",
+            post(organisers::reject_many),
+        ),
+        (
+            Method::POST,
             "/api/admin/cosponsor-offers/{id}/accept",
             post(organisers::accept),
         ),
@@ -142,6 +162,11 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/registrations/{token}/cancel",
             post(manage::cancel),
+        ),
+        (
+            Method::POST,
+            "/registrations/{token}/accept",
+            post(manage::accept),
         ),
         (Method::GET, "/openapi.json", get(openapi::document)),
     ]

@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiPath, ApiQuery};
+use super::extract::{Admin, ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::actions::decide_offer::{decide_offer, Decision};
+use crate::actions::decide_registration::{self, Decided};
 use crate::domain::{CountryCode, FieldErrors, Role};
 use crate::store::events::{self, Event};
 use crate::store::offers;
@@ -49,8 +50,21 @@ impl ListQuery {
         let mut errors = FieldErrors::default();
         let status = self.status.as_deref().filter(|s| !s.is_empty());
         if let Some(s) = status {
-            if !["confirmed", "cancelled", "waitlisted", "pending"].contains(&s) {
-                errors.add("status", "Use confirmed, waitlisted, pending or cancelled.");
+            if ![
+                "confirmed",
+                "cancelled",
+                "waitlisted",
+                "offered",
+                "pending",
+                "rejected",
+                "expired",
+            ]
+            .contains(&s)
+            {
+                errors.add(
+                    "status",
+                    "Use confirmed, waitlisted, offered, pending, cancelled, rejected or expired.",
+                );
             }
         }
         let country = self
@@ -182,10 +196,18 @@ pub async fn stats(
     let event = event_for(&state, &admin, &slug).await?;
     let mut conn = state.pool.acquire().await?;
     let counts = registrations::counts(&mut conn, event.id).await?;
-    let mut by_status: BTreeMap<&str, i64> = ["confirmed", "waitlisted", "pending", "cancelled"]
-        .into_iter()
-        .map(|s| (s, 0))
-        .collect();
+    let mut by_status: BTreeMap<&str, i64> = [
+        "confirmed",
+        "waitlisted",
+        "offered",
+        "pending",
+        "cancelled",
+        "rejected",
+        "expired",
+    ]
+    .into_iter()
+    .map(|s| (s, 0))
+    .collect();
     let mut by_country: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut by_role: BTreeMap<String, i64> = BTreeMap::new();
     let mut countries = BTreeSet::new();
@@ -211,6 +233,8 @@ pub async fn stats(
         "waitlisted": by_status["waitlisted"],
         "pending": by_status["pending"],
         "cancelled": by_status["cancelled"],
+        "offered": by_status["offered"],
+        "rejected": by_status["rejected"],
         "officials": officials,
         "countries": countries.len(),
         "by_country": by_country.iter().map(|(c, (confirmed, officials))| {
@@ -295,4 +319,105 @@ async fn decide(
     .ok_or(ApiError::NotFound)?;
     state.announce();
     Ok(Json(json!({ "cosponsor_offer": offer })))
+}
+
+/// `POST /api/admin/registrations/{id}/approve`: a pending registration takes a seat if one
+/// is free for its country, and joins the waiting list otherwise; the participant is emailed.
+pub async fn approve(
+    correlation_id: CorrelationId,
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    decide_one(&state, &admin, id, true, correlation_id.into())
+        .await
+        .map(Json)
+}
+
+/// `POST /api/admin/registrations/{id}/reject`: a pending or waitlisted registration is
+/// turned down; the participant is emailed.
+pub async fn reject(
+    correlation_id: CorrelationId,
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    decide_one(&state, &admin, id, false, correlation_id.into())
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Many {
+    ids: Vec<Uuid>,
+}
+
+/// `POST /api/admin/registrations/approve` with `{"ids": [...]}`: approve many at once,
+/// in the order given (earlier ones take free seats first). Answers each one's outcome.
+pub async fn approve_many(
+    correlation_id: CorrelationId,
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(many): ApiJson<Many>,
+) -> Result<Json<Value>, ApiError> {
+    decide_many(&state, &admin, many, true, correlation_id.into()).await
+}
+
+/// `POST /api/admin/registrations/reject` with `{"ids": [...]}`.
+pub async fn reject_many(
+    correlation_id: CorrelationId,
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiJson(many): ApiJson<Many>,
+) -> Result<Json<Value>, ApiError> {
+    decide_many(&state, &admin, many, false, correlation_id.into()).await
+}
+
+async fn decide_many(
+    state: &AppState,
+    admin: &Admin,
+    many: Many,
+    approve: bool,
+    correlation_id: Uuid,
+) -> Result<Json<Value>, ApiError> {
+    if many.ids.is_empty() || many.ids.len() > 500 {
+        let mut errors = FieldErrors::default();
+        errors.add("ids", "Give 1 to 500 registration ids.");
+        return Err(ApiError::Invalid(errors));
+    }
+    let mut results = Vec::with_capacity(many.ids.len());
+    for id in many.ids {
+        let result = match decide_one(state, admin, id, approve, correlation_id).await {
+            Ok(value) => value,
+            Err(ApiError::NotFound) => json!({ "id": id, "error": "not found" }),
+            Err(ApiError::Conflict { message, .. }) => json!({ "id": id, "error": message }),
+            Err(ApiError::Forbidden) => {
+                json!({ "id": id, "error": "this token does not cover that exchange" })
+            }
+            Err(e) => return Err(e),
+        };
+        results.push(result);
+    }
+    Ok(Json(json!({ "results": results })))
+}
+
+async fn decide_one(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+    approve: bool,
+    correlation_id: Uuid,
+) -> Result<Value, ApiError> {
+    match decide_registration::decide(&state.pool, id, approve, |event| admin.require(&event.slug), correlation_id).await? {
+        Decided::Now(registration) => {
+            state.announce();
+            Ok(json!({ "id": registration.id, "status": registration.status }))
+        }
+        Decided::NotApplicable(status) => Err(ApiError::Conflict {
+            field: None,
+            message: format!("This registration is {status}; only pending ones can be approved, pending or waitlisted ones rejected."),
+        }),
+        Decided::NotFound => Err(ApiError::NotFound),
+    }
 }

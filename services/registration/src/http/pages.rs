@@ -52,6 +52,8 @@ pub struct RegisterPage<'a> {
     pub cosponsors: Vec<String>,
     /// `None`: unlimited.
     pub seats_left: Option<i64>,
+    /// Why the form is not offered (not open yet, closed, cancelled); `None`: it is.
+    pub closed_note: Option<String>,
     pub input: &'a RegistrationInput,
     pub errors: Vec<(String, String)>,
     pub error_name: Option<String>,
@@ -92,6 +94,7 @@ impl<'a> RegisterPage<'a> {
                 })
                 .collect(),
             seats_left: details.seats_left,
+            closed_note: closed_note(event),
             input,
             errors: errors
                 .iter()
@@ -116,6 +119,25 @@ impl<'a> RegisterPage<'a> {
             consent_text: CONSENT_TEXT,
         }
     }
+}
+
+/// Why registration is not possible now, as the page says it.
+fn closed_note(event: &Event) -> Option<String> {
+    let now = chrono::Utc::now();
+    if event.status == "cancelled" {
+        return Some("This exchange is cancelled.".to_owned());
+    }
+    if let Some(opens) = event.registration_opens_at.filter(|o| *o > now) {
+        return Some(format!(
+            "Registration opens {}.",
+            convene_shared::time::in_zone(opens, &event.timezone)
+        ));
+    }
+    let closes = event
+        .registration_closes_at
+        .unwrap_or(event.starts_at)
+        .min(event.starts_at);
+    (now >= closes).then(|| "Registration for this exchange has closed.".to_owned())
 }
 
 #[derive(Template)]
@@ -175,7 +197,8 @@ pub struct ManagePage {
     pub event_title: String,
     pub event_slug: String,
     pub when: String,
-    pub status: &'static str,
+    pub status: String,
+    pub can_accept: bool,
     pub can_cancel: bool,
     pub token: String,
 }

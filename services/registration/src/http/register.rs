@@ -11,7 +11,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::events::details;
 use super::extract::ApiPath;
-use super::extract::{ApiForm, ApiJson};
+use super::extract::{ApiForm, ApiJson, ApiQuery};
 use super::pages::{render, MessagePage, RegisterPage};
 use super::AppState;
 use crate::actions::register::{register, Registered};
@@ -57,15 +57,6 @@ pub async fn submit_form(
         metrics::registration(RegistrationOutcome::Spam);
         return Redirect::to(&format!("/events/{slug}/registered")).into_response();
     }
-    if event.status == "cancelled" {
-        return render(
-            StatusCode::CONFLICT,
-            &MessagePage::new(
-                "This exchange is cancelled",
-                &["It is no longer open for registration."],
-            ),
-        );
-    }
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => new,
         Err(errors) => {
@@ -92,34 +83,68 @@ pub async fn submit_form(
     .await;
     metrics::registration(outcome(&registered));
     match registered {
-        Ok(Registered::New(_)) => {
+        Ok(Registered::New(r)) => {
             state.announce();
-            Redirect::to(&format!("/events/{slug}/registered")).into_response()
+            Redirect::to(&format!("/events/{slug}/registered?status={}", r.status)).into_response()
         }
+        // The same page as a first registration says nothing about who is registered.
         Ok(Registered::Existing(_)) => {
             Redirect::to(&format!("/events/{slug}/registered")).into_response()
         }
-        Ok(Registered::Full) => render(
+        Ok(Registered::NotOpenYet(opens)) => render(
             StatusCode::CONFLICT,
             &MessagePage::new(
-                "This exchange is full",
-                &["Every seat is taken. We are sorry."],
+                "Registration is not open yet",
+                &[&format!(
+                    "Registration opens {}.",
+                    convene_shared::time::in_zone(opens, &event.timezone)
+                )],
+            ),
+        ),
+        Ok(Registered::Closed) => render(
+            StatusCode::CONFLICT,
+            &MessagePage::new(
+                "Registration is closed",
+                &["This exchange no longer takes registrations."],
             ),
         ),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RegisteredQuery {
+    status: Option<String>,
+}
+
 /// `GET /events/{slug}/registered`: what a participant sees after registering. The same
 /// page whether the address was new or already registered, so it reveals nothing.
-pub async fn registered(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Response {
+pub async fn registered(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<RegisteredQuery>,
+) -> Response {
     match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => {
+            let when =
+                convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone);
+            let (heading, first) = match query.status.as_deref() {
+                Some("waitlisted") => (
+                    "You are on the waiting list",
+                    format!("{} is full for now. You are on its waiting list; if a seat frees up we email you and hold it for you.", event.title),
+                ),
+                Some("pending") => (
+                    "Your registration is received",
+                    format!("The organisers of {} review each registration; we will email you their answer.", event.title),
+                ),
+                _ => ("You are registered", format!("Thank you. You are registered for {}.", event.title)),
+            };
             let page = MessagePage::new(
-                "You are registered",
+                heading,
                 &[
-                    &format!("Thank you. You are registered for {}.", event.title),
-                    &convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+                    &first,
+                    &when,
                     "We have sent you an email with a personal link where you can see or cancel your registration. If it does not arrive within a few minutes, check your spam folder.",
                 ],
             );
@@ -142,12 +167,6 @@ pub async fn submit_json(
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if event.status == "cancelled" {
-        return Err(ApiError::Conflict {
-            field: None,
-            message: "This exchange is cancelled.".to_owned(),
-        });
-    }
     let new = NewRegistration::try_from(&input).map_err(|errors| {
         metrics::registration(RegistrationOutcome::Invalid);
         ApiError::Invalid(errors)
@@ -175,9 +194,13 @@ pub async fn submit_json(
             Ok((StatusCode::CREATED, body(&r)))
         }
         Registered::Existing(r) => Ok((StatusCode::OK, body(&r))),
-        Registered::Full => Err(ApiError::Conflict {
+        Registered::NotOpenYet(opens) => Err(ApiError::Conflict {
             field: None,
-            message: "This exchange is full.".to_owned(),
+            message: format!("Registration opens at {}.", opens.to_rfc3339()),
+        }),
+        Registered::Closed => Err(ApiError::Conflict {
+            field: None,
+            message: "Registration for this exchange is closed.".to_owned(),
         }),
     }
 }
@@ -185,9 +208,11 @@ pub async fn submit_json(
 /// What a registration attempt that reached the database counts as in the metrics.
 fn outcome(registered: &Result<Registered, sqlx::Error>) -> RegistrationOutcome {
     match registered {
+        Ok(Registered::New(r)) if r.status == "waitlisted" => RegistrationOutcome::Waitlisted,
+        Ok(Registered::New(r)) if r.status == "pending" => RegistrationOutcome::Pending,
         Ok(Registered::New(_)) => RegistrationOutcome::Created,
         Ok(Registered::Existing(_)) => RegistrationOutcome::AlreadyRegistered,
-        Ok(Registered::Full) => RegistrationOutcome::Full,
+        Ok(Registered::NotOpenYet(_) | Registered::Closed) => RegistrationOutcome::Closed,
         Err(_) => RegistrationOutcome::Failed,
     }
 }

@@ -6,3 +6,4 @@ pub mod events;
 pub mod offers;
 pub mod personal_data;
 pub mod registrations;
+pub mod seats;

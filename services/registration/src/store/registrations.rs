@@ -14,10 +14,17 @@ pub struct Registration {
     pub event_id: Uuid,
     pub status: String,
     pub registered_at: DateTime<Utc>,
+    pub name: String,
+    pub email: String,
+    pub country: String,
+    /// While `offered`: when the held seat passes to the next in line.
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Inserts a confirmed registration; `None` when this address already has one for the
-/// exchange (compared case-insensitively).
+const COLUMNS: &str = "id, event_id, status, registered_at, name, email, country, offer_expires_at";
+
+/// Inserts a registration with `status`; `None` when this address already has one for
+/// the exchange (compared case-insensitively).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -26,14 +33,16 @@ pub async fn insert(
     event_id: Uuid,
     new: &NewRegistration,
     token_hash: &[u8],
+    status: &str,
 ) -> sqlx::Result<Option<Registration>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "INSERT INTO registrations (id, event_id, name, email, organisation, country, role, status, \
-             token_hash, consent_version, consent_text, consented_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', $8, $9, $10, now()) \
+             token_hash, consent_version, consent_text, consented_at, waitlisted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10, now(), \
+             CASE WHEN $11 = 'waitlisted' THEN now() END) \
          ON CONFLICT (event_id, lower(email)) DO NOTHING \
-         RETURNING id, event_id, status, registered_at",
-    )
+         RETURNING {COLUMNS}"
+    ))
     .bind(Uuid::now_v7())
     .bind(event_id)
     .bind(new.name.as_str())
@@ -44,6 +53,7 @@ pub async fn insert(
     .bind(token_hash)
     .bind(CONSENT_VERSION)
     .bind(CONSENT_TEXT)
+    .bind(status)
     .fetch_optional(conn)
     .await
 }
@@ -57,18 +67,18 @@ pub async fn find_by_email_for_update(
     event_id: Uuid,
     email: &str,
 ) -> sqlx::Result<Option<Registration>> {
-    sqlx::query_as(
-        "SELECT id, event_id, status, registered_at FROM registrations \
-         WHERE event_id = $1 AND lower(email) = lower($2) FOR UPDATE",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations \
+         WHERE event_id = $1 AND lower(email) = lower($2) FOR UPDATE"
+    ))
     .bind(event_id)
     .bind(email)
     .fetch_optional(conn)
     .await
 }
 
-/// Confirms a cancelled registration again, with the participant's new details and a
-/// new manage link (the old one stays dead).
+/// Takes a cancelled (or rejected, or lapsed) registration again with `status`, the
+/// participant's new details and a new manage link (the old one stays dead).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -77,13 +87,15 @@ pub async fn reconfirm(
     id: Uuid,
     new: &NewRegistration,
     token_hash: &[u8],
+    status: &str,
 ) -> sqlx::Result<Registration> {
-    sqlx::query_as(
-        "UPDATE registrations SET status = 'confirmed', name = $2, email = $3, organisation = $4, \
+    sqlx::query_as(&format!(
+        "UPDATE registrations SET status = $10, name = $2, email = $3, organisation = $4, \
              country = $5, role = $6, token_hash = $7, consent_version = $8, consent_text = $9, \
-             consented_at = now(), registered_at = now(), cancelled_at = NULL \
-         WHERE id = $1 RETURNING id, event_id, status, registered_at",
-    )
+             consented_at = now(), registered_at = now(), cancelled_at = NULL, offer_expires_at = NULL, \
+             waitlisted_at = CASE WHEN $10 = 'waitlisted' THEN now() END \
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
     .bind(id)
     .bind(new.name.as_str())
     .bind(new.email.as_str())
@@ -93,6 +105,7 @@ pub async fn reconfirm(
     .bind(token_hash)
     .bind(CONSENT_VERSION)
     .bind(CONSENT_TEXT)
+    .bind(status)
     .fetch_one(conn)
     .await
 }
@@ -105,9 +118,9 @@ pub async fn find_by_token_for_update(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<Registration>> {
-    sqlx::query_as(
-        "SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1 FOR UPDATE",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations WHERE token_hash = $1 FOR UPDATE"
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
@@ -121,9 +134,9 @@ pub async fn find_by_token(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<Registration>> {
-    sqlx::query_as(
-        "SELECT id, event_id, status, registered_at FROM registrations WHERE token_hash = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations WHERE token_hash = $1"
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
@@ -216,5 +229,34 @@ pub async fn counts(
     )
     .bind(event_id)
     .fetch_all(conn)
+    .await
+}
+
+/// A registration by id, locked for update.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations WHERE id = $1 AND erased_at IS NULL FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A registration by id.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
     .await
 }

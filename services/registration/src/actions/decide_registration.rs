@@ -1,0 +1,180 @@
+//! Organisers approve or reject registrations of an exchange that requires approval; a
+//! participant accepts a seat offered from the waiting list; lapsed offers pass on.
+
+use convene_shared::shutdown::Shutdown;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::seats::{announce_confirmed, announce_status, fill_free_seats};
+use crate::store::events::{self, Event};
+use crate::store::registrations::{self, Registration};
+use crate::store::seats;
+
+/// What a decision did.
+pub enum Decided {
+    /// The registration now has this status.
+    Now(Registration),
+    /// It is not in a state this decision applies to (its current status).
+    NotApplicable(String),
+    NotFound,
+}
+
+/// Approve (`approve = true`) or reject a registration. Approval confirms it if a seat is
+/// free for its country, and puts it in line otherwise; pending registrations hold no seat
+/// until then. `check` sees the exchange first (the admin token's scope).
+///
+/// # Errors
+/// When Postgres fails (nothing is written then), or what `check` returns.
+pub async fn decide<E: From<sqlx::Error>>(
+    pool: &PgPool,
+    id: Uuid,
+    approve: bool,
+    check: impl Fn(&Event) -> Result<(), E>,
+    correlation_id: Uuid,
+) -> Result<Decided, E> {
+    let mut tx = pool.begin().await?;
+    // Lock the exchange first, then the registration: the order every path takes.
+    let Some(found) = registrations::find(&mut tx, id).await? else {
+        return Ok(Decided::NotFound);
+    };
+    let event = events::find_by_id(&mut tx, found.event_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    check(&event)?;
+    events::lock(&mut tx, event.id).await?;
+    let Some(registration) = registrations::find_for_update(&mut tx, id).await? else {
+        return Ok(Decided::NotFound);
+    };
+    let applies = if approve {
+        registration.status == "pending"
+    } else {
+        matches!(registration.status.as_str(), "pending" | "waitlisted")
+    };
+    if !applies {
+        return Ok(Decided::NotApplicable(registration.status));
+    }
+    let status = if !approve {
+        "rejected"
+    } else if seats::has_room(&mut tx, &event, &registration.country).await? {
+        "confirmed"
+    } else {
+        "waitlisted"
+    };
+    seats::set_status(&mut tx, id, status).await?;
+    let registration = registrations::find(&mut tx, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    if status == "confirmed" {
+        announce_confirmed(
+            &mut tx,
+            &event,
+            &registration,
+            String::new(),
+            correlation_id,
+        )
+        .await?;
+    } else {
+        announce_status(&mut tx, &event, &registration, None, correlation_id).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(registration_id = %id, status, "registration decided");
+    Ok(Decided::Now(registration))
+}
+
+/// The participant behind `token` takes the seat held for them, if the offer stands.
+///
+/// # Errors
+/// When Postgres fails; nothing is written then.
+pub async fn accept_offer(
+    pool: &PgPool,
+    token: &str,
+    correlation_id: Uuid,
+) -> sqlx::Result<Decided> {
+    let mut tx = pool.begin().await?;
+    let Some(found) = registrations::find_by_token(&mut tx, &super::hash_token(token)).await?
+    else {
+        return Ok(Decided::NotFound);
+    };
+    let event = events::find_by_id(&mut tx, found.event_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    events::lock(&mut tx, event.id).await?;
+    let registration = registrations::find_for_update(&mut tx, found.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let stands = registration.status == "offered"
+        && registration
+            .offer_expires_at
+            .is_some_and(|t| t > chrono::Utc::now());
+    if !stands {
+        return Ok(Decided::NotApplicable(registration.status));
+    }
+    seats::set_status(&mut tx, registration.id, "confirmed").await?;
+    let registration = registrations::find(&mut tx, registration.id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    announce_confirmed(
+        &mut tx,
+        &event,
+        &registration,
+        String::new(),
+        correlation_id,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(registration_id = %registration.id, "offered seat accepted");
+    Ok(Decided::Now(registration))
+}
+
+/// Passes lapsed offers to the next in line, every `every` until `shutdown`. Safe in
+/// several processes: each exchange is handled under its row lock.
+pub async fn sweep_lapsed_offers(
+    pool: PgPool,
+    every: std::time::Duration,
+    relay: std::sync::Arc<tokio::sync::Notify>,
+    shutdown: Shutdown,
+) {
+    loop {
+        match sweep_once(&pool).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(lapsed = n, "lapsed seat offers passed on");
+                relay.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "sweeping lapsed offers failed; will retry"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {},
+            () = shutdown.wait() => return,
+        }
+    }
+}
+
+/// One sweep; returns how many offers lapsed.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn sweep_once(pool: &PgPool) -> sqlx::Result<usize> {
+    let mut conn = pool.acquire().await?;
+    let event_ids = seats::events_with_lapsed_offers(&mut conn).await?;
+    drop(conn);
+    let mut lapsed = 0;
+    for event_id in event_ids {
+        let mut tx = pool.begin().await?;
+        let Some(event) = events::find_by_id(&mut tx, event_id).await? else {
+            continue;
+        };
+        events::lock(&mut tx, event.id).await?;
+        let correlation_id = Uuid::now_v7();
+        for id in seats::expire_offers(&mut tx, event.id).await? {
+            let registration = registrations::find(&mut tx, id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            announce_status(&mut tx, &event, &registration, None, correlation_id).await?;
+            lapsed += 1;
+        }
+        fill_free_seats(&mut tx, &event, correlation_id).await?;
+        tx.commit().await?;
+    }
+    Ok(lapsed)
+}

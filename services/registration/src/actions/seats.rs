@@ -1,0 +1,104 @@
+//! Moving people between the waiting list and seats, and telling them. Every function runs
+//! in the caller's transaction, which holds the lock on the exchange's row.
+
+use chrono::{Duration, Utc};
+use convene_shared::messages::{
+    Contact, Envelope, RegistrationConfirmed, RegistrationStatusChanged,
+};
+use convene_shared::outbox;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::store::events::Event;
+use crate::store::registrations::{self, Registration};
+use crate::store::seats;
+
+/// Announces that `registration` now holds a confirmed seat. `manage_url` is given with
+/// a registration's first message only; later ones leave it empty (the notification
+/// service has it).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn announce_confirmed(
+    conn: &mut PgConnection,
+    event: &Event,
+    registration: &Registration,
+    manage_url: String,
+    correlation_id: Uuid,
+) -> sqlx::Result<()> {
+    let message = RegistrationConfirmed {
+        registration_id: registration.id,
+        event: event.snapshot(),
+        name: registration.name.clone(),
+        email: registration.email.clone(),
+        manage_url,
+        registered_at: registration.registered_at,
+    };
+    outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await
+}
+
+/// Announces a registration's new status when it holds no confirmed seat (pending,
+/// waitlisted with its place in line, offered with the deadline, rejected, expired).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn announce_status(
+    conn: &mut PgConnection,
+    event: &Event,
+    registration: &Registration,
+    contact: Option<Contact>,
+    correlation_id: Uuid,
+) -> sqlx::Result<()> {
+    let position = if registration.status == "waitlisted" {
+        seats::position(conn, event.id, registration.id).await?
+    } else {
+        None
+    };
+    let message = RegistrationStatusChanged {
+        registration_id: registration.id,
+        event: event.snapshot(),
+        status: registration.status.clone(),
+        contact,
+        position,
+        offer_expires_at: registration.offer_expires_at,
+        changed_at: Utc::now(),
+    };
+    outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await
+}
+
+/// Offers every free seat to the first in line who fits (capacity and country cap), each
+/// held for `waitlist_offer_hours`. Returns how many were offered.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn fill_free_seats(
+    conn: &mut PgConnection,
+    event: &Event,
+    correlation_id: Uuid,
+) -> sqlx::Result<usize> {
+    if event.status != "scheduled" || event.starts_at <= Utc::now() {
+        return Ok(0);
+    }
+    let mut offered = 0;
+    for waiting in seats::waiting(conn, event.id).await? {
+        if !seats::has_room(conn, event, &waiting.country).await? {
+            // Either the exchange is full (nobody further fits) or this country is at its
+            // cap (someone from elsewhere further down may fit).
+            if event.capacity.is_some() && !seats::has_room(conn, event, "").await? {
+                break;
+            }
+            continue;
+        }
+        let expires_at = Utc::now() + Duration::hours(i64::from(event.waitlist_offer_hours));
+        seats::offer(conn, waiting.id, expires_at).await?;
+        let registration = registrations::find(conn, waiting.id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        announce_status(conn, event, &registration, None, correlation_id).await?;
+        offered += 1;
+    }
+    if offered > 0 {
+        tracing::info!(event_id = %event.id, offered, "freed seats offered to the waiting list");
+    }
+    Ok(offered)
+}
