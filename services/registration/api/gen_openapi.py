@@ -85,13 +85,16 @@ event_public = {
         "capacity": {"type": ["integer", "null"]},
         "topics": {"type": "array", "items": {"type": "string"}},
         "registration_url": {"type": "string"},
+        "registration_opens_at": {"type": ["string", "null"], "format": "date-time"},
+        "registration_closes_at": {"type": ["string", "null"], "format": "date-time"},
         "cosponsor_url": {"type": "string"},
     },
 }
 event_admin = {
     "allOf": [event_public, {
         "type": "object",
-        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version"],
+        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
+                     "requires_approval", "country_cap", "waitlist_offer_hours"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
@@ -100,6 +103,9 @@ event_admin = {
             "online_link": {"type": "string"},
             "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
             "version": {"type": "integer"},
+            "requires_approval": {"type": "boolean"},
+            "country_cap": {"type": ["integer", "null"]},
+            "waitlist_offer_hours": {"type": "integer"},
         },
     }],
 }
@@ -128,6 +134,11 @@ event_fields = {
     "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
     "location": {"type": "string", "maxLength": 300},
     "online_link": {"type": "string", "maxLength": 500, "description": "https://… (shown to participants only)"},
+    "requires_approval": {"type": "boolean", "description": "Registrations wait as pending until approved"},
+    "country_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 10000, "description": "Confirmed seats per country at most"},
+    "registration_opens_at": {"type": ["string", "null"], "format": "date-time"},
+    "registration_closes_at": {"type": ["string", "null"], "format": "date-time"},
+    "waitlist_offer_hours": {"type": "integer", "minimum": 1, "maximum": 720, "description": "How long a freed seat is held for the first in line (default 48)"},
 }
 offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
                 "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
@@ -138,7 +149,7 @@ offer_record = {"type": "object", "required": ["id", "organisation", "country", 
                                "decided_at": {"type": ["string", "null"], "format": "date-time"}}}
 list_params = [
     {"name": n, "in": "query", "required": False, "schema": sch} for n, sch in [
-        ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "pending", "cancelled"]}),
+        ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "offered", "pending", "cancelled", "rejected", "expired"]}),
         ("country", {"type": "string"}),
         ("role", {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]}),
         ("page", {"type": "integer", "minimum": 1}),
@@ -179,7 +190,7 @@ doc = {
             "RegistrationRequest": {"type": "object", "properties": registration_fields, "required": ["name", "email", "organisation", "country", "role", "consent"]},
             "Registration": {"type": "object", "required": ["id", "event", "status", "registered_at"], "properties": {
                 "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"},
-                "status": {"type": "string", "enum": ["confirmed", "cancelled"]},
+                "status": {"type": "string", "enum": ["confirmed", "pending", "waitlisted", "offered", "cancelled", "rejected", "expired"]},
                 "registered_at": {"type": "string", "format": "date-time"}}},
             "CosponsorOfferRequest": {"type": "object", "properties": offer_fields, "required": ["organisation", "country", "contact_name", "contact_email", "support_kind"]},
             "CosponsorOffer": {"type": "object", "required": ["id", "event", "status"], "properties": {
@@ -189,6 +200,10 @@ doc = {
                 "cosponsor_offers": {"type": "array", "items": {"type": "object"}}, "note": {"type": "string"}}},
             "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers"], "properties": {
                 "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}}}}},
+            "Decision": {"type": "object", "required": ["id", "status"], "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}}},
+            "Ids": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string", "format": "uuid"}}}},
+            "Decisions": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["id"],
+                          "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}, "error": {"type": "string"}}}}}},
             "Readiness": {"type": "object", "required": ["database", "broker"], "properties": {"database": {"type": "boolean"}, "broker": {"type": "boolean"}}},
         },
     },
@@ -229,6 +244,22 @@ doc = {
             "responses": {"200": {"description": "Offers", **json_body({"type": "object", "required": ["event", "cosponsor_offers"],
                               "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/registrations/{id}/approve": {"post": admin({
+            "summary": "Approve a pending registration: a seat if one is free for its country, the waiting list otherwise",
+            "parameters": [offer_id], "responses": {"200": {"description": "Decided", **json_body(ref("Decision"))}, "400": error("Malformed id"),
+                                                      "403": error("This token does not cover that exchange"), "404": error("No such registration"),
+                                                      "409": error("Not pending")}})},
+        "/api/admin/registrations/{id}/reject": {"post": admin({
+            "summary": "Reject a pending or waitlisted registration", "parameters": [offer_id],
+            "responses": {"200": {"description": "Decided", **json_body(ref("Decision"))}, "400": error("Malformed id"),
+                          "403": error("This token does not cover that exchange"), "404": error("No such registration"),
+                          "409": error("Neither pending nor waitlisted")}})},
+        "/api/admin/registrations/approve": {"post": admin({
+            "summary": "Approve many, in order", "requestBody": {"required": True, **json_body(ref("Ids"))},
+            "responses": {"200": {"description": "Each one's outcome", **json_body(ref("Decisions"))}, "422": invalid, **body_errors()}})},
+        "/api/admin/registrations/reject": {"post": admin({
+            "summary": "Reject many", "requestBody": {"required": True, **json_body(ref("Ids"))},
+            "responses": {"200": {"description": "Each one's outcome", **json_body(ref("Decisions"))}, "422": invalid, **body_errors()}})},
         "/api/admin/cosponsor-offers/{id}/accept": {"post": admin({
             "summary": "Accept an offer; its contact is emailed", "parameters": [offer_id], "requestBody": decision_body,
             "responses": {"200": {"description": "Decided", **json_body({"type": "object", "required": ["cosponsor_offer"], "properties": {"cosponsor_offer": ref("CosponsorOfferRecord")}})},
@@ -273,6 +304,9 @@ doc = {
         },
         "/registrations/{token}": {"get": public({"summary": "A participant's own page (the link in their email)", "parameters": [token],
                                                   "responses": {"200": html("The registration"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/registrations/{token}/accept": {"post": public({"summary": "Accept the seat held for you from the waiting list", "parameters": [token],
+                                                         "responses": {"200": html("Confirmed"), "400": error("Malformed path"), "404": html("No registration has this token"),
+                                                                       "409": html("No seat to accept (lapsed, or already confirmed)")}})},
         "/registrations/{token}/cancel": {"post": public({"summary": "Cancel (idempotent)", "parameters": [token],
                                                          "responses": {"200": html("Cancelled"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
         "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},
