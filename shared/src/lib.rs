@@ -8,6 +8,7 @@
 //! with correlation ids, and shutdown.
 
 pub mod broker;
+pub mod calendar;
 pub mod config;
 pub mod consumer;
 pub mod db;

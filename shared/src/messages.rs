@@ -63,6 +63,10 @@ pub struct EventSnapshot {
     pub ends_at: DateTime<Utc>,
     /// IANA time zone the exchange is held in, e.g. `Europe/Zurich`.
     pub timezone: String,
+    /// The exchange's version (see [`EventScheduled::version`]); calendars use it to know
+    /// which update is newer. 0 in messages from before it was added.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// `event.scheduled`: an exchange exists, or changed.
@@ -127,6 +131,9 @@ pub struct RegistrationConfirmed {
     pub event: EventSnapshot,
     pub name: String,
     pub email: String,
+    /// The participant's own IANA time zone, when they gave one: emails show times in it too.
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// The personal page where the participant sees and cancels the registration. It holds
     /// the secret token, which the registration service stores only hashed: treat this
     /// field as a credential (the notification service keeps it to put in reminders).
@@ -144,6 +151,9 @@ impl Message for RegistrationConfirmed {
 pub struct Contact {
     pub name: String,
     pub email: String,
+    /// As in [`RegistrationConfirmed::timezone`].
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// As in [`RegistrationConfirmed::manage_url`]: a credential.
     pub manage_url: String,
 }

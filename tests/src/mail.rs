@@ -11,6 +11,8 @@ pub struct Mail {
     pub body: String,
     pub reply_to: Option<String>,
     pub file: PathBuf,
+    /// The attached calendar entry (iCalendar text), if any.
+    pub calendar: Option<String>,
 }
 
 impl Mail {
@@ -92,11 +94,29 @@ fn parse(path: &Path) -> Option<Mail> {
         use mailparse::MailHeaderMap as _;
         parsed.headers.get_first_value(name)
     };
+    // A multipart email: the text is the plain part, the calendar entry its attachment.
+    let (body, calendar) = if parsed.subparts.is_empty() {
+        (parsed.get_body().ok()?, None)
+    } else {
+        let text = parsed
+            .subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == "text/plain")?
+            .get_body()
+            .ok()?;
+        let calendar = parsed
+            .subparts
+            .iter()
+            .find(|p| p.ctype.mimetype == "text/calendar")
+            .and_then(|p| p.get_body().ok());
+        (text, calendar)
+    };
     Some(Mail {
         to: header("To").unwrap_or_default(),
         subject: header("Subject").unwrap_or_default(),
         reply_to: header("Reply-To"),
-        body: parsed.get_body().ok()?,
+        body,
         file: path.to_path_buf(),
+        calendar,
     })
 }

@@ -25,6 +25,11 @@ pub const MAIL_FROM: Var = Var {
     default: Some("Convene <no-reply@convene.localhost>"),
     help: "The From: of every email.",
 };
+pub const ICS_ORGANIZER: Var = Var {
+    name: "ICS_ORGANIZER",
+    default: Some(""),
+    help: "The address calendar entries come from (their ORGANIZER); empty: MAIL_FROM's address.",
+};
 pub const SMTP_POOL_SIZE: Var = Var {
     name: "SMTP_POOL_SIZE",
     default: Some("10"),
@@ -57,6 +62,7 @@ pub const VARS: &[Var] = &[
     SMTP_URL,
     MAIL_DIR,
     MAIL_FROM,
+    ICS_ORGANIZER,
     SMTP_POOL_SIZE,
     SMTP_TIMEOUT_SECS,
     PREFETCH,
@@ -73,6 +79,7 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
     pub mail_from: lettre::message::Mailbox,
+    pub ics_organizer: String,
     pub smtp_pool_size: u32,
     pub smtp_timeout: Duration,
     pub prefetch: u16,
@@ -112,6 +119,7 @@ impl Settings {
             smtp_url,
             mail_dir: PathBuf::from(MAIL_DIR.string()?),
             mail_from: MAIL_FROM.parse()?,
+            ics_organizer: ICS_ORGANIZER.string()?,
             smtp_pool_size: SMTP_POOL_SIZE.parse()?,
             smtp_timeout: SMTP_TIMEOUT_SECS.seconds()?,
             prefetch,

@@ -2,7 +2,9 @@
 //! email, and send each exactly once.
 
 use chrono::Utc;
+use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{Failure, Handler};
+use convene_shared::messages::EventSnapshot;
 use convene_shared::messages::RegistrationStatusChanged;
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
@@ -21,6 +23,8 @@ pub struct Inbox {
     pub pool: PgPool,
     pub mailer: Mailer,
     pub from: Mailbox,
+    /// The address calendar entries come from (`ICS_ORGANIZER`).
+    pub organizer: String,
 }
 
 impl Handler for Inbox {
@@ -52,8 +56,14 @@ impl Handler for Inbox {
                 if to.status == "erased" {
                     return Ok(());
                 }
-                let email =
+                if let Some(zone) = &m.timezone {
+                    recipients::set_timezone(&self.pool, m.registration_id, zone)
+                        .await
+                        .map_err(db)?;
+                }
+                let mut email =
                     render::confirmation(&m, &to.manage_url, envelope.message_id).map_err(bug)?;
+                email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
                 self.send_once(&envelope, &email).await
             }
             RegistrationCancelled::KIND => {
@@ -73,7 +83,8 @@ impl Handler for Inbox {
                 if to.status == "erased" {
                     return Ok(());
                 }
-                let email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
+                let mut email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
+                email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
                 self.send_once(&envelope, &email).await
             }
             ReminderDue::KIND => {
@@ -96,7 +107,9 @@ impl Handler for Inbox {
                     metrics::reminder_skipped(ReminderSkipped::Started);
                     return Ok(());
                 }
-                let email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
+                let mut email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
+                email.calendar =
+                    self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
                 self.send_once(&envelope, &email).await
             }
             RegistrationStatusChanged::KIND => {
@@ -115,6 +128,11 @@ impl Handler for Inbox {
                 )
                 .await
                 .map_err(db)?;
+                if let Some(zone) = m.contact.as_ref().and_then(|c| c.timezone.as_deref()) {
+                    recipients::set_timezone(&self.pool, m.registration_id, zone)
+                        .await
+                        .map_err(db)?;
+                }
                 let Some(to) = recipients::find(&self.pool, m.registration_id)
                     .await
                     .map_err(db)?
@@ -141,7 +159,10 @@ impl Handler for Inbox {
                     .await
                     .map_err(db)?
                 {
-                    let email = render::event_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                    let mut email =
+                        render::event_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                    email.calendar =
+                        self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
                     self.send_once(&envelope, &email).await?;
                 }
                 Ok(())
@@ -152,7 +173,9 @@ impl Handler for Inbox {
                     .await
                     .map_err(db)?
                 {
-                    let email = render::event_cancelled(&m, &to).map_err(bug)?;
+                    let mut email = render::event_cancelled(&m, &to).map_err(bug)?;
+                    email.calendar =
+                        self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
                     self.send_once(&envelope, &email).await?;
                 }
                 Ok(())
@@ -189,6 +212,27 @@ impl Handler for Inbox {
 }
 
 impl Inbox {
+    /// A calendar entry for `event`, addressed to `attendee`.
+    fn calendar(
+        &self,
+        event: &EventSnapshot,
+        method: Method,
+        attendee: &str,
+        manage_url: &str,
+    ) -> Option<(String, Method)> {
+        let ics = calendar::ics(&calendar::Entry {
+            event,
+            method,
+            organizer: &self.organizer,
+            attendee: Some(attendee),
+            description: &format!("Your registration: {manage_url}"),
+            location: "",
+            url: Some(manage_url).filter(|u| !u.is_empty()),
+            now: Utc::now(),
+        });
+        Some((ics, method))
+    }
+
     /// Sends `email` unless its key was sent before. The key is locked for the duration
     /// (so concurrent copies of a message wait, then see it sent), and recorded in the same
     /// transaction right after the SMTP server accepts. The one window left: a crash after

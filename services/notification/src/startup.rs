@@ -89,6 +89,11 @@ impl Application {
             pool: self.pool.clone(),
             mailer: self.mailer,
             from: self.settings.mail_from.clone(),
+            organizer: if self.settings.ics_organizer.trim().is_empty() {
+                self.settings.mail_from.email.to_string()
+            } else {
+                self.settings.ics_organizer.trim().to_owned()
+            },
         });
         let config = ConsumerConfig {
             inbox: topology::NOTIFICATION_INBOX,

@@ -103,6 +103,7 @@ fn announce(d: &Decided) -> Envelope {
             starts_at: d.starts_at,
             ends_at: d.ends_at,
             timezone: d.timezone.clone(),
+            version: d.version,
         },
         offset_minutes: d.offset_minutes,
     };

@@ -29,6 +29,7 @@ async fn event(pool: &PgPool, starts_at: DateTime<Utc>, offsets: &[i32]) -> Uuid
             starts_at,
             ends_at: starts_at + Duration::hours(2),
             timezone: "Europe/Zurich".into(),
+            version: 1,
         },
         reminder_offsets_minutes: offsets.to_vec(),
         version: 1,

@@ -28,4 +28,6 @@ pub struct Outgoing {
     pub reply_to: Option<String>,
     pub subject: String,
     pub body: String,
+    /// A calendar entry to attach (iCalendar text, and whether it invites or withdraws).
+    pub calendar: Option<(String, convene_shared::calendar::Method)>,
 }

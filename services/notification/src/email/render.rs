@@ -98,6 +98,20 @@ struct CosponsorOffer<'a> {
     message: &'a str,
 }
 
+/// The exchange's time in its zone and, when the participant gave another, in theirs:
+/// `Tuesday 15 December 2026, 14:00–16:00 (Europe/Zurich, CET); for you: Tuesday 15
+/// December 2026, 08:00–10:00 (America/Bogota, -05)`.
+fn when_for(event: &EventSnapshot, participant_zone: Option<&str>) -> String {
+    let theirs = when(event);
+    match participant_zone.filter(|z| !z.is_empty() && *z != event.timezone) {
+        Some(zone) => format!(
+            "{theirs}; for you: {}",
+            span_in_zone(event.starts_at, event.ends_at, zone)
+        ),
+        None => theirs,
+    }
+}
+
 fn when(event: &EventSnapshot) -> String {
     span_in_zone(event.starts_at, event.ends_at, &event.timezone)
 }
@@ -114,7 +128,7 @@ pub fn confirmation(
     let body = Confirmation {
         name: &m.name,
         title: &m.event.title,
-        when: when(&m.event),
+        when: when_for(&m.event, m.timezone.as_deref()),
         manage_url,
     }
     .render()?;
@@ -126,6 +140,7 @@ pub fn confirmation(
         reply_to: None,
         subject: format!("Registered: {}", m.event.title),
         body,
+        calendar: None,
     })
 }
 
@@ -141,7 +156,7 @@ pub fn cancellation(
     let body = Cancellation {
         name: &to.name,
         title: &m.event.title,
-        when: when(&m.event),
+        when: when_for(&m.event, to.timezone.as_deref()),
     }
     .render()?;
     Ok(Outgoing {
@@ -152,6 +167,7 @@ pub fn cancellation(
         reply_to: None,
         subject: format!("Cancelled: your registration for {}", m.event.title),
         body,
+        calendar: None,
     })
 }
 
@@ -164,7 +180,7 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
     let body = Reminder {
         name: &to.name,
         title: &m.event.title,
-        when: when(&m.event),
+        when: when_for(&m.event, to.timezone.as_deref()),
         starts_in: starts_in.clone(),
         manage_url: &to.manage_url,
     }
@@ -177,6 +193,7 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
         reply_to: None,
         subject: format!("Reminder: {} starts {starts_in}", m.event.title),
         body,
+        calendar: None,
     })
 }
 
@@ -213,6 +230,7 @@ pub fn cosponsor_offer(
             m.organisation, m.country_name, m.event.title
         ),
         body,
+        calendar: None,
     })
 }
 
@@ -232,7 +250,7 @@ pub fn status_changed(
     let body = StatusChanged {
         name: &to.name,
         title: &m.event.title,
-        when: when(&m.event),
+        when: when_for(&m.event, to.timezone.as_deref()),
         status: &m.status,
         position: m.position,
         deadline,
@@ -254,6 +272,7 @@ pub fn status_changed(
         reply_to: None,
         subject,
         body,
+        calendar: None,
     })
 }
 
@@ -281,6 +300,7 @@ pub fn event_changed(
         reply_to: None,
         subject: format!("Changed: {}", m.event.title),
         body,
+        calendar: None,
     })
 }
 
@@ -292,7 +312,7 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
     let body = EventCancelledMail {
         name: &to.name,
         title: &m.event.title,
-        when: when(&m.event),
+        when: when_for(&m.event, to.timezone.as_deref()),
     }
     .render()?;
     Ok(Outgoing {
@@ -306,6 +326,7 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
         reply_to: None,
         subject: format!("Cancelled: {}", m.event.title),
         body,
+        calendar: None,
     })
 }
 
@@ -336,6 +357,7 @@ pub fn offer_decision(m: &CosponsorOfferDecided, message_id: Uuid) -> askama::Re
             if accepted { "accepted" } else { "not accepted" }
         ),
         body,
+        calendar: None,
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use convene_shared::consumer::Failure;
 use convene_shared::telemetry::redact_addresses;
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -142,16 +142,33 @@ fn build(from: &Mailbox, email: &Outgoing) -> Result<Message, Failure> {
     let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(one_line(&email.subject))
-        .header(ContentType::TEXT_PLAIN);
+        .subject(one_line(&email.subject));
     if let Some(reply_to) = &email.reply_to {
         if let Ok(address) = reply_to.parse() {
             builder = builder.reply_to(Mailbox::new(None, address));
         }
     }
-    builder
-        .body(email.body.clone())
-        .map_err(|e| Failure::Permanent(anyhow::anyhow!("cannot build the email: {e}")))
+    let built = match &email.calendar {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone()),
+        Some((ics, method)) => {
+            // The text, and the calendar entry as an attachment calendars recognise.
+            let calendar_type = ContentType::parse(&format!(
+                "text/calendar; charset=utf-8; method={}",
+                method.as_str()
+            ))
+            .map_err(|e| Failure::Permanent(anyhow::anyhow!("calendar content type: {e}")))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(email.body.clone()))
+                    .singlepart(
+                        Attachment::new("invite.ics".to_owned()).body(ics.clone(), calendar_type),
+                    ),
+            )
+        }
+    };
+    built.map_err(|e| Failure::Permanent(anyhow::anyhow!("cannot build the email: {e}")))
 }
 
 /// Belt and braces: a subject is one line whatever reached us.

@@ -12,6 +12,8 @@ pub struct Recipient {
     pub email: String,
     pub manage_url: String,
     pub status: String,
+    /// The participant's own IANA time zone, if they gave one.
+    pub timezone: Option<String>,
 }
 
 /// Records (or refreshes) a confirmed participant, unless a newer change is already known.
@@ -71,7 +73,7 @@ pub async fn cancelled(
 /// # Errors
 /// When Postgres fails.
 pub async fn find(pool: &PgPool, registration_id: Uuid) -> sqlx::Result<Option<Recipient>> {
-    sqlx::query_as("SELECT registration_id, name, email, manage_url, status FROM recipients WHERE registration_id = $1")
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone FROM recipients WHERE registration_id = $1")
         .bind(registration_id)
         .fetch_optional(pool)
         .await
@@ -105,7 +107,7 @@ pub async fn erase(
 /// When Postgres fails.
 pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as(
-        "SELECT registration_id, name, email, manage_url, status FROM recipients \
+        "SELECT registration_id, name, email, manage_url, status, timezone FROM recipients \
          WHERE event_id = $1 AND status = 'confirmed' ORDER BY registration_id",
     )
     .bind(event_id)
@@ -159,4 +161,23 @@ pub async fn status_changed(
         }
     }
     Ok(())
+}
+
+/// Records the participant's own time zone.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn set_timezone(
+    pool: &PgPool,
+    registration_id: Uuid,
+    timezone: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE recipients SET timezone = $2 WHERE registration_id = $1 AND status <> 'erased'",
+    )
+    .bind(registration_id)
+    .bind(timezone)
+    .execute(pool)
+    .await
+    .map(drop)
 }

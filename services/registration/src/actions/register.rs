@@ -113,6 +113,7 @@ pub async fn register(
         let contact = Contact {
             name: registration.name.clone(),
             email: registration.email.clone(),
+            timezone: registration.timezone.clone(),
             manage_url: link,
         };
         announce_status(&mut tx, event, &registration, Some(contact), correlation_id).await?;

@@ -31,6 +31,7 @@ pub async fn announce_confirmed(
         event: event.snapshot(),
         name: registration.name.clone(),
         email: registration.email.clone(),
+        timezone: registration.timezone.clone(),
         manage_url,
         registered_at: registration.registered_at,
     };

@@ -30,6 +30,9 @@ pub struct RegistrationInput {
     pub role: String,
     #[serde(deserialize_with = "loose_string")]
     pub consent: String,
+    /// The participant's IANA time zone (optional; the form pre-fills it from the browser).
+    #[serde(deserialize_with = "loose_string")]
+    pub timezone: String,
     /// A field people never see; bots fill it. Non-empty means: pretend success, store nothing.
     #[serde(deserialize_with = "loose_string")]
     pub website: String,
@@ -43,6 +46,8 @@ pub struct NewRegistration {
     pub organisation: BoundedText,
     pub country: CountryCode,
     pub role: Role,
+    /// `None`: the exchange's own zone will do.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl TryFrom<&RegistrationInput> for NewRegistration {
@@ -58,24 +63,37 @@ impl TryFrom<&RegistrationInput> for NewRegistration {
         );
         let country = errors.check("country", CountryCode::parse(&input.country));
         let role = errors.check("role", Role::parse(&input.role));
+        let timezone = match input.timezone.trim() {
+            "" => Some(None),
+            zone => errors.check(
+                "timezone",
+                zone.parse::<chrono_tz::Tz>().map(Some).map_err(|_| {
+                    "Use a time zone name such as America/Bogota, or leave it empty.".to_owned()
+                }),
+            ),
+        };
         if !matches!(
             input.consent.trim().to_ascii_lowercase().as_str(),
             "true" | "on" | "yes" | "1"
         ) {
             errors.add("consent", "Tick the box to agree to the processing of your data; we cannot register you without it.");
         }
-        match (name, email, organisation, country, role) {
-            (Some(name), Some(email), Some(organisation), Some(country), Some(role))
-                if errors.is_empty() =>
-            {
-                Ok(Self {
-                    name,
-                    email,
-                    organisation,
-                    country,
-                    role,
-                })
-            }
+        match (name, email, organisation, country, role, timezone) {
+            (
+                Some(name),
+                Some(email),
+                Some(organisation),
+                Some(country),
+                Some(role),
+                Some(timezone),
+            ) if errors.is_empty() => Ok(Self {
+                name,
+                email,
+                organisation,
+                country,
+                role,
+                timezone,
+            }),
             _ => Err(errors),
         }
     }
@@ -111,6 +129,7 @@ mod tests {
             country: "sn".into(),
             role: "government_official".into(),
             consent: "on".into(),
+            timezone: "America/Bogota".into(),
             website: String::new(),
         }
     }

@@ -66,6 +66,51 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
     }
 }
 
+/// `GET /registrations/{token}/calendar.ics`: the exchange as a calendar entry (the same
+/// UID as the ones in the emails, so adding it twice updates one entry).
+pub async fn calendar(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
+    match find(&state, &token).await {
+        Ok(Some((registration, event))) => {
+            let cancelled = event.status == "cancelled"
+                || !matches!(registration.status.as_str(), "confirmed" | "offered");
+            let manage_url = format!("{}/registrations/{token}", state.settings.public_base_url);
+            let ics = convene_shared::calendar::ics(&convene_shared::calendar::Entry {
+                event: &event.snapshot(),
+                method: if cancelled {
+                    convene_shared::calendar::Method::Cancel
+                } else {
+                    convene_shared::calendar::Method::Request
+                },
+                organizer: event
+                    .organiser_emails
+                    .first()
+                    .map_or("organisers@convene.invalid", String::as_str),
+                attendee: None,
+                description: &format!("Your registration: {manage_url}"),
+                location: &event.location,
+                url: Some(&manage_url),
+                now: chrono::Utc::now(),
+            });
+            (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/calendar; charset=utf-8",
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"exchange.ics\"",
+                    ),
+                ],
+                ics,
+            )
+                .into_response()
+        }
+        Ok(None) => MessagePage::not_found(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
 /// `POST /registrations/{token}/accept`: take the seat held for you.
 pub async fn accept(
     State(state): State<AppState>,

@@ -168,6 +168,11 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/registrations/{token}/accept",
             post(manage::accept),
         ),
+        (
+            Method::GET,
+            "/registrations/{token}/calendar.ics",
+            get(manage::calendar),
+        ),
         (Method::GET, "/openapi.json", get(openapi::document)),
     ]
 }

@@ -62,6 +62,7 @@ pub struct RegisterPage<'a> {
     pub error_country: Option<String>,
     pub error_role: Option<String>,
     pub error_consent: Option<String>,
+    pub error_timezone: Option<String>,
     pub countries: Vec<SelectOption>,
     pub roles: Vec<SelectOption>,
     pub consent_checked: bool,
@@ -106,6 +107,7 @@ impl<'a> RegisterPage<'a> {
             error_country: error("country"),
             error_role: error("role"),
             error_consent: error("consent"),
+            error_timezone: error("timezone"),
             countries: countries(&input.country),
             roles: Role::ALL
                 .iter()

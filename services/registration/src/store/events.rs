@@ -44,6 +44,7 @@ impl Event {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             timezone: self.timezone.clone(),
+            version: self.version,
         }
     }
 }

@@ -15,6 +15,7 @@ pub struct Decided {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
+    pub version: i64,
 }
 
 impl Decided {
@@ -63,7 +64,7 @@ pub async fn decide_due(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec
              ON CONFLICT DO NOTHING \
              RETURNING registration_id, offset_minutes, event_id \
          ) \
-         SELECT i.registration_id, i.offset_minutes, e.event_id, e.slug, e.title, e.starts_at, e.ends_at, e.timezone \
+         SELECT i.registration_id, i.offset_minutes, e.event_id, e.slug, e.title, e.starts_at, e.ends_at, e.timezone, e.version \
          FROM inserted i JOIN events e ON e.event_id = i.event_id",
     )
     .bind(limit)

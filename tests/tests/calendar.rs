@@ -1,0 +1,155 @@
+//! Times in the participant's own zone, and calendar entries that update one entry.
+
+use std::time::Duration;
+
+use convene_tests::stack::{participant, ADMIN_TOKEN};
+use convene_tests::{Stack, StackOptions};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The content line starting with `name`, unfolded (RFC 5545 folds lines at 75 octets).
+fn line(ics: &str, name: &str) -> String {
+    let unfolded = ics.replace("\r\n ", "").replace("\n ", "");
+    unfolded
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in\n{ics}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn emails_show_both_zones_and_carry_one_calendar_entry_that_updates_then_cancels() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("ICS_ORGANIZER".into(), "organisers@iom.example.org".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let event: Value = stack
+        .http
+        .get(stack.url(&format!("/api/events/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // A bad zone is named.
+    let mut bad = participant("Zoned");
+    bad["timezone"] = json!("Mars/Olympus");
+    let response = stack.register_json(&slug, &bad).await;
+    assert_eq!(response.status(), 422);
+    assert!(response.json::<Value>().await.unwrap()["fields"]["timezone"].is_string());
+
+    let mut person = participant("Lucia");
+    person["timezone"] = json!("America/Bogota");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap().to_owned();
+
+    let confirmation = &stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(&email))
+        .await[0];
+    assert!(
+        confirmation.body.contains("(Europe/Zurich"),
+        "{}",
+        confirmation.body
+    );
+    assert!(
+        confirmation.body.contains("for you:") && confirmation.body.contains("(America/Bogota"),
+        "{}",
+        confirmation.body
+    );
+    let invite = confirmation.calendar.as_deref().unwrap_or_else(|| {
+        panic!(
+            "no invite.ics in\n{}",
+            std::fs::read_to_string(&confirmation.file).unwrap()
+        )
+    });
+    let uid = line(invite, "UID:");
+    assert!(uid.contains(event["id"].as_str().unwrap()), "{uid}");
+    assert_eq!(line(invite, "METHOD:"), "METHOD:REQUEST");
+    assert_eq!(line(invite, "SEQUENCE:"), "SEQUENCE:1");
+    assert_eq!(
+        line(invite, "ORGANIZER:"),
+        "ORGANIZER:mailto:organisers@iom.example.org"
+    );
+    assert!(line(invite, "ATTENDEE").ends_with(&format!("mailto:{email}")));
+    let start: chrono::DateTime<chrono::Utc> =
+        event["starts_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        line(invite, "DTSTART:"),
+        format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))
+    );
+
+    // The participant's page offers the same entry.
+    let link = confirmation.manage_link().unwrap();
+    let page = stack
+        .http
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("calendar.ics"));
+    let ics = stack
+        .http
+        .get(format!("{link}/calendar.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert!(ics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert_eq!(line(&ics.text().await.unwrap(), "UID:"), uid);
+
+    // Moved: the same entry, a higher sequence, the new time.
+    let new_start = start + chrono::Duration::hours(3);
+    let patch = stack
+        .http
+        .patch(stack.url(&format!("/api/admin/events/{slug}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({ "starts_at": new_start.to_rfc3339(), "ends_at": (new_start + chrono::Duration::hours(2)).to_rfc3339() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let changed = &stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&email) && m.subject.starts_with("Changed")
+        })
+        .await[0];
+    let update = changed.calendar.as_deref().expect("an updated entry");
+    assert_eq!(line(update, "UID:"), uid);
+    assert_eq!(line(update, "SEQUENCE:"), "SEQUENCE:2");
+    assert_eq!(
+        line(update, "DTSTART:"),
+        format!("DTSTART:{}", new_start.format("%Y%m%dT%H%M%SZ"))
+    );
+
+    // Cancelled: the entry is withdrawn.
+    let cancel = stack
+        .http
+        .post(stack.url(&format!("/api/admin/events/{slug}/cancel")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 200);
+    let cancelled = &stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&email) && m.subject.starts_with("Cancelled:")
+        })
+        .await[0];
+    let withdrawn = cancelled.calendar.as_deref().expect("a cancelling entry");
+    assert_eq!(line(withdrawn, "UID:"), uid);
+    assert_eq!(line(withdrawn, "METHOD:"), "METHOD:CANCEL");
+    assert_eq!(line(withdrawn, "STATUS:"), "STATUS:CANCELLED");
+}
