@@ -141,7 +141,7 @@ mod tests {
                 method,
                 organizer: "organisers@example.org",
                 attendee: Some("ana@example.org"),
-                description: &"A long description that goes on and on, well past seventy-five octets, with é and ü",
+                description: "A long description that goes on and on, well past seventy-five octets, with é and ü",
                 location: "",
                 url: None,
                 now: "2026-11-29T12:00:00Z".parse().unwrap(),
