@@ -487,7 +487,7 @@ mod tests {
         );
         let text = render(None).await;
         assert!(text.contains("# TYPE convene_registrations_total counter"));
-        assert!(text.contains("convene_registrations_total{outcome=\"full\"} 0"));
+        assert!(text.contains("convene_registrations_total{outcome=\"waitlisted\"} 0"));
         assert!(text.contains(
             "convene_http_requests_total{method=\"GET\",route=\"/registrations/{token}\",status=\"200\"} 1"
         ));

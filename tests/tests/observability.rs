@@ -90,7 +90,7 @@ async fn metrics_count_registrations_messages_emails_and_reminders() {
         ("convene_registrations_total{outcome=\"created\"}", 1.0),
         ("convene_registrations_total{outcome=\"already_registered\"}", 1.0),
         ("convene_registrations_total{outcome=\"invalid\"}", 1.0),
-        ("convene_registrations_total{outcome=\"full\"}", 0.0),
+        ("convene_registrations_total{outcome=\"waitlisted\"}", 0.0),
         (
             "convene_http_requests_total{method=\"POST\",route=\"/api/events/{slug}/registrations\",status=\"201\"}",
             1.0,
