@@ -242,3 +242,16 @@ pub struct ParticipantErased {
 impl Message for ParticipantErased {
     const KIND: &'static str = keys::PARTICIPANT_ERASED;
 }
+
+/// `registration.link_renewed`: the participant asked for their link again; the old one
+/// no longer works and this is the new one (a credential, as
+/// [`RegistrationConfirmed::manage_url`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistrationLinkRenewed {
+    pub registration_id: Uuid,
+    pub event: EventSnapshot,
+    pub manage_url: String,
+}
+impl Message for RegistrationLinkRenewed {
+    const KIND: &'static str = keys::REGISTRATION_LINK_RENEWED;
+}

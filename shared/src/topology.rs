@@ -35,6 +35,8 @@ pub mod keys {
     /// A registration without a seat changed state: pending, waitlisted, offered, rejected,
     /// expired (registration → notification).
     pub const REGISTRATION_STATUS_CHANGED: &str = "registration.status_changed";
+    /// A participant asked for their link again (registration → notification).
+    pub const REGISTRATION_LINK_RENEWED: &str = "registration.link_renewed";
     /// A participant gave up their seat (registration → notification, scheduling).
     pub const REGISTRATION_CANCELLED: &str = "registration.cancelled";
     /// An organisation offered to co-sponsor an exchange (registration → notification).
@@ -64,6 +66,7 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::EVENT_CANCELLED,
         keys::REGISTRATION_CONFIRMED,
         keys::REGISTRATION_STATUS_CHANGED,
+        keys::REGISTRATION_LINK_RENEWED,
         keys::REGISTRATION_CANCELLED,
         keys::COSPONSOR_OFFER_RECEIVED,
         keys::COSPONSOR_OFFER_DECIDED,

@@ -5,11 +5,11 @@ use chrono::Utc;
 use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::EventSnapshot;
-use convene_shared::messages::RegistrationStatusChanged;
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
+use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
 use sqlx::PgPool;
@@ -146,6 +146,25 @@ impl Handler for Inbox {
                     return Ok(());
                 }
                 let email = render::status_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            RegistrationLinkRenewed::KIND => {
+                let m: RegistrationLinkRenewed = payload(&envelope)?;
+                recipients::set_manage_url(&self.pool, m.registration_id, &m.manage_url)
+                    .await
+                    .map_err(db)?;
+                let Some(to) = recipients::find(&self.pool, m.registration_id)
+                    .await
+                    .map_err(db)?
+                else {
+                    return Err(Failure::Transient(anyhow::anyhow!(
+                        "recipient not known yet"
+                    )));
+                };
+                if to.status == "erased" || to.email.is_empty() {
+                    return Ok(());
+                }
+                let email = render::link_renewed(&m, &to, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             EventScheduled::KIND => {

@@ -304,6 +304,12 @@ doc = {
         },
         "/registrations/{token}": {"get": public({"summary": "A participant's own page (the link in their email)", "parameters": [token],
                                                   "responses": {"200": html("The registration"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/registrations/link": {
+            "get": public({"summary": "Ask for your personal link again", "responses": {"200": html("The form")}}),
+            "post": public({"summary": "Email new links to this address's registrations (the same answer whether or not it is registered)",
+                            "requestBody": form({"email": {}}),
+                            "responses": {"200": html("Sent, if registered"), "422": html("The form again, with the error"), **body_errors()}}),
+        },
         "/registrations/{token}/calendar.ics": {"get": public({"summary": "The exchange as an iCalendar entry (the same UID as in the emails)", "parameters": [token],
                                                               "responses": {"200": {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
                                                                             "400": error("Malformed path"), "404": html("No registration has this token")}})},

@@ -5,7 +5,8 @@ pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
 /// report each from the start, at 0.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
+    "link_renewed",
     "status_changed",
     "confirmation",
     "cancellation",

@@ -6,11 +6,11 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use convene_shared::messages::RegistrationStatusChanged;
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventChange, EventScheduled,
     EventSnapshot, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
+use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::time::span_in_zone;
 use uuid::Uuid;
 
@@ -53,6 +53,15 @@ struct StatusChanged<'a> {
     status: &'a str,
     position: Option<i64>,
     deadline: Option<String>,
+    manage_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "link_renewed.txt")]
+struct LinkRenewed<'a> {
+    name: &'a str,
+    title: &'a str,
+    when: String,
     manage_url: &'a str,
 }
 
@@ -271,6 +280,34 @@ pub fn status_changed(
         to_name: Some(to.name.clone()),
         reply_to: None,
         subject,
+        body,
+        calendar: None,
+    })
+}
+
+/// A new personal link, asked for by the participant.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn link_renewed(
+    m: &RegistrationLinkRenewed,
+    to: &Recipient,
+    message_id: Uuid,
+) -> askama::Result<Outgoing> {
+    let body = LinkRenewed {
+        name: &to.name,
+        title: &m.event.title,
+        when: when_for(&m.event, to.timezone.as_deref()),
+        manage_url: &m.manage_url,
+    }
+    .render()?;
+    Ok(Outgoing {
+        key: format!("link_renewed:{message_id}"),
+        kind: "link_renewed",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        reply_to: None,
+        subject: format!("Your link for {}", m.event.title),
         body,
         calendar: None,
     })

@@ -181,3 +181,22 @@ pub async fn set_timezone(
     .await
     .map(drop)
 }
+
+/// Replaces a participant's personal link (they asked for a new one).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn set_manage_url(
+    pool: &PgPool,
+    registration_id: Uuid,
+    manage_url: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE recipients SET manage_url = $2 WHERE registration_id = $1 AND status <> 'erased'",
+    )
+    .bind(registration_id)
+    .bind(manage_url)
+    .execute(pool)
+    .await
+    .map(drop)
+}

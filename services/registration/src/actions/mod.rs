@@ -9,6 +9,7 @@ pub mod decide_registration;
 pub mod erase;
 pub mod offer;
 pub mod register;
+pub mod renew_link;
 pub mod seats;
 pub mod update_event;
 

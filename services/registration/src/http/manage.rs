@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use convene_shared::telemetry::CorrelationId;
 
 use super::error::ApiError;
+use super::extract::ApiForm;
 use super::extract::ApiPath;
-use super::pages::{render, ManagePage, MessagePage};
+use super::pages::{render, LinkPage, ManagePage, MessagePage};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
 use crate::actions::decide_registration::{accept_offer, Decided};
 use crate::actions::hash_token;
+use crate::actions::renew_link::renew_links;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
@@ -190,6 +192,66 @@ pub async fn cancel(
             ),
         ),
         Ok(Cancelled::UnknownToken) => MessagePage::not_found(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LinkRequest {
+    email: String,
+}
+
+/// `GET /registrations/link`: ask for your link again.
+pub async fn link_form() -> Response {
+    render(
+        StatusCode::OK,
+        &LinkPage {
+            sent: false,
+            email: String::new(),
+            error: None,
+        },
+    )
+}
+
+/// `POST /registrations/link`: the same answer whether or not the address is registered.
+pub async fn link_request(
+    State(state): State<AppState>,
+    correlation_id: CorrelationId,
+    ApiForm(request): ApiForm<LinkRequest>,
+) -> Response {
+    let email = match convene_shared::values::Email::parse(&request.email) {
+        Ok(email) => email,
+        Err(message) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &LinkPage {
+                    sent: false,
+                    email: request.email,
+                    error: Some(message),
+                },
+            )
+        }
+    };
+    match renew_links(
+        &state.pool,
+        email.as_str(),
+        &state.settings.public_base_url,
+        correlation_id.into(),
+    )
+    .await
+    {
+        Ok(_) => {
+            state.announce();
+            render(
+                StatusCode::OK,
+                &LinkPage {
+                    sent: true,
+                    email: String::new(),
+                    error: None,
+                },
+            )
+        }
         Err(e) => ApiError::from(e).into_response(),
     }
 }

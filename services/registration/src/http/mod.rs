@@ -158,6 +158,12 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(cosponsor::submit_form),
         ),
         (Method::GET, "/registrations/{token}", get(manage::page)),
+        (Method::GET, "/registrations/link", get(manage::link_form)),
+        (
+            Method::POST,
+            "/registrations/link",
+            post(manage::link_request),
+        ),
         (
             Method::POST,
             "/registrations/{token}/cancel",

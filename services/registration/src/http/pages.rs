@@ -205,6 +205,15 @@ pub struct ManagePage {
     pub token: String,
 }
 
+/// Asking for one's link again.
+#[derive(Template)]
+#[template(path = "link.html")]
+pub struct LinkPage {
+    pub sent: bool,
+    pub email: String,
+    pub error: Option<String>,
+}
+
 /// A page that says one thing: a confirmation, or why something cannot be done.
 #[derive(Template)]
 #[template(path = "message.html")]

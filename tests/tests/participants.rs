@@ -1,4 +1,5 @@
-//! Times in the participant's own zone, and calendar entries that update one entry.
+//! What participants get beyond registering: times in their own zone, calendar entries
+//! that update one entry, and their link again when they lose it.
 
 use std::time::Duration;
 
@@ -152,4 +153,69 @@ async fn emails_show_both_zones_and_carry_one_calendar_entry_that_updates_then_c
     assert_eq!(line(withdrawn, "UID:"), uid);
     assert_eq!(line(withdrawn, "METHOD:"), "METHOD:CANCEL");
     assert_eq!(line(withdrawn, "STATUS:"), "STATUS:CANCELLED");
+}
+
+#[tokio::test]
+async fn a_participant_gets_a_new_link_by_email_and_the_page_reveals_nothing() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Forgetful");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let old = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(&email))
+        .await[0]
+        .manage_link()
+        .unwrap();
+
+    let ask = |address: String| {
+        stack
+            .http
+            .post(stack.url("/registrations/link"))
+            .form(&[("email", address)])
+            .send()
+    };
+    let known = ask(email.to_uppercase()).await.unwrap();
+    assert_eq!(known.status(), 200);
+    let known = known.text().await.unwrap();
+    let unknown = ask("nobody-here@example.org".to_owned())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        known, unknown,
+        "the same answer whether or not the address is registered"
+    );
+    assert_eq!(
+        ask("not an address".to_owned()).await.unwrap().status(),
+        422
+    );
+
+    let renewed = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&email) && m.subject.starts_with("Your link")
+        })
+        .await;
+    let new = renewed[0].manage_link().unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        stack.http.get(&old).send().await.unwrap().status(),
+        404,
+        "the old link is dead"
+    );
+    assert_eq!(stack.http.get(&new).send().await.unwrap().status(), 200);
+
+    // Asking again at once sends nothing more (no flooding an inbox through the form).
+    assert_eq!(ask(email.clone()).await.unwrap().status(), 200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        stack.mailbox.to(&email).len(),
+        2,
+        "the confirmation and one renewed link"
+    );
+    assert!(stack.mailbox.to("nobody-here@example.org").is_empty());
 }
