@@ -3,7 +3,7 @@ SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
 
-.PHONY: help up down run build test lint test-deps check-services deny
+.PHONY: help up down run build test lint test-deps check-services deny screenshots
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
@@ -28,8 +28,21 @@ build:
 run: build
 	./scripts/run-local.sh
 
-## The Python SMTP server the tests talk to (aiosmtpd), in a local virtualenv.
-test-deps: $(VENV)/.installed
+## What the tests need besides Rust: the SMTP server and schemathesis (Python, in .venv),
+## Debian's Chromium and playwright-core (for the browser test).
+test-deps: $(VENV)/.installed tests/browser/node_modules/.installed /usr/bin/chromium
+
+/usr/bin/chromium:
+	@echo "Installing Debian's chromium for the browser test (needs root; or install it yourself)."
+	apt-get update -q && apt-get install -y -q chromium
+
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Regenerates the README's screenshots (docs/screenshots) from a real browser run.
+screenshots: test-deps build
+	CONVENE_SCREENSHOTS=$(CURDIR)/docs/screenshots cargo test -p convene-tests --test browser
 $(VENV)/.installed: tests/support/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/support/requirements.txt

@@ -10,6 +10,40 @@ use crate::domain::RegistrationInput;
 use crate::domain::{CountryCode, FieldErrors, Role, SupportKind, CONSENT_TEXT};
 use crate::store::events::Event;
 
+/// The registration form's fields in page order, with their labels.
+const REGISTRATION_FIELDS: &[(&str, &str)] = &[
+    ("name", "Full name"),
+    ("email", "Email address"),
+    ("organisation", "Organisation"),
+    ("country", "Country"),
+    ("role", "You take part as"),
+    ("timezone", "Your time zone"),
+    ("consent", "Consent"),
+];
+
+/// The co-sponsorship form's fields in page order, with their labels.
+const OFFER_FIELDS: &[(&str, &str)] = &[
+    ("organisation", "Organisation"),
+    ("country", "Country"),
+    ("contact_name", "Contact name"),
+    ("contact_email", "Contact email"),
+    ("support_kind", "Kind of support"),
+    ("message", "Message"),
+];
+
+/// The error summary at the top of a form: in the order the fields appear, each message
+/// prefixed with its field's label (a list of "This field is required." says nothing).
+fn summary(errors: &FieldErrors, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .filter_map(|(field, label)| {
+            errors
+                .get(field)
+                .map(|m| ((*field).to_owned(), format!("{label}: {m}")))
+        })
+        .collect()
+}
+
 /// One `<option>` of a select list.
 pub struct SelectOption {
     pub value: &'static str,
@@ -97,10 +131,7 @@ impl<'a> RegisterPage<'a> {
             seats_left: details.seats_left,
             closed_note: closed_note(event),
             input,
-            errors: errors
-                .iter()
-                .map(|(f, m)| (f.to_owned(), m.to_owned()))
-                .collect(),
+            errors: summary(errors, REGISTRATION_FIELDS),
             error_name: error("name"),
             error_email: error("email"),
             error_organisation: error("organisation"),
@@ -170,10 +201,7 @@ impl<'a> CosponsorPage<'a> {
                 &event.timezone,
             ),
             input,
-            errors: errors
-                .iter()
-                .map(|(f, m)| (f.to_owned(), m.to_owned()))
-                .collect(),
+            errors: summary(errors, OFFER_FIELDS),
             error_organisation: error("organisation"),
             error_country: error("country"),
             error_contact_name: error("contact_name"),
