@@ -135,3 +135,43 @@ async fn oversized_and_injected_values_change_nothing_they_should_not() {
     );
     assert_eq!(raw.lines().filter(|l| l.starts_with("To:")).count(), 1);
 }
+
+#[tokio::test]
+async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    let response = stack
+        .register_form(
+            &slug,
+            &[
+                ("name", "Bot"),
+                ("email", "bot@spam.example.org"),
+                ("organisation", "Spam Inc"),
+                ("country", "FR"),
+                ("role", "other"),
+                ("consent", "on"),
+                ("website", "https://spam.example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "the bot sees the usual answer");
+    let offer = stack
+        .http
+        .post(stack.url(&format!("/events/{slug}/cosponsor")))
+        .form(&[
+            ("organisation", "Spam Inc"),
+            ("country", "FR"),
+            ("contact_name", "Bot"),
+            ("contact_email", "bot@spam.example.org"),
+            ("support_kind", "other"),
+            ("website", "https://spam.example.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offer.status(), 200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stack.scalar_i64("SELECT count(*) FROM registration.registrations").await, 0);
+    assert_eq!(stack.scalar_i64("SELECT count(*) FROM registration.cosponsor_offers").await, 0);
+    assert!(stack.mailbox.all().is_empty(), "no email to anyone");
+}
