@@ -3,7 +3,7 @@ SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
 
-.PHONY: help up down run build test lint test-deps check-services deny screenshots
+.PHONY: help up down run build test lint test-deps check-services deny screenshots bench
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
@@ -11,6 +11,7 @@ help:
 	@echo "make run     build and run the three services against the local Postgres and RabbitMQ, no Docker"
 	@echo "make test    run every test against the local Postgres, RabbitMQ and a real SMTP server"
 	@echo "make lint    rustfmt and clippy, as CI runs them"
+	@echo "make bench   the benchmark (QUICK=1 for a short run)"
 
 ## Everything with Docker: http://localhost:8080/events/demo/register, mail at http://localhost:8025
 up:
@@ -59,6 +60,13 @@ deny:
 
 test: check-services test-deps build deny
 	./scripts/cargo-test.sh --workspace --no-fail-fast
+
+## How fast Convene registers and confirms, against the ceilings of its parts (pgbench,
+## the SMTP server) on this machine; QUICK=1 for a short run (CI). Full runs write
+## docs/benchmarks.md, quick ones var/bench-quick.md.
+bench: check-services test-deps
+	cargo build --release --workspace --bins
+	QUICK=$(QUICK) cargo run --release -p convene-tests --bin bench
 
 lint:
 	cargo fmt --all -- --check

@@ -171,7 +171,17 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
         .unwrap();
     assert_eq!(offer.status(), 200);
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(stack.scalar_i64("SELECT count(*) FROM registration.registrations").await, 0);
-    assert_eq!(stack.scalar_i64("SELECT count(*) FROM registration.cosponsor_offers").await, 0);
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await,
+        0
+    );
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.cosponsor_offers")
+            .await,
+        0
+    );
     assert!(stack.mailbox.all().is_empty(), "no email to anyone");
 }

@@ -281,7 +281,7 @@ async fn one_registration_is_logged_under_one_correlation_id_and_nothing_persona
         .iter()
         .filter_map(|l| l["message"].as_str())
         .collect();
-    for expected in ["registration confirmed", "published", "request answered"] {
+    for expected in ["registration received", "published", "request answered"] {
         assert!(
             messages.contains(&expected),
             "registration logs {expected:?} under {correlation_id}: {registration:#?}"

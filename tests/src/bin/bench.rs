@@ -1,0 +1,398 @@
+//! `make bench`: how fast Convene registers and confirms, measured against the ceilings of
+//! its own parts on the same machine in the same run, printed as one table.
+//!
+//! It starts the release binaries on a fresh database and vhost with a real SMTP server
+//! (aiosmtpd), then measures:
+//! 1. JSON registrations at several client counts, beside `pgbench` running the same
+//!    transaction a registration runs (the ceiling), and their ratio;
+//! 2. the form page at 32 clients;
+//! 3. end to end: from the HTTP response to the SMTP server accepting the confirmation;
+//! 5. each service's resident memory, and how fast a service is ready.
+//!
+//! `QUICK=1` shortens every phase (CI runs it so the benchmark keeps working); the full run
+//! writes its table to `docs/benchmarks.md`. Rows 4 (reminder fan-out) and 6 (growth with a
+//! million stored registrations) are not measured yet.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use convene_tests::stack::participant;
+use convene_tests::{infra, Stack, StackOptions};
+use serde_json::json;
+use tokio::sync::Mutex;
+
+/// Latencies and errors of one load phase.
+struct Phase {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> Duration {
+        percentile(&self.latencies, p)
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Runs `clients` loops of `request` for `length`, each waiting for its answer.
+async fn load<F, Fut>(clients: usize, length: Duration, request: F) -> Phase
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let request = Arc::new(request);
+    let results = Arc::new(Mutex::new((Vec::new(), 0usize)));
+    let started = Instant::now();
+    let deadline = started + length;
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let request = request.clone();
+        let results = results.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let mut errors = 0;
+            let mut n = 0;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let ok = request(client * 1_000_000 + n).await;
+                mine.push(t0.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+                n += 1;
+            }
+            let mut all = results.lock().await;
+            all.0.extend(mine);
+            all.1 += errors;
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let elapsed = started.elapsed();
+    let (mut latencies, errors) = std::mem::take(&mut *results.lock().await);
+    latencies.sort();
+    Phase {
+        requests: latencies.len(),
+        errors,
+        elapsed,
+        latencies,
+    }
+}
+
+/// The transaction one registration runs, for pgbench: the exchange's lookup, the check
+/// for an existing registration, the registration row and its outbox row.
+const PGBENCH_SCRIPT: &str = r#"
+SELECT id FROM registration.events WHERE slug = 'bench';
+BEGIN;
+SELECT id FROM registration.registrations WHERE event_id = (SELECT id FROM registration.events WHERE slug = 'bench') AND lower(email) = lower('nobody@bench.invalid') FOR UPDATE;
+INSERT INTO registration.registrations (id, event_id, name, email, organisation, country, role, status, token_hash, consent_version, consent_text, consented_at)
+  SELECT gen_random_uuid(), id, 'Bench Person', md5(random()::text) || '@bench.invalid', 'Ministry', 'SN', 'government_official', 'confirmed',
+         decode(md5(random()::text) || md5(random()::text), 'hex'), 'v', 'consent text', now() FROM registration.events WHERE slug = 'bench';
+INSERT INTO registration.outbox (message_id, routing_key, envelope)
+  VALUES (gen_random_uuid(), 'registration.confirmed', '{"kind": "registration.confirmed", "payload": {"name": "Bench Person", "email": "x@bench.invalid", "manage_url": "http://127.0.0.1/registrations/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}}');
+COMMIT;
+"#;
+
+/// pgbench's transactions per second for the registration transaction at `clients`.
+fn pgbench(db_url: &str, clients: usize, length: Duration, dir: &Path) -> Option<f64> {
+    let script = dir.join("registration.sql");
+    std::fs::write(&script, PGBENCH_SCRIPT).ok()?;
+    let out = Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &clients.min(2).to_string(),
+        ])
+        .args(["-T", &length.as_secs().max(1).to_string(), "-f"])
+        .arg(&script)
+        .arg(db_url)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| {
+            l.trim_start_matches("tps = ")
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+}
+
+/// Resident memory now and at peak, in MB, of a process.
+fn rss(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::var("QUICK").is_ok_and(|q| q == "1");
+    let phase = if quick {
+        Duration::from_secs(3)
+    } else {
+        Duration::from_secs(20)
+    };
+    let client_counts: &[usize] = if quick { &[1, 32] } else { &[1, 8, 32, 128] };
+    if std::env::var_os("CONVENE_BIN_DIR").is_none() {
+        // SAFETY: set before any thread that reads the environment is started.
+        unsafe {
+            std::env::set_var(
+                "CONVENE_BIN_DIR",
+                infra::workspace_root().join("target/release"),
+            )
+        };
+    }
+
+    let stack = Stack::start_with(StackOptions {
+        env: vec![
+            ("RATE_LIMIT_PER_MINUTE".into(), "0".into()),
+            ("RUST_LOG".into(), "warn".into()),
+            ("DATABASE_MAX_CONNECTIONS".into(), "40".into()),
+        ],
+        ..StackOptions::default()
+    })
+    .await;
+    stack.given_event(json!({ "slug": "bench" })).await;
+    let mut report = String::new();
+    let machine = format!(
+        "{} cores, {}; {}; {}; RabbitMQ {}",
+        std::thread::available_parallelism().map_or(0, usize::from),
+        command_line(
+            "sh",
+            &[
+                "-c",
+                "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs"
+            ]
+        ),
+        command_line("rustc", &["--version"]),
+        command_line("psql", &["--version"]),
+        command_line("sh", &["-c", "rabbitmqctl version 2>/dev/null"]),
+    );
+    let _ = writeln!(
+        report,
+        "Machine: {machine}\nMode: {}\n",
+        if quick { "quick (QUICK=1)" } else { "full" }
+    );
+
+    // 1. Registrations, beside the ceiling.
+    let _ = writeln!(report, "| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |");
+    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|---|");
+    let url = stack.url("/api/events/bench/registrations");
+    for &clients in client_counts {
+        let http = stack.http.clone();
+        let url = url.clone();
+        let result = load(clients, phase, move |n| {
+            let http = http.clone();
+            let url = url.clone();
+            async move {
+                let mut body = participant("Bench");
+                body["email"] = json!(format!(
+                    "bench-{n}-{}@bench.example.org",
+                    uuid::Uuid::new_v4().simple()
+                ));
+                matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 201)
+            }
+        })
+        .await;
+        let ceiling = pgbench(&stack.db.url, clients, phase, stack.dir.path());
+        let ratio = ceiling.map_or("n/a".to_owned(), |c| format!("{:.2}", result.rate() / c));
+        let _ = writeln!(
+            report,
+            "| | {clients} | {:.0} | {} | {} | {} | {} | {} | {ratio} |",
+            result.rate(),
+            ms(result.percentile(0.5)),
+            ms(result.percentile(0.99)),
+            ms(result.percentile(0.999)),
+            result.errors,
+            ceiling.map_or("n/a".to_owned(), |c| format!("{c:.0}")),
+        );
+        println!("registrations at {clients} clients: {:.0}/s", result.rate());
+    }
+
+    // 2. The form page.
+    let form = stack.url("/events/bench/register");
+    let http = stack.http.clone();
+    let result = load(32, phase, move |_| {
+        let http = http.clone();
+        let form = form.clone();
+        async move { matches!(http.get(&form).send().await, Ok(r) if r.status() == 200) }
+    })
+    .await;
+    let _ = writeln!(
+        report,
+        "\n| 2. Form page (GET /events/{{slug}}/register) | clients | req/s | p50 | p99 | errors |\n|---|---|---|---|---|---|\n| | 32 | {:.0} | {} | {} | {} |",
+        result.rate(),
+        ms(result.percentile(0.5)),
+        ms(result.percentile(0.99)),
+        result.errors
+    );
+
+    // 3. End to end: HTTP response → the SMTP server has the confirmation.
+    let before = stack.mailbox.all().len();
+    let (rate, seconds) = if quick { (50u64, 4u64) } else { (200, 30) };
+    let mut sent: Vec<(String, SystemTime)> = Vec::new();
+    let interval = Duration::from_micros(1_000_000 / rate);
+    let mut ticker = tokio::time::interval(interval);
+    let mut pending = Vec::new();
+    for n in 0..rate * seconds {
+        ticker.tick().await;
+        let http = stack.http.clone();
+        let url = url.clone();
+        pending.push(tokio::spawn(async move {
+            let email = format!(
+                "e2e-{n}-{}@bench.example.org",
+                uuid::Uuid::new_v4().simple()
+            );
+            let mut body = participant("E2e");
+            body["email"] = json!(email);
+            let ok = matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 201);
+            ok.then(|| (email, SystemTime::now()))
+        }));
+    }
+    for p in pending {
+        if let Ok(Some(pair)) = p.await {
+            sent.push(pair);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stack.mailbox.all().len() < before + sent.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mails = stack.mailbox.all();
+    let mut delays: Vec<Duration> = Vec::new();
+    let mut missing = 0;
+    for (email, answered) in &sent {
+        match mails.iter().find(|m| m.to.contains(email.as_str())) {
+            Some(mail) => {
+                let accepted = std::fs::metadata(&mail.file)
+                    .and_then(|m| m.modified())
+                    .unwrap_or(*answered);
+                delays.push(accepted.duration_since(*answered).unwrap_or_default());
+            }
+            None => missing += 1,
+        }
+    }
+    delays.sort();
+    let _ = writeln!(
+        report,
+        "\n| 3. End to end at {rate}/s for {seconds} s | p50 | p99 | max | missing |\n|---|---|---|---|---|\n| response → SMTP accepted | {} | {} | {} | {missing} |",
+        ms(percentile(&delays, 0.5)),
+        ms(percentile(&delays, 0.99)),
+        ms(delays.last().copied().unwrap_or_default()),
+    );
+
+    // 5. Footprint, and how fast a service is ready on a warm database.
+    let _ = writeln!(
+        report,
+        "\n| 5. Footprint | RSS now | RSS peak |\n|---|---|---|"
+    );
+    for process in [
+        &stack.registration,
+        &stack.notification,
+        &stack.schedulers[0],
+    ] {
+        let (now, peak) = rss(process.id());
+        let _ = writeln!(report, "| {} | {now:.1} MB | {peak:.1} MB |", process.name);
+    }
+    let port = infra::free_port();
+    let started = Instant::now();
+    let extra = convene_tests::stack::Process::spawn(
+        "registration-ready",
+        &infra::bin_dir().join("registration"),
+        &[],
+        &[
+            ("DATABASE_URL".to_owned(), stack.db.url.clone()),
+            ("AMQP_URL".to_owned(), stack.vhost.url.clone()),
+            ("HTTP_ADDR".to_owned(), format!("127.0.0.1:{port}")),
+            (
+                "ADMIN_TOKEN".to_owned(),
+                "bench-admin-token-0123456789".to_owned(),
+            ),
+        ],
+        stack.dir.path(),
+    );
+    let ready_url = format!("http://127.0.0.1:{port}/readyz");
+    while !matches!(stack.http.get(&ready_url).send().await, Ok(r) if r.status() == 200) {
+        if started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = writeln!(
+        report,
+        "\nStart to ready (registration, warm database): {}",
+        ms(started.elapsed())
+    );
+    drop(extra);
+    let _ = writeln!(
+        report,
+        "\nNot measured yet: 4. reminder fan-out, 6. growth with 1 000 000 stored registrations."
+    );
+
+    println!("\n{report}");
+    let target = if quick {
+        infra::workspace_root().join("var/bench-quick.md")
+    } else {
+        infra::workspace_root().join("docs/benchmarks.md")
+    };
+    if let Some(parent) = target.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let page = format!(
+        "# Benchmarks\n\nWritten by `make bench{}` (tests/src/bin/bench.rs). Each row is measured on this machine in the same run as its ceiling.\n\n{report}",
+        if quick { " QUICK=1" } else { "" }
+    );
+    std::fs::write(&target, page).expect("writing the benchmark report");
+    println!("written to {}", target.display());
+    if sent.is_empty() || missing > 0 {
+        eprintln!("bench: {missing} confirmations missing");
+        std::process::exit(1);
+    }
+}
