@@ -2,6 +2,7 @@
 //! email, and send each exactly once.
 
 use chrono::Utc;
+use convene_shared::broker::Backoff;
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
     CosponsorOfferReceived, Envelope, Message, RegistrationCancelled, RegistrationConfirmed,
@@ -98,8 +99,10 @@ impl Handler for Inbox {
 impl Inbox {
     /// Sends `email` unless its key was sent before. The key is locked for the duration
     /// (so concurrent copies of a message wait, then see it sent), and recorded in the same
-    /// transaction right after the SMTP server accepts. The one window left: a crash after
-    /// the server accepted and before the commit, which sends it again on redelivery.
+    /// transaction right after the SMTP server accepts. If Postgres fails at that point the
+    /// record is written again until it is in: this process never sends an accepted email
+    /// twice. The one window left: the process dies after the server accepted and before
+    /// the record commits, and the redelivered message sends it again (docs/messages.md).
     async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         sent::lock(&mut tx, &email.key).await.map_err(db)?;
@@ -108,12 +111,35 @@ impl Inbox {
             return Ok(());
         }
         self.mailer.send(&self.from, email).await?;
-        sent::record(&mut tx, &email.key, email.kind, envelope.message_id)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        let recorded = async {
+            sent::record(&mut tx, &email.key, email.kind, envelope.message_id).await?;
+            tx.commit().await
+        };
+        if let Err(e) = recorded.await {
+            tracing::warn!(error = %e, kind = email.kind, "the email is out but not recorded; recording it until Postgres answers");
+            self.record_until_done(envelope, email).await;
+        }
         tracing::info!(kind = email.kind, "email sent");
         Ok(())
+    }
+
+    /// Records an email the SMTP server accepted, retrying with backoff for as long as
+    /// Postgres refuses (the shutdown limit bounds it).
+    async fn record_until_done(&self, envelope: &Envelope, email: &Outgoing) {
+        let mut backoff = Backoff::default();
+        loop {
+            let attempt = async {
+                let mut conn = self.pool.acquire().await?;
+                sent::record(&mut conn, &email.key, email.kind, envelope.message_id).await
+            };
+            match attempt.await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, kind = email.kind, "recording a sent email failed; trying again");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+            }
+        }
     }
 }
 
@@ -123,8 +149,14 @@ fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
         .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed {} payload: {e}", M::KIND)))
 }
 
+/// Postgres being down holds the message (no retry is used up); any other database error
+/// is retried later.
 fn db(e: sqlx::Error) -> Failure {
-    Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+    if convene_shared::db::is_unavailable(&e) {
+        Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
+    } else {
+        Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+    }
 }
 
 fn bug(e: askama::Error) -> Failure {
