@@ -149,10 +149,41 @@ async fn consume_on<H: Handler>(
 
     let limit = usize::from(config.prefetch);
     let mut in_flight = FuturesUnordered::new();
+    // While lapin recovers a connection the consumer stream just goes quiet: watch the
+    // channels' state to report it, and to take over if recovery takes too long.
+    let mut watch = tokio::time::interval(std::time::Duration::from_millis(250));
+    let mut down_since: Option<std::time::Instant> = None;
     let result = loop {
         tokio::select! {
             Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
             () = shutdown.wait() => break Ok(()),
+            _ = watch.tick() => {
+                let up = channel.status().connected() && publisher.status().connected();
+                match (up, down_since) {
+                    (true, Some(_)) => {
+                        down_since = None;
+                        health.set(true);
+                        tracing::info!(queue = config.inbox.queue, "consumer reconnected to RabbitMQ");
+                    }
+                    (false, None) => {
+                        down_since = Some(std::time::Instant::now());
+                        health.set(false);
+                        tracing::warn!(queue = config.inbox.queue, "consumer lost RabbitMQ; waiting for the connection to recover");
+                    }
+                    (false, Some(since)) => {
+                        if !channel.status().reconnecting() && !channel.status().connected() {
+                            break Err(anyhow::anyhow!("the channel closed and is not recovering"));
+                        }
+                        if since.elapsed() > broker::RECOVERY_LIMIT {
+                            break Err(anyhow::anyhow!(
+                                "RabbitMQ not recovered within {}s",
+                                broker::RECOVERY_LIMIT.as_secs()
+                            ));
+                        }
+                    }
+                    (true, None) => {}
+                }
+            }
             item = consumer.next(), if in_flight.len() < limit => match item {
                 Some(Ok(delivery)) => {
                     let publisher = &publisher;
@@ -166,8 +197,9 @@ async fn consume_on<H: Handler>(
                     });
                 }
                 Some(Err(e)) => {
-                    // The connection broke: lapin is recovering it. Let in-flight work
-                    // finish meanwhile (its acks are lost; RabbitMQ redelivers).
+                    // The connection broke and lapin reported it on the stream: wait for
+                    // its recovery, letting in-flight work finish meanwhile (its acks are
+                    // lost; RabbitMQ redelivers).
                     health.set(false);
                     tracing::warn!(queue = config.inbox.queue, error = %e, "consumer lost RabbitMQ; waiting for the connection to recover");
                     let recovery = broker::recovered(&channel, Some(e));
@@ -183,6 +215,7 @@ async fn consume_on<H: Handler>(
                         break Err(e);
                     }
                     if !shutdown.is_triggered() {
+                        down_since = None;
                         health.set(true);
                         tracing::info!(queue = config.inbox.queue, "consumer reconnected to RabbitMQ");
                     }

@@ -7,7 +7,10 @@
 
 pub mod infra;
 pub mod mail;
+pub mod proxy;
+pub mod servers;
 pub mod stack;
 
 pub use mail::{Mail, Mailbox};
+pub use proxy::Proxy;
 pub use stack::{Stack, StackOptions};
