@@ -3,13 +3,14 @@ SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
 
-.PHONY: help up down run build test lint test-deps check-services
+.PHONY: help up down run build test faults lint test-deps check-services
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
 	@echo "make down    stop it (data is kept in named volumes)"
 	@echo "make run     build and run the three services against the local Postgres and RabbitMQ, no Docker"
 	@echo "make test    run every test against the local Postgres, RabbitMQ and a real SMTP server"
+	@echo "make faults  the fault suite: broker, database, SMTP and process failures under load (a few minutes)"
 	@echo "make lint    rustfmt and clippy, as CI runs them"
 
 ## Everything with Docker: http://localhost:8080/events/demo/register, mail at http://localhost:8025
@@ -40,6 +41,10 @@ check-services:
 
 test: check-services test-deps build
 	./scripts/cargo-test.sh --workspace --no-fail-fast
+
+## Private Postgres and RabbitMQ (never the shared ones), stopped whatever happens.
+faults: test-deps build
+	./scripts/faults.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -335,6 +335,20 @@ impl Stack {
         }
     }
 
+    /// Copies every process's log into `dest` (which is created), to keep them after the
+    /// stack is gone.
+    pub fn keep_logs(&self, dest: &Path) {
+        let _ = std::fs::create_dir_all(dest);
+        if let Ok(entries) = std::fs::read_dir(self.dir.path()) {
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "log") {
+                    let _ = std::fs::copy(&path, dest.join(entry.file_name()));
+                }
+            }
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
