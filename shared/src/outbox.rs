@@ -262,19 +262,20 @@ impl Relay {
         let mut confirmed = Vec::with_capacity(rows.len());
         for ((id, envelope), confirm) in rows.iter().zip(confirms) {
             // A broker that stops answering (a memory alarm, a half-open connection) must
-            // not hold the claimed rows for ever.
-            let confirmation = tokio::time::timeout(CONFIRM_TIMEOUT, confirm)
-                .await
-                .map_err(|_| {
-                    RelayError::Broker(
-                        anyhow::anyhow!(
-                            "no publisher confirm within {}s",
-                            CONFIRM_TIMEOUT.as_secs()
-                        ),
-                        None,
-                    )
-                })?
-                .map_err(|e| RelayError::broker("awaiting a publisher confirm", e))?;
+            // not hold the claimed rows for ever; and while lapin recovers a lost
+            // connection a pending confirm neither arrives nor fails, so watch the channel.
+            let confirmation = tokio::select! {
+                confirmation = confirm => confirmation
+                    .map_err(|e| RelayError::broker("awaiting a publisher confirm", e))?,
+                () = channel_lost(channel) => {
+                    let e = anyhow::anyhow!("connection lost while awaiting publisher confirms");
+                    return Err(RelayError::Broker(e, None));
+                }
+                () = tokio::time::sleep(CONFIRM_TIMEOUT) => {
+                    let e = anyhow::anyhow!("no publisher confirm within {}s", CONFIRM_TIMEOUT.as_secs());
+                    return Err(RelayError::Broker(e, None));
+                }
+            };
             if confirmation.is_ack() {
                 confirmed.push(*id);
                 tracing::debug!(
@@ -300,6 +301,13 @@ impl Relay {
             .map_err(RelayError::Database)?;
         tracing::debug!(count = confirmed.len(), "outbox batch published");
         Ok(confirmed.len())
+    }
+}
+
+/// Resolves once `channel` is no longer connected.
+async fn channel_lost(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -38,6 +38,7 @@ impl Proxy {
         let thread = {
             let cut = cut.clone();
             let generation = generation.clone();
+            let mut cuts = generation.subscribe();
             let upstream = upstream.to_owned();
             std::thread::Builder::new()
                 .name(format!("proxy-{port}"))
@@ -47,18 +48,38 @@ impl Proxy {
                         .build()
                         .expect("proxy runtime");
                     runtime.block_on(async move {
-                        let listener = TcpListener::from_std(std_listener).expect("listener");
+                        let mut listener =
+                            Some(TcpListener::from_std(std_listener).expect("listener"));
+                        let upstream_down = Arc::new(AtomicBool::new(false));
                         loop {
+                            // While cut, nothing listens: connecting is refused, as when
+                            // the server's port is closed. Likewise while the server is
+                            // down, so that clients see what they would without a proxy.
+                            if upstream_down.load(Ordering::SeqCst)
+                                && TcpStream::connect(&upstream).await.is_ok()
+                            {
+                                upstream_down.store(false, Ordering::SeqCst);
+                            }
+                            if cut.load(Ordering::SeqCst) || upstream_down.load(Ordering::SeqCst) {
+                                listener = None;
+                            } else if listener.is_none() {
+                                listener = TcpListener::bind(("127.0.0.1", port)).await.ok();
+                            }
+                            let Some(open) = listener.as_ref() else {
+                                tokio::select! {
+                                    _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => continue,
+                                    _ = stopped.wait_for(|s| *s) => break,
+                                }
+                            };
                             tokio::select! {
-                                accepted = listener.accept() => {
+                                accepted = open.accept() => {
                                     if let Ok((client, _)) = accepted {
-                                        if cut.load(Ordering::SeqCst) {
-                                            drop(client); // refused: closed at once
-                                            continue;
-                                        }
-                                        tokio::spawn(forward(client, upstream.clone(), generation.subscribe()));
+                                        tokio::spawn(forward(client, upstream.clone(), generation.subscribe(), upstream_down.clone()));
                                     }
                                 }
+                                _ = cuts.changed() => {},
+                                // Look at the server's state again now and then.
+                                _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {},
                                 _ = stopped.wait_for(|s| *s) => break,
                             }
                         }
@@ -85,15 +106,17 @@ impl Proxy {
         &self.upstream
     }
 
-    /// Closes every live connection and refuses new ones until [`Proxy::restore`].
+    /// Closes every live connection and refuses new ones (the port stops listening)
+    /// until [`Proxy::restore`].
     pub fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
         self.generation.send_modify(|g| *g += 1);
     }
 
-    /// Accepts and forwards connections again.
+    /// Listens and forwards connections again.
     pub fn restore(&self) {
         self.cut.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
     }
 
     pub fn is_cut(&self) -> bool {
@@ -111,10 +134,18 @@ impl Drop for Proxy {
     }
 }
 
-/// Copies both ways until either side closes or the proxy is cut.
-async fn forward(mut client: TcpStream, upstream: String, mut cut: watch::Receiver<u64>) {
+/// Copies both ways until either side closes or the proxy is cut. When the server cannot
+/// be reached, the client's connection is closed (it was accepted before the proxy could
+/// know) and the proxy stops listening until the server is back.
+async fn forward(
+    mut client: TcpStream,
+    upstream: String,
+    mut cut: watch::Receiver<u64>,
+    upstream_down: Arc<AtomicBool>,
+) {
     cut.mark_unchanged();
     let Ok(mut server) = TcpStream::connect(&upstream).await else {
+        upstream_down.store(true, Ordering::SeqCst);
         return;
     };
     let _ = client.set_nodelay(true);
