@@ -111,6 +111,8 @@ impl Inbox {
             return Ok(());
         }
         self.mailer.send(&self.from, email).await?;
+        // From here until the commit, a crash sends this email twice: log how long.
+        let accepted_at = std::time::Instant::now();
         let recorded = async {
             sent::record(&mut tx, &email.key, email.kind, envelope.message_id).await?;
             tx.commit().await
@@ -119,7 +121,8 @@ impl Inbox {
             tracing::warn!(error = %e, kind = email.kind, "the email is out but not recorded; recording it until Postgres answers");
             self.record_until_done(envelope, email).await;
         }
-        tracing::info!(kind = email.kind, "email sent");
+        let unrecorded_ms = accepted_at.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(kind = email.kind, unrecorded_ms, "email sent");
         Ok(())
     }
 
