@@ -267,7 +267,8 @@ async fn process<H: Handler>(
     let headers = delivery.properties.headers().as_ref();
     match outcome {
         Ok(()) => {}
-        Err(Failure::Transient(e)) => {
+        // (`handle_holding` never returns Unavailable; were it to, retrying is safe.)
+        Err(Failure::Transient(e) | Failure::Unavailable(e)) => {
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             match config.retry_delays_ms.get(attempt) {
                 Some(delay) => {
@@ -289,7 +290,7 @@ async fn process<H: Handler>(
                 }
             }
         }
-        Err(Failure::Permanent(e) | Failure::Unavailable(e)) => {
+        Err(Failure::Permanent(e)) => {
             let reason = format!("{e:#}");
             tracing::error!(error = %reason, "message cannot be handled; dead-lettered");
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;

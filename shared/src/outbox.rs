@@ -129,7 +129,7 @@ impl Relay {
                 channel
                     .confirm_select(ConfirmSelectOptions::default())
                     .await?;
-                topology::declare_exchange(&channel).await?;
+                topology::declare_inboxes(&channel).await?;
                 anyhow::Ok((conn, channel))
             };
             let session = tokio::select! {

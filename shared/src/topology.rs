@@ -133,7 +133,24 @@ impl Inbox {
     }
 }
 
-/// Declares the shared topic exchange (publishers need nothing else).
+/// Every inbox, so that publishers can declare them all.
+pub const INBOXES: [Inbox; 2] = [NOTIFICATION_INBOX, SCHEDULING_INBOX];
+
+/// Declares the exchange and every inbox with its bindings and dead-letter queue (not the
+/// retry queues, which only the consumer knows). Publishers call it at each connection:
+/// a message published before its consuming service ever started then waits in that
+/// service's queue instead of being dropped as unroutable.
+///
+/// # Errors
+/// When the broker refuses a declaration.
+pub async fn declare_inboxes(channel: &Channel) -> lapin::Result<()> {
+    for inbox in INBOXES {
+        inbox.declare(channel, &[]).await?;
+    }
+    Ok(())
+}
+
+/// Declares the shared topic exchange.
 ///
 /// # Errors
 /// When the broker refuses the declaration.

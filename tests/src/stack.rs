@@ -335,6 +335,27 @@ impl Stack {
         }
     }
 
+    /// Waits until registration and the schedulers answer `/readyz` (for a test that
+    /// keeps notification stopped).
+    ///
+    /// # Panics
+    /// After 60 s.
+    pub async fn wait_until_ready_except_notification(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let urls = self
+            .health_urls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1) // registration, notification, schedulers…
+            .map(|(_, url)| url);
+        for url in urls {
+            while !matches!(self.http.get(url).send().await, Ok(r) if r.status().is_success()) {
+                assert!(Instant::now() < deadline, "{url} not ready in 60 s");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
     /// Copies every process's log into `dest` (which is created), to keep them after the
     /// stack is gone.
     pub fn keep_logs(&self, dest: &Path) {

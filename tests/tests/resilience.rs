@@ -170,3 +170,41 @@ async fn wait_for_status(stack: &Stack, url: &str, status: u16, timeout: Duratio
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn a_registration_published_before_the_notification_queue_exists_is_emailed_once_notification_starts(
+) {
+    let mut stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    // As on a first deployment (or a broker that lost its definitions): notification is
+    // not running and its queue does not exist. Registration starts again and publishes.
+    stack.notification.kill();
+    let ctl = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
+    let out = std::process::Command::new(ctl)
+        .args([
+            "delete_queue",
+            "-p",
+            &stack.vhost.name,
+            "notification.inbox",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stack.registration.restart();
+    stack.wait_until_ready_except_notification().await;
+
+    let person = participant("Early Bird");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    tokio::time::sleep(Duration::from_secs(2)).await; // published by now
+
+    stack.notification.restart();
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+}
