@@ -121,29 +121,37 @@ async fn consume_on<H: Handler>(
     health: &BrokerHealth,
     shutdown: &Shutdown,
 ) -> anyhow::Result<()> {
-    let channel = conn.create_channel().await?;
-    config
-        .inbox
-        .declare(&channel, &config.retry_delays_ms)
+    // A connection lost while it is being set up leaves the setup pending while lapin
+    // recovers: bound it.
+    let setup = async {
+        let channel = conn.create_channel().await?;
+        config
+            .inbox
+            .declare(&channel, &config.retry_delays_ms)
+            .await
+            .context("declaring the topology")?;
+        channel
+            .basic_qos(config.prefetch, BasicQosOptions::default())
+            .await?;
+        // Retries and dead letters are published on a channel of their own, with
+        // confirms, so that a message is acked only once its next home has it.
+        let publisher = conn.create_channel().await?;
+        publisher
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        let consumer = channel
+            .basic_consume(
+                config.inbox.queue.into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        anyhow::Ok((channel, publisher, consumer))
+    };
+    let (channel, publisher, mut consumer) = tokio::time::timeout(broker::RECOVERY_LIMIT, setup)
         .await
-        .context("declaring the topology")?;
-    channel
-        .basic_qos(config.prefetch, BasicQosOptions::default())
-        .await?;
-    // Retries and dead letters are published on a channel of their own, with confirms,
-    // so that a message is acked only once its next home has it.
-    let publisher = conn.create_channel().await?;
-    publisher
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    let mut consumer = channel
-        .basic_consume(
-            config.inbox.queue.into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+        .map_err(|_| anyhow::anyhow!("setting up the consumer timed out"))??;
     health.set(true);
     tracing::info!(queue = config.inbox.queue, "consuming");
 

@@ -132,8 +132,11 @@ impl Relay {
                 topology::declare_inboxes(&channel).await?;
                 anyhow::Ok((conn, channel))
             };
+            // A connection lost while it is being set up leaves the setup pending while
+            // lapin recovers: bound it.
             let session = tokio::select! {
-                session = session => session,
+                session = tokio::time::timeout(broker::RECOVERY_LIMIT, session) => session
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("setting up the connection timed out"))),
                 () = shutdown.wait() => return,
             };
             let (conn, channel) = match session {
@@ -189,7 +192,10 @@ impl Relay {
                     // the connection is back (a repeat carries the same message_id).
                     self.health.set(false);
                     tracing::warn!(error = %format!("{e:#}"), "outbox relay lost RabbitMQ; waiting for the connection to recover");
-                    broker::recovered(channel, cause).await?;
+                    tokio::select! {
+                        recovered = broker::recovered(channel, cause) => recovered?,
+                        () = shutdown.wait() => return Ok(()), // rows wait for the next start
+                    }
                     self.health.set(true);
                     tracing::info!("outbox relay reconnected to RabbitMQ");
                     continue;
@@ -199,7 +205,10 @@ impl Relay {
             if !channel.status().connected() {
                 self.health.set(false);
                 tracing::warn!("outbox relay lost RabbitMQ; waiting for the connection to recover");
-                broker::recovered(channel, None).await?;
+                tokio::select! {
+                    recovered = broker::recovered(channel, None) => recovered?,
+                    () = shutdown.wait() => return Ok(()), // rows wait for the next start
+                }
                 self.health.set(true);
                 tracing::info!("outbox relay reconnected to RabbitMQ");
             }
@@ -247,16 +256,23 @@ impl Relay {
             let body = serde_json::to_vec(&envelope.0)
                 .context("serialising an envelope")
                 .map_err(RelayError::Database)?;
-            let confirm = channel
-                .basic_publish(
-                    topology::EXCHANGE.into(),
-                    envelope.kind.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties(&envelope.0),
-                )
-                .await
-                .map_err(|e| RelayError::broker("publishing an outbox message", e))?;
+            let publish = channel.basic_publish(
+                topology::EXCHANGE.into(),
+                envelope.kind.as_str().into(),
+                BasicPublishOptions::default(),
+                &body,
+                properties(&envelope.0),
+            );
+            // A publish caught by a lost connection may neither complete nor fail while
+            // lapin recovers: watch the channel here too.
+            let confirm = tokio::select! {
+                published = publish => published
+                    .map_err(|e| RelayError::broker("publishing an outbox message", e))?,
+                () = channel_lost(channel) => {
+                    let e = anyhow::anyhow!("connection lost while publishing");
+                    return Err(RelayError::Broker(e, None));
+                }
+            };
             confirms.push(confirm);
         }
         let mut confirmed = Vec::with_capacity(rows.len());

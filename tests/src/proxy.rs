@@ -74,7 +74,15 @@ impl Proxy {
                             tokio::select! {
                                 accepted = open.accept() => {
                                     if let Ok((client, _)) = accepted {
-                                        tokio::spawn(forward(client, upstream.clone(), generation.subscribe(), upstream_down.clone()));
+                                        // Subscribe, then look at the flag (set before the
+                                        // generation moves): a cut racing this accept is
+                                        // seen by one or the other.
+                                        let cuts = generation.subscribe();
+                                        if cut.load(Ordering::SeqCst) {
+                                            drop(client);
+                                            continue;
+                                        }
+                                        tokio::spawn(forward(client, upstream.clone(), cuts, upstream_down.clone()));
                                     }
                                 }
                                 _ = cuts.changed() => {},
@@ -143,7 +151,8 @@ async fn forward(
     mut cut: watch::Receiver<u64>,
     upstream_down: Arc<AtomicBool>,
 ) {
-    cut.mark_unchanged();
+    // `cut` was subscribed when the connection was accepted: a cut since then, even one
+    // before this task first ran, ends it.
     let Ok(mut server) = TcpStream::connect(&upstream).await else {
         upstream_down.store(true, Ordering::SeqCst);
         return;

@@ -56,8 +56,8 @@ impl Application {
                 .context("creating the demo exchange")?;
         }
 
+        // Set by the relay once it is connected: until then, not ready.
         let health = BrokerHealth::default();
-        health.set(true);
         let relay = Relay::new(
             pool.clone(),
             settings.common.amqp_url.clone(),
