@@ -3,13 +3,14 @@ SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
 
-.PHONY: help up down run build test lint test-deps check-services deny screenshots bench
+.PHONY: help up down run build test faults lint test-deps check-services deny screenshots bench
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
 	@echo "make down    stop it (data is kept in named volumes)"
 	@echo "make run     build and run the three services against the local Postgres and RabbitMQ, no Docker"
 	@echo "make test    run every test against the local Postgres, RabbitMQ and a real SMTP server"
+	@echo "make faults  the fault suite: broker, database, SMTP and process failures under load (a few minutes)"
 	@echo "make lint    rustfmt and clippy, as CI runs them"
 	@echo "make bench   the benchmark (QUICK=1 for a short run)"
 
@@ -67,6 +68,10 @@ test: check-services test-deps build deny
 bench: check-services test-deps
 	cargo build --release --workspace --bins
 	QUICK=$(QUICK) cargo run --release -p convene-tests --bin bench
+
+## Private Postgres and RabbitMQ (never the shared ones), stopped whatever happens.
+faults: test-deps build
+	./scripts/faults.sh
 
 lint:
 	cargo fmt --all -- --check

@@ -1,14 +1,25 @@
 //! Connecting to RabbitMQ, and knowing whether we are connected.
 //!
 //! Services never share a connection between their publishing and consuming loops: each
-//! loop owns one, notices when it breaks (heartbeats on), and rebuilds it with backoff,
-//! re-declaring the topology it needs. [`BrokerHealth`] tells `/readyz` how they fare.
+//! loop owns one and notices when it breaks (heartbeats on). Recovery has two layers:
+//! - lapin's own automatic recovery ([`connect_recovering`]): it reconnects with backoff
+//!   and replays the channels, QoS, publisher confirms, declarations and consumers; a loop
+//!   that sees an error waits for it with [`recovered`];
+//! - the loop itself, as supervisor: when lapin cannot recover, or has not within
+//!   [`RECOVERY_LIMIT`], the loop drops the connection and builds a new one with backoff,
+//!   re-declaring its topology.
+//!
+//! [`BrokerHealth`] tells `/readyz` how the loops fare.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lapin::{Connection, ConnectionProperties};
+use lapin::{Channel, Connection, ConnectionProperties};
+
+/// How long a loop waits for lapin's automatic recovery before it rebuilds the connection
+/// itself (lapin may also give up sooner: its reconnect backoff is finite).
+pub const RECOVERY_LIMIT: Duration = Duration::from_secs(30);
 
 /// Whether this process's broker connections are up (for `/readyz`).
 #[derive(Clone, Default)]
@@ -51,12 +62,69 @@ fn with_heartbeat(url: &str) -> String {
     }
 }
 
-/// Connects once.
+/// Connects once, without automatic recovery (start-up checks, operator commands).
 ///
 /// # Errors
 /// When the broker is unreachable or refuses the credentials.
 pub async fn connect(url: &str) -> lapin::Result<Connection> {
     Connection::connect(&with_heartbeat(url), properties()).await
+}
+
+/// Connects for a long-lived loop, with lapin's automatic recovery on: after a network
+/// failure or a broker restart it reconnects (0.1 s doubling to 2 s, a dozen tries a round)
+/// and replays the channels and everything declared on them.
+///
+/// # Errors
+/// When the broker is unreachable (after lapin's own retries) or refuses the credentials.
+pub async fn connect_recovering(url: &str) -> lapin::Result<Connection> {
+    let properties = properties().enable_auto_recover().configure_backoff(|b| {
+        b.with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(2))
+            .with_max_times(12)
+    });
+    Connection::connect(&with_heartbeat(url), properties).await
+}
+
+/// Waits until lapin's automatic recovery has brought `channel` back.
+///
+/// With the `error` an operation failed with, lapin's own [`Channel::wait_for_recovery`]
+/// is used; without one (a loop that merely saw the channel down), the channel's state is
+/// watched.
+///
+/// # Errors
+/// When the error cannot be recovered from, or recovery did not finish within
+/// [`RECOVERY_LIMIT`]: the caller then drops the connection and builds a new one.
+pub async fn recovered(channel: &Channel, error: Option<lapin::Error>) -> anyhow::Result<()> {
+    let wait = async {
+        match error {
+            Some(error) => channel
+                .wait_for_recovery(error)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot recover: {e}")),
+            None => {
+                while !channel.status().connected() {
+                    if !channel.status().reconnecting() {
+                        anyhow::bail!("the channel is closed, not recovering");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Ok(())
+            }
+        }
+    };
+    tokio::time::timeout(RECOVERY_LIMIT, wait)
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "RabbitMQ not recovered within {}s",
+                RECOVERY_LIMIT.as_secs()
+            )
+        })?
+}
+
+/// Closes a connection without waiting long for a broker that may be gone.
+pub async fn close(conn: &Connection, reason: &str) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn.close(200, reason.into())).await;
 }
 
 /// Connects, retrying until `wait` has passed (used at start-up, where giving up with a

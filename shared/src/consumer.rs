@@ -8,6 +8,13 @@
 //!   then acked. After the last tier it goes to the dead-letter queue.
 //! - [`Failure::Permanent`] — it will never work (malformed, refused address): the message
 //!   goes straight to `<queue>.dead` with the reason in the `x-death-reason` header.
+//! - [`Failure::Unavailable`] — something this process cannot work without (Postgres) is
+//!   down: the delivery is held, unacked, and handled again in place with backoff until
+//!   it succeeds; with every prefetched message held, consuming pauses. An outage of any
+//!   length therefore costs no retry attempts and fills no dead-letter queue.
+//!
+//! A lost broker connection is recovered by lapin (see [`crate::broker`]); deliveries in
+//! flight at that moment cannot be acked any more and are redelivered by RabbitMQ.
 //!
 //! Handlers must be idempotent: a message can arrive twice (a publisher retry, or a crash
 //! between the work and the ack).
@@ -16,6 +23,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -40,6 +48,10 @@ pub enum Failure {
     /// Will never succeed; goes to the dead-letter queue.
     #[error("permanent: {0:#}")]
     Permanent(anyhow::Error),
+    /// A dependency of the whole process is down (Postgres): hold the message and try
+    /// again in place once it may be back, without using up a retry.
+    #[error("unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
 }
 
 /// Does the work for one message.
@@ -57,7 +69,8 @@ pub struct ConsumerConfig {
     pub retry_delays_ms: Vec<u64>,
 }
 
-/// Consumes `config.inbox` until `shutdown`, reconnecting whenever the connection drops.
+/// Consumes `config.inbox` until `shutdown`. lapin recovers a lost connection by itself;
+/// this loop rebuilds it (and re-declares the topology) when that recovery gives up.
 pub async fn run<H: Handler>(
     amqp_url: String,
     config: ConsumerConfig,
@@ -72,7 +85,7 @@ pub async fn run<H: Handler>(
             Ok(()) => {}
             Err(e) => {
                 health.set(false);
-                tracing::warn!(queue = config.inbox.queue, error = %format!("{e:#}"), "consumer interrupted; reconnecting");
+                tracing::warn!(queue = config.inbox.queue, error = %format!("{e:#}"), "consumer lost RabbitMQ for good; building a new connection");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff.next_delay()) => {},
                     _ = shutdown.wait() => {},
@@ -91,74 +104,161 @@ async fn consume_once<H: Handler>(
     health: &BrokerHealth,
     shutdown: &Shutdown,
 ) -> anyhow::Result<()> {
-    let conn = broker::connect(amqp_url).await.context("connecting")?;
-    let channel = conn.create_channel().await?;
-    config
-        .inbox
-        .declare(&channel, &config.retry_delays_ms)
+    let conn = tokio::select! {
+        conn = broker::connect_recovering(amqp_url) => conn.context("connecting")?,
+        () = shutdown.wait() => return Ok(()),
+    };
+    let result = consume_on(&conn, config, handler, health, shutdown).await;
+    // Closing the channel requeues anything still unacked.
+    broker::close(&conn, "consumer stopping").await;
+    result
+}
+
+/// Consumes on one connection until `shutdown` (Ok) or until it is lost beyond recovery.
+async fn consume_on<H: Handler>(
+    conn: &lapin::Connection,
+    config: &ConsumerConfig,
+    handler: &Arc<H>,
+    health: &BrokerHealth,
+    shutdown: &Shutdown,
+) -> anyhow::Result<()> {
+    // A connection lost while it is being set up leaves the setup pending while lapin
+    // recovers: bound it.
+    let setup = async {
+        let channel = conn.create_channel().await?;
+        config
+            .inbox
+            .declare(&channel, &config.retry_delays_ms)
+            .await
+            .context("declaring the topology")?;
+        channel
+            .basic_qos(config.prefetch, BasicQosOptions::default())
+            .await?;
+        // Retries and dead letters are published on a channel of their own, with
+        // confirms, so that a message is acked only once its next home has it.
+        let publisher = conn.create_channel().await?;
+        publisher
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        let consumer = channel
+            .basic_consume(
+                config.inbox.queue.into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        anyhow::Ok((channel, publisher, consumer))
+    };
+    let (channel, publisher, mut consumer) = tokio::time::timeout(broker::RECOVERY_LIMIT, setup)
         .await
-        .context("declaring the topology")?;
-    channel
-        .basic_qos(config.prefetch, BasicQosOptions::default())
-        .await?;
-    // Retries and dead letters are published on a channel of their own, with confirms,
-    // so that a message is acked only once its next home has it.
-    let publisher = conn.create_channel().await?;
-    publisher
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    let consumer = channel
-        .basic_consume(
-            config.inbox.queue.into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+        .map_err(|_| anyhow::anyhow!("setting up the consumer timed out"))??;
     health.set(true);
     tracing::info!(queue = config.inbox.queue, "consuming");
 
-    let stop = shutdown.clone();
-    consumer
-        .take_until(async move { stop.wait().await })
-        // A broken connection or channel shows up as an error item: stop taking new
-        // deliveries, let the in-flight ones finish, then reconnect.
-        .take_while(|delivery| {
-            if let Err(e) = delivery {
-                tracing::warn!(error = %e, "consumer stream broke");
-            }
-            futures_util::future::ready(delivery.is_ok())
-        })
-        .filter_map(|delivery| futures_util::future::ready(delivery.ok()))
-        .for_each_concurrent(usize::from(config.prefetch), |delivery| {
-            let publisher = publisher.clone();
-            async move {
-                if let Err(e) = process(delivery, config, handler.as_ref(), &publisher).await {
-                    tracing::warn!(error = %format!("{e:#}"), "delivery not settled; it will be redelivered");
+    let limit = usize::from(config.prefetch);
+    let mut in_flight = FuturesUnordered::new();
+    // While lapin recovers a connection the consumer stream just goes quiet: watch the
+    // channels' state to report it, and to take over if recovery takes too long.
+    let mut watch = tokio::time::interval(std::time::Duration::from_millis(250));
+    let mut down_since: Option<std::time::Instant> = None;
+    let result = loop {
+        tokio::select! {
+            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+            () = shutdown.wait() => break Ok(()),
+            _ = watch.tick() => {
+                let up = channel.status().connected() && publisher.status().connected();
+                match (up, down_since) {
+                    (true, Some(_)) => {
+                        down_since = None;
+                        health.set(true);
+                        tracing::info!(queue = config.inbox.queue, "consumer reconnected to RabbitMQ");
+                    }
+                    (false, None) => {
+                        down_since = Some(std::time::Instant::now());
+                        health.set(false);
+                        tracing::warn!(queue = config.inbox.queue, "consumer lost RabbitMQ; waiting for the connection to recover");
+                    }
+                    (false, Some(since)) => {
+                        if !channel.status().reconnecting() && !channel.status().connected() {
+                            break Err(anyhow::anyhow!("the channel closed and is not recovering"));
+                        }
+                        if since.elapsed() > broker::RECOVERY_LIMIT {
+                            break Err(anyhow::anyhow!(
+                                "RabbitMQ not recovered within {}s",
+                                broker::RECOVERY_LIMIT.as_secs()
+                            ));
+                        }
+                    }
+                    (true, None) => {}
                 }
             }
-        })
-        .await;
-
+            item = consumer.next(), if in_flight.len() < limit => match item {
+                Some(Ok(delivery)) => {
+                    let publisher = &publisher;
+                    let channel = &channel;
+                    in_flight.push(async move {
+                        match process(delivery, config, handler.as_ref(), publisher, channel, shutdown).await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::warn!("delivery not acked (connection lost); it will be redelivered"),
+                            Err(e) => tracing::warn!(error = %format!("{e:#}"), "delivery not settled; it will be redelivered"),
+                        }
+                    });
+                }
+                Some(Err(e)) => {
+                    // The connection broke and lapin reported it on the stream: wait for
+                    // its recovery, letting in-flight work finish meanwhile (its acks are
+                    // lost; RabbitMQ redelivers).
+                    health.set(false);
+                    tracing::warn!(queue = config.inbox.queue, error = %e, "consumer lost RabbitMQ; waiting for the connection to recover");
+                    let recovery = broker::recovered(&channel, Some(e));
+                    tokio::pin!(recovery);
+                    let outcome = loop {
+                        tokio::select! {
+                            outcome = &mut recovery => break outcome,
+                            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+                            () = shutdown.wait() => break Ok(()),
+                        }
+                    };
+                    if let Err(e) = outcome {
+                        break Err(e);
+                    }
+                    if !shutdown.is_triggered() {
+                        down_since = None;
+                        health.set(true);
+                        tracing::info!(queue = config.inbox.queue, "consumer reconnected to RabbitMQ");
+                    }
+                }
+                None => break Err(anyhow::anyhow!("the consumer stream ended (channel closed)")),
+            },
+        }
+    };
+    // Finish what is in flight (bounded by the shutdown limit); unacked deliveries are
+    // requeued when the channel closes.
+    while in_flight.next().await.is_some() {}
     if shutdown.is_triggered() {
-        // In-flight messages are settled; anything unacked is requeued when we close.
-        let _ = channel.close(200, "shutting down".into()).await;
-        let _ = conn.close(200, "shutting down".into()).await;
-        return Ok(());
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            channel.close(200, "shutting down".into()),
+        )
+        .await;
     }
-    anyhow::bail!("the consumer stream ended (connection or channel closed)")
+    result
 }
 
 /// Handles one delivery and settles it (ack, or retry/dead-letter then ack), every log
-/// line inside a `message` span that carries the message's correlation id.
+/// line inside a `message` span that carries the message's correlation id. Returns
+/// whether the ack reached RabbitMQ (not when the connection was lost meanwhile).
 async fn process<H: Handler>(
     delivery: Delivery,
     config: &ConsumerConfig,
     handler: &H,
     publisher: &Channel,
-) -> anyhow::Result<()> {
+    channel: &Channel,
+    shutdown: &Shutdown,
+) -> anyhow::Result<bool> {
     let span = message_span(&delivery, config.inbox.queue);
-    settle(delivery, config, handler, publisher)
+    settle(delivery, config, handler, publisher, channel, shutdown)
         .instrument(span)
         .await
 }
@@ -184,7 +284,9 @@ async fn settle<H: Handler>(
     config: &ConsumerConfig,
     handler: &H,
     publisher: &Channel,
-) -> anyhow::Result<()> {
+    channel: &Channel,
+    shutdown: &Shutdown,
+) -> anyhow::Result<bool> {
     let queue = config.inbox.queue;
     crate::metrics::consumed(queue);
     let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
@@ -198,7 +300,7 @@ async fn settle<H: Handler>(
                 "correlation_id",
                 tracing::field::display(envelope.correlation_id),
             );
-            handler.handle(envelope).await
+            handle_holding(handler, envelope, channel, shutdown).await?
         }
         Err(e) => Err(Failure::Permanent(anyhow::anyhow!(
             "not a Convene envelope: {e}"
@@ -210,7 +312,8 @@ async fn settle<H: Handler>(
         // One line per message at the default level: the consume step of the journey an
         // operator follows by correlation id (the span carries it).
         Ok(()) => tracing::info!("message handled"),
-        Err(Failure::Transient(e)) => {
+        // (`handle_holding` never returns Unavailable; were it to, retrying is safe.)
+        Err(Failure::Transient(e) | Failure::Unavailable(e)) => {
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             match config.retry_delays_ms.get(attempt) {
                 Some(delay) => {
@@ -259,8 +362,35 @@ async fn settle<H: Handler>(
     delivery
         .ack(BasicAckOptions::default())
         .await
-        .context("acking")?;
-    Ok(())
+        .context("acking")
+}
+
+/// Runs the handler; while it reports [`Failure::Unavailable`], holds the delivery and
+/// runs it again with backoff. Gives up holding (Err: the delivery stays unacked and
+/// RabbitMQ redelivers it) on shutdown or when the channel is lost.
+async fn handle_holding<H: Handler>(
+    handler: &H,
+    envelope: Envelope,
+    channel: &Channel,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Result<(), Failure>> {
+    let mut backoff = Backoff::default();
+    loop {
+        match handler.handle(envelope.clone()).await {
+            Err(Failure::Unavailable(e)) => {
+                if shutdown.is_triggered() || !channel.status().connected() {
+                    anyhow::bail!("left unacked for redelivery: {e:#}");
+                }
+                let delay = backoff.next_delay();
+                tracing::warn!(error = %format!("{e:#}"), delay_ms = delay.as_millis() as u64, "a dependency is down; holding the message and trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {},
+                    () = shutdown.wait() => {},
+                }
+            }
+            outcome => return Ok(outcome),
+        }
+    }
 }
 
 /// Publishes a copy of `delivery` to `queue` (through the default exchange) with the

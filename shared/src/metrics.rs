@@ -353,7 +353,8 @@ pub fn email_sent(kind: &str) {
 /// Counts one failed attempt to send an email.
 pub fn email_failed(kind: &str, failure: &Failure) {
     let class = match failure {
-        Failure::Transient(_) => "transient",
+        // A dependency being down is retried like any transient failure.
+        Failure::Transient(_) | Failure::Unavailable(_) => "transient",
         Failure::Permanent(_) => "permanent",
     };
     METRICS

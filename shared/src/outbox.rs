@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{BasicProperties, Channel, Connection};
+use lapin::{BasicProperties, Channel};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
@@ -34,6 +34,8 @@ const BATCH: i64 = 256;
 /// How often the relay looks for rows when nobody woke it (rows written by another
 /// process, or left by a failed attempt).
 const POLL: Duration = Duration::from_millis(500);
+/// How long a batch waits for RabbitMQ's confirms before it counts as not published.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Adds `envelope` to the outbox inside the caller's transaction.
 ///
@@ -114,11 +116,15 @@ impl Relay {
     }
 
     /// Runs until `shutdown`, reconnecting to RabbitMQ as often as needed.
+    ///
+    /// lapin recovers a lost connection by itself; this loop is the supervisor that builds
+    /// a new one when that recovery gives up. A Postgres outage is not a broker problem:
+    /// the relay keeps its connection and tries the database again with backoff.
     pub async fn run(self, shutdown: Shutdown) {
         let mut backoff = Backoff::default();
         while !shutdown.is_triggered() {
             let session = async {
-                let conn = broker::connect(&self.amqp_url).await?;
+                let conn = broker::connect_recovering(&self.amqp_url).await?;
                 let channel = conn.create_channel().await?;
                 channel
                     .confirm_select(ConfirmSelectOptions::default())
@@ -126,7 +132,14 @@ impl Relay {
                 topology::declare_for_publishing(&channel).await?;
                 anyhow::Ok((conn, channel))
             };
-            let (conn, channel) = match session.await {
+            // A connection lost while it is being set up leaves the setup pending while
+            // lapin recovers: bound it.
+            let session = tokio::select! {
+                session = tokio::time::timeout(broker::RECOVERY_LIMIT, session) => session
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("setting up the connection timed out"))),
+                () = shutdown.wait() => return,
+            };
+            let (conn, channel) = match session {
                 Ok(pair) => pair,
                 Err(e) => {
                     self.health.set(false);
@@ -139,39 +152,76 @@ impl Relay {
             };
             self.health.set(true);
             backoff.reset();
-            let error = self.relay_until_error(&conn, &channel, &shutdown).await;
-            if let Err(e) = error {
+            if let Err(e) = self.relay_until_error(&channel, &shutdown).await {
                 self.health.set(false);
-                tracing::warn!(error = %format!("{e:#}"), "outbox relay interrupted; reconnecting");
+                tracing::warn!(error = %format!("{e:#}"), "outbox relay lost RabbitMQ for good; building a new connection");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff.next_delay()) => {},
                     _ = shutdown.wait() => {},
                 }
             }
-            let _ = conn.close(200, "relay restarting".into()).await;
+            broker::close(&conn, "relay restarting").await;
         }
     }
 
+    /// Publishes until `shutdown` (Ok) or until the connection is lost beyond recovery.
     async fn relay_until_error(
         &self,
-        conn: &Connection,
         channel: &Channel,
         shutdown: &Shutdown,
     ) -> anyhow::Result<()> {
+        let mut database_backoff = Backoff::default();
         loop {
-            if !conn.status().connected() {
-                anyhow::bail!("connection to RabbitMQ lost");
+            match self.publish_batch(channel).await {
+                Ok(published) => {
+                    database_backoff.reset();
+                    if published as i64 == BATCH {
+                        continue; // more may be waiting
+                    }
+                }
+                Err(RelayError::Database(e)) => {
+                    // Rows stay where they are; nothing about RabbitMQ changed.
+                    tracing::warn!(error = %format!("{e:#}"), "outbox relay cannot use Postgres; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(database_backoff.next_delay()) => continue,
+                        _ = shutdown.wait() => return Ok(()),
+                    }
+                }
+                Err(RelayError::Broker(e, cause)) => {
+                    // The claimed rows were rolled back: they are published again once
+                    // the connection is back (a repeat carries the same message_id).
+                    self.health.set(false);
+                    tracing::warn!(error = %format!("{e:#}"), "outbox relay lost RabbitMQ; waiting for the connection to recover");
+                    tokio::select! {
+                        recovered = broker::recovered(channel, cause) => recovered?,
+                        () = shutdown.wait() => return Ok(()), // rows wait for the next start
+                    }
+                    self.health.set(true);
+                    tracing::info!("outbox relay reconnected to RabbitMQ");
+                    continue;
+                }
             }
-            let published = self.publish_batch(channel).await?;
-            if published as i64 == BATCH {
-                continue; // more may be waiting
+            // Notice a lost connection even while there is nothing to publish.
+            if !channel.status().connected() {
+                self.health.set(false);
+                tracing::warn!("outbox relay lost RabbitMQ; waiting for the connection to recover");
+                tokio::select! {
+                    recovered = broker::recovered(channel, None) => recovered?,
+                    () = shutdown.wait() => return Ok(()), // rows wait for the next start
+                }
+                self.health.set(true);
+                tracing::info!("outbox relay reconnected to RabbitMQ");
             }
             tokio::select! {
                 _ = self.wake.notified() => {},
                 _ = tokio::time::sleep(POLL) => {},
                 _ = shutdown.wait() => {
                     // Publish what was committed before the signal, then stop.
-                    self.publish_batch(channel).await?;
+                    if let Err(RelayError::Database(e) | RelayError::Broker(e, _)) =
+                        self.publish_batch(channel).await
+                    {
+                        tracing::warn!(error = %format!("{e:#}"), "outbox rows left for the next start");
+                    }
                     return Ok(());
                 }
             }
@@ -180,19 +230,21 @@ impl Relay {
 
     /// Claims up to one batch, publishes it with confirms and deletes what was confirmed.
     /// Returns how many rows were published.
-    async fn publish_batch(&self, channel: &Channel) -> anyhow::Result<usize> {
+    async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut tx = self
             .pool
             .begin()
             .await
-            .context("opening the outbox transaction")?;
+            .context("opening the outbox transaction")
+            .map_err(RelayError::Database)?;
         let rows: Vec<(i64, sqlx::types::Json<Envelope>)> = sqlx::query_as(
             "SELECT id, envelope FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH)
         .fetch_all(&mut *tx)
         .await
-        .context("claiming outbox rows")?;
+        .context("claiming outbox rows")
+        .map_err(RelayError::Database)?;
         if rows.is_empty() {
             return Ok(0);
         }
@@ -201,27 +253,50 @@ impl Relay {
         // instead of one per message.
         let mut confirms = Vec::with_capacity(rows.len());
         for (_, envelope) in &rows {
-            let body = serde_json::to_vec(&envelope.0)?;
+            let body = serde_json::to_vec(&envelope.0)
+                .context("serialising an envelope")
+                .map_err(RelayError::Database)?;
             // Mandatory: a message no queue takes comes back instead of vanishing, and its
             // row stays for the next attempt.
-            let confirm = channel
-                .basic_publish(
-                    topology::EXCHANGE.into(),
-                    envelope.kind.as_str().into(),
-                    BasicPublishOptions {
-                        mandatory: true,
-                        ..BasicPublishOptions::default()
-                    },
-                    &body,
-                    properties(&envelope.0),
-                )
-                .await
-                .context("publishing an outbox message")?;
+            let publish = channel.basic_publish(
+                topology::EXCHANGE.into(),
+                envelope.kind.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
+                &body,
+                properties(&envelope.0),
+            );
+            // A publish caught by a lost connection may neither complete nor fail while
+            // lapin recovers: watch the channel here too.
+            let confirm = tokio::select! {
+                published = publish => published
+                    .map_err(|e| RelayError::broker("publishing an outbox message", e))?,
+                () = channel_lost(channel) => {
+                    let e = anyhow::anyhow!("connection lost while publishing");
+                    return Err(RelayError::Broker(e, None));
+                }
+            };
             confirms.push(confirm);
         }
         let mut confirmed = Vec::with_capacity(rows.len());
         for ((id, envelope), confirm) in rows.iter().zip(confirms) {
-            let confirmation = confirm.await.context("awaiting a publisher confirm")?;
+            // A broker that stops answering (a memory alarm, a half-open connection) must
+            // not hold the claimed rows for ever; and while lapin recovers a lost
+            // connection a pending confirm neither arrives nor fails, so watch the channel.
+            let confirmation = tokio::select! {
+                confirmation = confirm => confirmation
+                    .map_err(|e| RelayError::broker("awaiting a publisher confirm", e))?,
+                () = channel_lost(channel) => {
+                    let e = anyhow::anyhow!("connection lost while awaiting publisher confirms");
+                    return Err(RelayError::Broker(e, None));
+                }
+                () = tokio::time::sleep(CONFIRM_TIMEOUT) => {
+                    let e = anyhow::anyhow!("no publisher confirm within {}s", CONFIRM_TIMEOUT.as_secs());
+                    return Err(RelayError::Broker(e, None));
+                }
+            };
             let acked = confirmation.is_ack();
             let returned = confirmation.take_message().is_some();
             // Each line carries the message's correlation id: the publish is one step of
@@ -249,10 +324,36 @@ impl Relay {
             .bind(&confirmed)
             .execute(&mut *tx)
             .await
-            .context("deleting published outbox rows")?;
-        tx.commit().await.context("committing the outbox batch")?;
+            .context("deleting published outbox rows")
+            .map_err(RelayError::Database)?;
+        tx.commit()
+            .await
+            .context("committing the outbox batch")
+            .map_err(RelayError::Database)?;
         tracing::debug!(count = confirmed.len(), "outbox batch published");
         Ok(confirmed.len())
+    }
+}
+
+/// Resolves once `channel` is no longer connected.
+async fn channel_lost(channel: &Channel) {
+    while channel.status().connected() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Why a batch was not published, which decides what the relay does next.
+enum RelayError {
+    /// Postgres failed: retry later on the same broker connection.
+    Database(anyhow::Error),
+    /// RabbitMQ failed: wait for the connection to recover (with lapin's error, which
+    /// knows when recovery is done), or rebuild it.
+    Broker(anyhow::Error, Option<lapin::Error>),
+}
+
+impl RelayError {
+    fn broker(doing: &'static str, e: lapin::Error) -> Self {
+        Self::Broker(anyhow::Error::new(e.clone()).context(doing), Some(e))
     }
 }
 

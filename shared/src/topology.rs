@@ -179,7 +179,7 @@ impl Inbox {
     }
 }
 
-/// Declares the shared topic exchange (publishers need nothing else).
+/// Declares the shared topic exchange.
 ///
 /// # Errors
 /// When the broker refuses the declaration.

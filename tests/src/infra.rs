@@ -26,14 +26,24 @@ pub fn amqp_server_url() -> String {
 pub struct TestDatabase {
     pub name: String,
     pub url: String,
+    /// The server it lives on (`postgres://…:port`, no database).
+    pub server: String,
 }
 
 impl TestDatabase {
     /// # Panics
     /// When Postgres cannot be reached: the message says what to start.
     pub async fn create() -> Self {
+        Self::create_on(&postgres_server_url()).await
+    }
+
+    /// Creates the database on `server` (`postgres://…:port`, no database).
+    ///
+    /// # Panics
+    /// When that server cannot be reached.
+    pub async fn create_on(server: &str) -> Self {
         let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
-        let server = postgres_server_url();
+        let server = server.to_owned();
         let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
             .await
             .unwrap_or_else(|e| {
@@ -46,6 +56,7 @@ impl TestDatabase {
         Self {
             url: format!("{server}/{name}"),
             name,
+            server,
         }
     }
 
@@ -60,7 +71,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let name = self.name.clone();
-        let server = postgres_server_url();
+        let server = self.server.clone();
         // Drop runs outside any runtime we can use; do it on a thread with its own.
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -85,24 +96,39 @@ impl Drop for TestDatabase {
 pub struct TestVhost {
     pub name: String,
     pub url: String,
+    /// The node it lives on (`None`: rabbitmqctl's default node, the shared broker).
+    pub node: Option<String>,
 }
 
-fn rabbitmqctl(args: &[&str]) -> std::io::Result<std::process::Output> {
+fn rabbitmqctl(node: Option<&str>, args: &[&str]) -> std::io::Result<std::process::Output> {
     let ctl = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
-    Command::new(ctl).args(args).output()
+    let mut command = Command::new(ctl);
+    if let Some(node) = node {
+        command.args(["-n", node]);
+    }
+    command.args(args).output()
 }
 
 impl TestVhost {
     /// # Panics
     /// When rabbitmqctl is missing or the broker is down: the message says what to start.
     pub fn create() -> Self {
+        Self::create_on(None, &amqp_server_url())
+    }
+
+    /// Creates the vhost on `node` (`None`: the default node), whose AMQP server is
+    /// `server` (`amqp://user:password@host:port`, no vhost).
+    ///
+    /// # Panics
+    /// When rabbitmqctl fails.
+    pub fn create_on(node: Option<&str>, server: &str) -> Self {
         let name = format!("convene-test-{}", uuid::Uuid::new_v4().simple());
         let user = std::env::var("AMQP_TEST_USER").unwrap_or_else(|_| "guest".to_owned());
         for args in [
             vec!["add_vhost", &name],
             vec!["set_permissions", "-p", &name, &user, ".*", ".*", ".*"],
         ] {
-            let out = rabbitmqctl(&args).unwrap_or_else(|e| {
+            let out = rabbitmqctl(node, &args).unwrap_or_else(|e| {
                 panic!("cannot run rabbitmqctl ({e}); tests create a vhost each with it")
             });
             assert!(
@@ -112,15 +138,16 @@ impl TestVhost {
             );
         }
         Self {
-            url: format!("{}/{name}", amqp_server_url()),
+            url: format!("{server}/{name}"),
             name,
+            node: node.map(str::to_owned),
         }
     }
 }
 
 impl Drop for TestVhost {
     fn drop(&mut self) {
-        let _ = rabbitmqctl(&["delete_vhost", &self.name]);
+        let _ = rabbitmqctl(self.node.as_deref(), &["delete_vhost", &self.name]);
     }
 }
 
@@ -151,4 +178,17 @@ pub fn bin_dir() -> PathBuf {
 pub fn python() -> PathBuf {
     std::env::var_os("CONVENE_PYTHON")
         .map_or_else(|| workspace_root().join(".venv/bin/python"), PathBuf::from)
+}
+
+/// The `host:port` of a server URL such as `postgres://user@host:port` (no path).
+pub fn host_port(server_url: &str) -> String {
+    let rest = server_url.split_once("://").map_or(server_url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// The same server URL, reached through `addr` (a proxy) instead.
+pub fn through(server_url: &str, addr: std::net::SocketAddr) -> String {
+    let original = host_port(server_url);
+    server_url.replacen(&original, &addr.to_string(), 1)
 }

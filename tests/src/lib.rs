@@ -7,8 +7,11 @@
 
 pub mod infra;
 pub mod mail;
+pub mod proxy;
 pub mod scrape;
+pub mod servers;
 pub mod stack;
 
 pub use mail::{Mail, Mailbox};
+pub use proxy::Proxy;
 pub use stack::{Stack, StackOptions};

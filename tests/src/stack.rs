@@ -12,11 +12,15 @@ use crate::mail::Mailbox;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
-/// A child process that is killed when dropped, its output kept in a log file.
+/// A child process that is killed when dropped, its output kept in a log file. It can be
+/// killed and started again with the same command (its log goes on in the same file).
 pub struct Process {
     pub name: String,
     child: Child,
     pub log: PathBuf,
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Process {
@@ -32,24 +36,42 @@ impl Process {
         dir: &Path,
     ) -> Self {
         let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).expect("creating a log file");
-        let child = Command::new(program)
-            .args(args)
-            .envs(env.iter().cloned())
-            .stdout(out.try_clone().expect("log handle"))
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {} ({e}); run `make test`, which builds it",
-                    program.display()
-                )
-            });
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let child = launch(program, &args, env, &log);
         Self {
             name: name.to_owned(),
             child,
             log,
+            program: program.to_path_buf(),
+            args,
+            env: env.to_vec(),
+        }
+    }
+
+    /// Kills the process if it still runs (SIGKILL), then starts the same command again.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = launch(&self.program, &self.args, &self.env, &self.log);
+    }
+
+    /// Sends SIGTERM (a graceful stop) without waiting.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Waits up to `timeout` for the process to exit.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -73,6 +95,28 @@ impl Process {
     }
 }
 
+/// Starts `program`, appending its output to `log`.
+fn launch(program: &Path, args: &[String], env: &[(String, String)], log: &Path) -> Child {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("opening a log file");
+    Command::new(program)
+        .args(args)
+        .envs(env.iter().cloned())
+        .stdout(out.try_clone().expect("log handle"))
+        .stderr(out)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {} ({e}); run `make test`, which builds it",
+                program.display()
+            )
+        })
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
@@ -93,6 +137,18 @@ pub struct StackOptions {
     pub retry_delays_ms: String,
     /// Extra environment for every service.
     pub env: Vec<(String, String)>,
+    /// The Postgres server (`postgres://…:port`) to create the test database on; `None`:
+    /// `DATABASE_URL`'s server.
+    pub postgres_server: Option<String>,
+    /// What the services connect to instead of `postgres_server` (a [`crate::Proxy`] in
+    /// front of it, as `postgres://…:port`).
+    pub postgres_via: Option<String>,
+    /// The RabbitMQ node and server (`amqp://user:pass@host:port`) to create the test
+    /// vhost on; `None`: rabbitmqctl's default node and `AMQP_URL`'s server.
+    pub rabbitmq: Option<(String, String)>,
+    /// What the services connect to instead (a proxy in front of it, as
+    /// `amqp://user:pass@host:port`).
+    pub amqp_via: Option<String>,
 }
 
 impl Default for StackOptions {
@@ -102,6 +158,10 @@ impl Default for StackOptions {
             schedulers: 1,
             retry_delays_ms: "500,1000".to_owned(),
             env: Vec::new(),
+            postgres_server: None,
+            postgres_via: None,
+            rabbitmq: None,
+            amqp_via: None,
         }
     }
 }
@@ -133,8 +193,22 @@ impl Stack {
     /// When a dependency is missing or a service does not become ready in 60 s.
     pub async fn start_with(options: StackOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = TestDatabase::create().await;
-        let vhost = TestVhost::create();
+        let db = match &options.postgres_server {
+            Some(server) => TestDatabase::create_on(server).await,
+            None => TestDatabase::create().await,
+        };
+        let vhost = match &options.rabbitmq {
+            Some((node, server)) => TestVhost::create_on(Some(node), server),
+            None => TestVhost::create(),
+        };
+        let database_url = options
+            .postgres_via
+            .as_ref()
+            .map_or_else(|| db.url.clone(), |via| format!("{via}/{}", db.name));
+        let amqp_url = options
+            .amqp_via
+            .as_ref()
+            .map_or_else(|| vhost.url.clone(), |via| format!("{via}/{}", vhost.name));
 
         // A real SMTP server on its own port, writing what it accepts to a folder.
         let smtp_port = infra::free_port();
@@ -158,8 +232,8 @@ impl Stack {
         let http_port = infra::free_port();
         let base_url = format!("http://127.0.0.1:{http_port}");
         let common = vec![
-            ("DATABASE_URL".to_owned(), db.url.clone()),
-            ("AMQP_URL".to_owned(), vhost.url.clone()),
+            ("DATABASE_URL".to_owned(), database_url),
+            ("AMQP_URL".to_owned(), amqp_url),
             ("RUST_LOG".to_owned(), "info".to_owned()),
             ("STARTUP_TIMEOUT_SECS".to_owned(), "30".to_owned()),
         ];
@@ -269,6 +343,41 @@ impl Stack {
             .iter()
             .map(|u| u.trim_end_matches("/readyz").to_owned())
             .collect()
+    }
+
+    /// Waits until registration and the schedulers answer `/readyz` (for a test that
+    /// keeps notification stopped).
+    ///
+    /// # Panics
+    /// After 60 s.
+    pub async fn wait_until_ready_except_notification(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let urls = self
+            .health_urls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 1) // registration, notification, schedulers…
+            .map(|(_, url)| url);
+        for url in urls {
+            while !matches!(self.http.get(url).send().await, Ok(r) if r.status().is_success()) {
+                assert!(Instant::now() < deadline, "{url} not ready in 60 s");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    /// Copies every process's log into `dest` (which is created), to keep them after the
+    /// stack is gone.
+    pub fn keep_logs(&self, dest: &Path) {
+        let _ = std::fs::create_dir_all(dest);
+        if let Ok(entries) = std::fs::read_dir(self.dir.path()) {
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "log") {
+                    let _ = std::fs::copy(&path, dest.join(entry.file_name()));
+                }
+            }
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -2,6 +2,7 @@
 //! email, and send each exactly once.
 
 use chrono::Utc;
+use convene_shared::broker::Backoff;
 use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::EventSnapshot;
@@ -254,8 +255,10 @@ impl Inbox {
 
     /// Sends `email` unless its key was sent before. The key is locked for the duration
     /// (so concurrent copies of a message wait, then see it sent), and recorded in the same
-    /// transaction right after the SMTP server accepts. The one window left: a crash after
-    /// the server accepted and before the commit, which sends it again on redelivery.
+    /// transaction right after the SMTP server accepts. If Postgres fails at that point the
+    /// record is written again until it is in: this process never sends an accepted email
+    /// twice. The one window left: the process dies after the server accepted and before
+    /// the record commits, and the redelivered message sends it again (docs/messages.md).
     async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
         let mut tx = self.pool.begin().await.map_err(db)?;
         sent::lock(&mut tx, &email.key).await.map_err(db)?;
@@ -267,18 +270,43 @@ impl Inbox {
             metrics::email_failed(email.kind, &failure);
             return Err(failure);
         }
-        // Counted once the server accepted it: if recording it fails now, the email was
-        // sent all the same (and will be again on the retry, the one duplicate window).
+        // Counted once the server accepted it.
         metrics::email_sent(email.kind);
         if email.kind == "reminder" {
             metrics::reminder_sent();
         }
-        sent::record(&mut tx, &email.key, email.kind, envelope.message_id)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-        tracing::info!(kind = email.kind, "email sent");
+        // From here until the commit, a crash sends this email twice: log how long.
+        let accepted_at = std::time::Instant::now();
+        let recorded = async {
+            sent::record(&mut tx, &email.key, email.kind, envelope.message_id).await?;
+            tx.commit().await
+        };
+        if let Err(e) = recorded.await {
+            tracing::warn!(error = %e, kind = email.kind, "the email is out but not recorded; recording it until Postgres answers");
+            self.record_until_done(envelope, email).await;
+        }
+        let unrecorded_ms = accepted_at.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(kind = email.kind, unrecorded_ms, "email sent");
         Ok(())
+    }
+
+    /// Records an email the SMTP server accepted, retrying with backoff for as long as
+    /// Postgres refuses (the shutdown limit bounds it).
+    async fn record_until_done(&self, envelope: &Envelope, email: &Outgoing) {
+        let mut backoff = Backoff::default();
+        loop {
+            let attempt = async {
+                let mut conn = self.pool.acquire().await?;
+                sent::record(&mut conn, &email.key, email.kind, envelope.message_id).await
+            };
+            match attempt.await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, kind = email.kind, "recording a sent email failed; trying again");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+            }
+        }
     }
 }
 
@@ -288,8 +316,14 @@ fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
         .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed {} payload: {e}", M::KIND)))
 }
 
+/// Postgres being down holds the message (no retry is used up); any other database error
+/// is retried later.
 fn db(e: sqlx::Error) -> Failure {
-    Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+    if convene_shared::db::is_unavailable(&e) {
+        Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
+    } else {
+        Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+    }
 }
 
 fn bug(e: askama::Error) -> Failure {

@@ -62,9 +62,9 @@ impl Application {
                 .context("creating the demo exchange")?;
         }
 
-        // The relay publishes, the inbox consumer consumes: both must be up to be ready.
+        // The relay publishes, the inbox consumer consumes: both must be up to be ready;
+        // each sets its own once connected (until then, not ready).
         let publishing = BrokerHealth::default();
-        publishing.set(true);
         let consuming = BrokerHealth::default();
         let relay = Relay::new(
             pool.clone(),

@@ -56,7 +56,14 @@ impl Handler for Inbox {
                 )))
             }
         };
-        result.map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))
+        result.map_err(|e| {
+            // Postgres down holds the message (no retry used up); anything else is retried.
+            if convene_shared::db::is_unavailable(&e) {
+                Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
+            } else {
+                Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+            }
+        })
     }
 }
 

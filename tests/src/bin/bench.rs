@@ -133,7 +133,10 @@ fn pgbench(db_url: &str, clients: usize, length: Duration, dir: &Path) -> Option
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        eprintln!("pgbench at {clients} clients failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "pgbench at {clients} clients failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     text.lines()
         .find(|l| l.starts_with("tps = "))
@@ -280,13 +283,20 @@ async fn main() {
 
     // 3. End to end: HTTP response → the SMTP server has the confirmation. First let the
     //    confirmations of the phases above drain, so they do not queue ahead.
-    let registered = || async { stack.scalar_i64("SELECT count(*) FROM registration.registrations").await as usize };
+    let registered = || async {
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await as usize
+    };
     let drain_deadline = Instant::now() + Duration::from_secs(if quick { 120 } else { 600 });
     while stack.mailbox.all().len() < registered().await && Instant::now() < drain_deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let drained_in = drain_deadline.saturating_duration_since(Instant::now());
-    println!("earlier confirmations drained ({} left of the wait)", ms(drained_in));
+    println!(
+        "earlier confirmations drained ({} left of the wait)",
+        ms(drained_in)
+    );
     let (rate, seconds) = if quick { (50u64, 4u64) } else { (200, 30) };
     let mut sent: Vec<(String, SystemTime)> = Vec::new();
     let interval = Duration::from_micros(1_000_000 / rate);
@@ -314,7 +324,9 @@ async fn main() {
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     let arrived = |mails: &[convene_tests::Mail]| {
-        sent.iter().filter(|(email, _)| mails.iter().any(|m| m.to.contains(email.as_str()))).count()
+        sent.iter()
+            .filter(|(email, _)| mails.iter().any(|m| m.to.contains(email.as_str())))
+            .count()
     };
     let mut mails = stack.mailbox.all();
     while arrived(&mails) < sent.len() && Instant::now() < deadline {

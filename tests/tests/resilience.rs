@@ -1,0 +1,210 @@
+//! Focused checks of what the fault suite (`make faults`) exercises at length: a service
+//! losing Postgres or RabbitMQ behind a proxy the test cuts, and a graceful stop.
+//! The shared servers are never stopped: only the proxies in front of them are cut.
+
+use std::time::{Duration, Instant};
+
+use convene_tests::infra::{self, amqp_server_url, postgres_server_url};
+use convene_tests::stack::participant;
+use convene_tests::{Proxy, Stack, StackOptions};
+use serde_json::json;
+
+const MAIL_WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn a_registration_while_postgres_is_unreachable_gets_503_with_retry_after_and_writes_nothing()
+{
+    let server = postgres_server_url();
+    let proxy = Proxy::start(&infra::host_port(&server));
+    let stack = Stack::start_with(StackOptions {
+        postgres_via: Some(infra::through(&server, proxy.addr())),
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Unreachable Database");
+    let email = person["email"].as_str().unwrap().to_owned();
+
+    proxy.cut();
+    let response = stack.register_json(&slug, &person).await;
+    assert_eq!(response.status(), 503);
+    assert!(
+        response.headers().contains_key("retry-after"),
+        "503 says when to come back"
+    );
+    let ready = stack.http.get(stack.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready without Postgres");
+
+    proxy.restore();
+    let written = stack
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM registration.registrations WHERE email = '{email}'"
+        ))
+        .await;
+    assert_eq!(written, 0, "a 503 wrote nothing");
+    let response = stack.register_json(&slug, &person).await;
+    assert_eq!(response.status(), 201, "once Postgres is back, it works");
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.mailbox.to(&email).len(), 1);
+}
+
+#[tokio::test]
+async fn while_rabbitmq_is_unreachable_services_are_not_ready_registrations_still_work_and_are_emailed_after(
+) {
+    let server = amqp_server_url();
+    let proxy = Proxy::start(&infra::host_port(&server));
+    let stack = Stack::start_with(StackOptions {
+        amqp_via: Some(infra::through(&server, proxy.addr())),
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+
+    proxy.cut();
+    // Every service notices within a few seconds.
+    for url in &stack.health_urls {
+        wait_for_status(&stack, url, 503, Duration::from_secs(15)).await;
+    }
+    // A registration is only a database write: it neither fails nor waits for the broker.
+    let person = participant("Broker Away");
+    let email = person["email"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    let response = stack.register_json(&slug, &person).await;
+    assert_eq!(response.status(), 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    proxy.restore();
+    for url in &stack.health_urls {
+        wait_for_status(&stack, url, 200, Duration::from_secs(60)).await;
+    }
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+    // And the path works for a new registration too, once.
+    let later = participant("Broker Back");
+    let later_email = later["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &later).await.status(), 201);
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&later_email))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.mailbox.to(&email).len(), 1);
+    assert_eq!(stack.mailbox.to(&later_email).len(), 1);
+}
+
+#[tokio::test]
+async fn sigterm_drains_every_service_within_the_bound_and_loses_nothing() {
+    let mut stack = Stack::start_with(StackOptions {
+        env: vec![("SHUTDOWN_TIMEOUT_SECS".to_owned(), "5".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Graceful Stop");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+
+    // Stop everything at once, the registration's message possibly still in the outbox.
+    stack.registration.terminate();
+    stack.notification.terminate();
+    for scheduler in &stack.schedulers {
+        scheduler.terminate();
+    }
+    let bound = Duration::from_secs(5 + 2); // SHUTDOWN_TIMEOUT_SECS, plus start-up slack
+    let mut processes: Vec<&mut convene_tests::stack::Process> =
+        vec![&mut stack.registration, &mut stack.notification];
+    processes.extend(stack.schedulers.iter_mut());
+    for process in processes {
+        let status = process.wait_exit(bound).await;
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "{} did not exit cleanly within {bound:?}: {status:?}\n{}",
+            process.name,
+            process.logs()
+        );
+    }
+
+    // Started again, they deliver what was committed before the stop, once.
+    stack.registration.restart();
+    stack.notification.restart();
+    for scheduler in &mut stack.schedulers {
+        scheduler.restart();
+    }
+    stack.wait_until_ready(Duration::from_secs(60)).await;
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.mailbox.to(&email).len(), 1);
+}
+
+async fn wait_for_status(stack: &Stack, url: &str, status: u16, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let got = stack
+            .http
+            .get(url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        if got.as_ref().ok() == Some(&status) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{url} answered {got:?}, not {status}, for {timeout:?}\nregistration:\n{}\nnotification:\n{}",
+            stack.registration.logs(),
+            stack.notification.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_registration_published_before_the_notification_queue_exists_is_emailed_once_notification_starts(
+) {
+    let mut stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    // As on a first deployment (or a broker that lost its definitions): notification is
+    // not running and its queue does not exist. Registration starts again and publishes.
+    stack.notification.kill();
+    let ctl = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
+    let out = std::process::Command::new(ctl)
+        .args([
+            "delete_queue",
+            "-p",
+            &stack.vhost.name,
+            "notification.inbox",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stack.registration.restart();
+    stack.wait_until_ready_except_notification().await;
+
+    let person = participant("Early Bird");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    tokio::time::sleep(Duration::from_secs(2)).await; // published by now
+
+    stack.notification.restart();
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+}
