@@ -178,7 +178,7 @@ fn command_line(program: &str, args: &[&str]) -> String {
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
     let quick = std::env::var("QUICK").is_ok_and(|q| q == "1");
     let phase = if quick {
         Duration::from_secs(3)
@@ -418,8 +418,11 @@ async fn main() {
     );
     std::fs::write(&target, page).expect("writing the benchmark report");
     println!("written to {}", target.display());
+    // Returning (not exiting) lets the stack stop its processes and drop its database.
+    drop(stack);
     if sent.is_empty() || missing > 0 {
         eprintln!("bench: {missing} confirmations missing");
-        std::process::exit(1);
+        return std::process::ExitCode::FAILURE;
     }
+    std::process::ExitCode::SUCCESS
 }
