@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::ApiPath;
-use super::pages::{render, EventItem, EventsPage};
+use super::pages::{render, EventItem, EventsPage, Texts};
 use super::AppState;
 use crate::store::events::{self, Event};
+use convene_shared::i18n::Lang;
 
 /// What anyone may see of an exchange.
 pub fn public_view(event: &Event, public_base_url: &str) -> Value {
@@ -120,7 +121,13 @@ pub async fn index(State(state): State<AppState>) -> Response {
                     topics: e.topics.join(" · "),
                 })
                 .collect();
-            render(StatusCode::OK, &EventsPage { events: items })
+            render(
+                StatusCode::OK,
+                &EventsPage {
+                    events: items,
+                    t: Texts(Lang::En),
+                },
+            )
         }
         Err(e) => ApiError::from(e).into_response(),
     }

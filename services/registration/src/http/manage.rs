@@ -9,7 +9,7 @@ use convene_shared::telemetry::CorrelationId;
 use super::error::ApiError;
 use super::extract::ApiForm;
 use super::extract::ApiPath;
-use super::pages::{render, LinkPage, ManagePage, MessagePage};
+use super::pages::{render, LinkPage, ManagePage, MessagePage, Texts};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
 use crate::actions::decide_registration::{accept_offer, Decided};
@@ -18,6 +18,7 @@ use crate::actions::renew_link::renew_links;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
+use convene_shared::i18n::Lang;
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
 pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
@@ -49,6 +50,7 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
             render(
                 StatusCode::OK,
                 &ManagePage {
+                    t: Texts(Lang::En),
                     event_title: event.title.clone(),
                     event_slug: event.slug.clone(),
                     when: convene_shared::time::span_in_zone(
@@ -207,6 +209,7 @@ pub async fn link_form() -> Response {
     render(
         StatusCode::OK,
         &LinkPage {
+            t: Texts(Lang::En),
             sent: false,
             email: String::new(),
             error: None,
@@ -226,6 +229,7 @@ pub async fn link_request(
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LinkPage {
+                    t: Texts(Lang::En),
                     sent: false,
                     email: request.email,
                     error: Some(message),
@@ -246,6 +250,7 @@ pub async fn link_request(
             render(
                 StatusCode::OK,
                 &LinkPage {
+                    t: Texts(Lang::En),
                     sent: true,
                     email: String::new(),
                     error: None,
