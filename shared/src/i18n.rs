@@ -146,6 +146,7 @@ pub fn t(msg: Msg, lang: Lang, values: &[(&str, &str)]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
     ErrorPrefix,
+    FieldProblem,
     RegisterTitle,
     RegisterHeading,
     Topics,
@@ -258,8 +259,9 @@ pub enum Msg {
 
 impl Msg {
     /// Every message, for tests and checks.
-    pub const ALL: [Msg; 109] = [
+    pub const ALL: [Msg; 110] = [
         Msg::ErrorPrefix,
+        Msg::FieldProblem,
         Msg::RegisterTitle,
         Msg::RegisterHeading,
         Msg::Topics,
@@ -384,6 +386,7 @@ impl Msg {
     pub fn en(self) -> &'static str {
         match self {
             Msg::ErrorPrefix => "Error: ",
+            Msg::FieldProblem => "{label}: {problem}",
             Msg::RegisterTitle => "Register — {title}",
             Msg::RegisterHeading => "Register for {title}",
             Msg::Topics => "Topics:",
@@ -499,6 +502,7 @@ impl Msg {
     pub fn fr(self) -> Option<&'static str> {
         Some(match self {
             Msg::ErrorPrefix => "Erreur : ",
+            Msg::FieldProblem => "{label} : {problem}",
             Msg::RegisterTitle => "Inscription — {title}",
             Msg::RegisterHeading => "Inscription à {title}",
             Msg::Topics => "Thèmes :",
@@ -614,6 +618,7 @@ impl Msg {
     pub fn es(self) -> Option<&'static str> {
         Some(match self {
             Msg::ErrorPrefix => "Error: ",
+            Msg::FieldProblem => "{label}: {problem}",
             Msg::RegisterTitle => "Inscripción — {title}",
             Msg::RegisterHeading => "Inscripción en {title}",
             Msg::Topics => "Temas:",

@@ -54,7 +54,13 @@ fn registration_summary(errors: &FieldErrors, lang: Lang) -> Vec<(String, String
             errors.get(field).map(|m| {
                 (
                     (*field).to_owned(),
-                    format!("{}: {}", label.text(lang), translate_problem(m, lang)),
+                    fill(
+                        Msg::FieldProblem.text(lang),
+                        &[
+                            ("label", label.text(lang)),
+                            ("problem", &translate_problem(m, lang)),
+                        ],
+                    ),
                 )
             })
         })
