@@ -177,15 +177,41 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
     assert_no_key_names(&confirmation.body);
     assert_no_key_names(&confirmation.subject);
 
-    // The participant cancels (in no particular language): the email is still French.
+    // Their personal page is French too, whatever the browser says.
     let link = confirmation.manage_link().expect("a personal link");
+    let manage = stack
+        .http
+        .get(&link)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        "<html lang=\"fr\">",
+        "Statut : <strong>Confirmée</strong>",
+        "Annuler mon inscription",
+        "/cancel?lang=fr\"",
+    ] {
+        assert!(
+            manage.contains(text),
+            "the personal page lacks {text}:\n{manage}"
+        );
+    }
+    assert_no_key_names(&manage);
+
+    // The participant cancels from it; the page and the email after it are French.
     let cancelled = stack
         .http
-        .post(format!("{link}/cancel"))
+        .post(format!("{link}/cancel?lang=fr"))
         .send()
         .await
         .unwrap();
     assert_eq!(cancelled.status(), 200);
+    let page = cancelled.text().await.unwrap();
+    assert!(page.contains("Votre inscription est annulée"), "{page}");
     let mails = stack
         .mailbox
         .wait_for(1, MAIL_WAIT, |m| {
@@ -198,6 +224,14 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
         mails[0].body
     );
     assert_no_key_names(&mails[0].body);
+
+    // The list of exchanges and the "get your link again" page follow the browser.
+    let (_, html) = get(&stack, "/events", Some("es")).await;
+    assert!(html.contains("Próximos intercambios"), "{html}");
+    assert!(html.contains("?lang=es\""), "{html}");
+    let (_, html) = get(&stack, "/registrations/link?lang=fr", None).await;
+    assert!(html.contains("Envoyez-moi mon lien"), "{html}");
+    assert_no_key_names(&html);
 
     // (e) A language we do not speak: English, as before.
     let (status, html) = get(&stack, &form, Some("de-DE,de;q=0.9")).await;

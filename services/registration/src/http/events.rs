@@ -8,10 +8,9 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::ApiPath;
-use super::pages::{render, EventItem, EventsPage, Texts};
+use super::pages::{lang_query, render, EventItem, EventsPage, Texts};
 use super::AppState;
 use crate::store::events::{self, Event};
-use convene_shared::i18n::Lang;
 
 /// What anyone may see of an exchange.
 pub fn public_view(event: &Event, public_base_url: &str) -> Value {
@@ -109,7 +108,12 @@ pub async fn show(
 }
 
 /// `GET /events`: upcoming exchanges open for registration.
-pub async fn index(State(state): State<AppState>) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let lang = super::register::page_lang(super::register::lang_param(query.as_deref()), &headers);
     match events::upcoming(&state.pool).await {
         Ok(events) => {
             let items = events
@@ -117,7 +121,12 @@ pub async fn index(State(state): State<AppState>) -> Response {
                 .map(|e| EventItem {
                     slug: e.slug.clone(),
                     title: e.title.clone(),
-                    when: convene_shared::time::span_in_zone(e.starts_at, e.ends_at, &e.timezone),
+                    when: convene_shared::time::span_in_zone_lang(
+                        e.starts_at,
+                        e.ends_at,
+                        &e.timezone,
+                        lang,
+                    ),
                     topics: e.topics.join(" · "),
                 })
                 .collect();
@@ -125,7 +134,8 @@ pub async fn index(State(state): State<AppState>) -> Response {
                 StatusCode::OK,
                 &EventsPage {
                     events: items,
-                    t: Texts(Lang::En),
+                    t: Texts(lang),
+                    lang_query: lang_query(lang),
                 },
             )
         }

@@ -115,6 +115,16 @@ impl Texts {
     }
 }
 
+/// `?lang=fr` to keep a language across a link or a form; nothing for English, so English
+/// addresses stay as they were.
+pub fn lang_query(lang: Lang) -> String {
+    if lang == Lang::En {
+        String::new()
+    } else {
+        format!("?lang={}", lang.code())
+    }
+}
+
 /// A link of the language switcher.
 pub struct LangLink {
     pub code: &'static str,
@@ -197,6 +207,8 @@ pub struct EventItem {
 pub struct EventsPage {
     pub events: Vec<EventItem>,
     pub t: Texts,
+    /// `?lang=…` for links, empty in English.
+    pub lang_query: String,
 }
 
 #[derive(Template)]
@@ -369,6 +381,8 @@ pub struct ManagePage {
     pub can_cancel: bool,
     pub token: String,
     pub t: Texts,
+    /// `?lang=…` for the forms and links, empty in English.
+    pub lang_query: String,
 }
 
 /// Asking for one's link again.
