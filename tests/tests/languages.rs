@@ -95,7 +95,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
         "Saisissez une adresse électronique de la forme nom@example.org.",
         "Utilisez au plus 200 caractères (ce texte en compte 201).",
         "Cochez la case pour accepter le traitement de vos données",
-        "Nom complet : Ce champ est obligatoire.",
+        "Nom complet\u{a0}: Ce champ est obligatoire.",
         "id=\"email-error\"",
         "id=\"consent-error\"",
         "value=\"ana@\"",
@@ -139,7 +139,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
     assert!(
         confirmation
             .subject
-            .starts_with("Inscription confirmée : Global peer learning exchange"),
+            .starts_with("Inscription confirmée\u{a0}: Global peer learning exchange"),
         "{}",
         confirmation.subject
     );
@@ -149,7 +149,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
         confirmation.body
     );
     assert!(confirmation.body.contains("Vous êtes inscrit(e) à"));
-    assert!(confirmation.body.contains("Date : "));
+    assert!(confirmation.body.contains("Date\u{a0}: "));
     let french_date = [
         "janvier",
         "février",
@@ -191,7 +191,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
         .unwrap();
     for text in [
         "<html lang=\"fr\">",
-        "Statut : <strong>Confirmée</strong>",
+        "Statut\u{a0}: <strong>Confirmée</strong>",
         "Annuler mon inscription",
         "/cancel?lang=fr\"",
     ] {

@@ -542,7 +542,7 @@ mod tests {
              before the exchange starts.\n\nConvene, for the organisers of ATD exchange"
         );
         let fr = confirmation(&confirmed(Some("fr")), "https://x.example/m", Uuid::nil()).unwrap();
-        assert_eq!(fr.subject, "Inscription confirmée : ATD exchange");
+        assert_eq!(fr.subject, "Inscription confirmée\u{a0}: ATD exchange");
         assert!(fr.body.starts_with("Bonjour Ana,"), "{}", fr.body);
         assert!(
             fr.body.contains("mardi 15 décembre 2026, 14:00–16:00"),
