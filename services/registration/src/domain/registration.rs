@@ -168,4 +168,41 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn every_message_the_form_can_show_is_translated() {
+        use convene_shared::i18n::{translate_problem, Lang};
+        let inputs = [
+            RegistrationInput::default(),
+            RegistrationInput {
+                name: "Ana \u{202E}zyx".into(),
+                email: "ana@".into(),
+                organisation: "x".repeat(201),
+                country: "XX".into(),
+                role: "chief".into(),
+                timezone: "Mars/Olympus".into(),
+                consent: "on".into(),
+                ..Default::default()
+            },
+            RegistrationInput {
+                email: format!("{}@example.org", "a".repeat(250)),
+                ..Default::default()
+            },
+        ];
+        let mut seen = 0;
+        for input in inputs {
+            let errors = NewRegistration::try_from(&input).unwrap_err();
+            for (field, message) in errors.iter() {
+                seen += 1;
+                for lang in [Lang::Fr, Lang::Es] {
+                    assert_ne!(
+                        translate_problem(message, lang),
+                        message,
+                        "{field}: {message} has no {lang:?} translation"
+                    );
+                }
+            }
+        }
+        assert!(seen >= 14, "{seen}");
+    }
 }
