@@ -561,6 +561,52 @@ mod tests {
     }
 
     #[test]
+    fn later_emails_use_the_recipients_language() {
+        let m = RegistrationStatusChanged {
+            registration_id: Uuid::nil(),
+            event: confirmed(None).event,
+            status: "waitlisted".into(),
+            contact: None,
+            position: Some(2),
+            offer_expires_at: None,
+            changed_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+        };
+        let mut to = Recipient {
+            registration_id: Uuid::nil(),
+            name: "Lucía".into(),
+            email: "lucia@example.mx".into(),
+            manage_url: "https://x.example/m".into(),
+            status: "waitlisted".into(),
+            timezone: Some("America/Mexico_City".into()),
+            lang: "es".into(),
+        };
+        let es = status_changed(&m, &to, Uuid::nil()).unwrap();
+        assert_eq!(es.subject, "Lista de espera: ATD exchange");
+        assert!(es.body.starts_with("Estimado/a Lucía:"), "{}", es.body);
+        assert!(es.body.contains("en el puesto 2"), "{}", es.body);
+        assert!(
+            es.body
+                .contains("; para usted: martes 15 de diciembre de 2026, 07:00–09:00"),
+            "{}",
+            es.body
+        );
+        to.lang = "en".into();
+        let en = status_changed(&m, &to, Uuid::nil()).unwrap();
+        assert_eq!(en.subject, "Waiting list: ATD exchange");
+        assert!(
+            en.body.contains(", number 2 in line. If a seat frees up"),
+            "{}",
+            en.body
+        );
+        assert!(
+            en.body
+                .contains("; for you: Tuesday 15 December 2026, 07:00–09:00"),
+            "{}",
+            en.body
+        );
+    }
+
+    #[test]
     fn starts_in_reads_naturally() {
         let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
         let at = |m: i64| now + chrono::Duration::minutes(m);
