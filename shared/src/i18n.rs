@@ -289,11 +289,12 @@ pub enum Msg {
     EventsTitle,
     EventsHeading,
     NoEvents,
+    LanguageNav,
 }
 
 impl Msg {
     /// Every message, for tests and checks.
-    pub const ALL: [Msg; 144] = [
+    pub const ALL: [Msg; 145] = [
         Msg::ErrorPrefix,
         Msg::FieldProblem,
         Msg::RegisterTitle,
@@ -438,6 +439,7 @@ impl Msg {
         Msg::EventsTitle,
         Msg::EventsHeading,
         Msg::NoEvents,
+        Msg::LanguageNav,
     ];
 
     /// The text in `lang`; English where a translation is missing.
@@ -597,6 +599,7 @@ impl Msg {
             Msg::EventsTitle => "Upcoming exchanges",
             Msg::EventsHeading => "Upcoming peer-learning exchanges",
             Msg::NoEvents => "No exchange is open for registration right now.",
+            Msg::LanguageNav => "Language",
         }
     }
 
@@ -747,6 +750,7 @@ impl Msg {
             Msg::EventsTitle => "Échanges à venir",
             Msg::EventsHeading => "Échanges d'apprentissage entre pairs à venir",
             Msg::NoEvents => "Aucun échange n'est ouvert aux inscriptions pour le moment.",
+            Msg::LanguageNav => "Langue",
         })
     }
 
@@ -897,6 +901,7 @@ impl Msg {
             Msg::EventsTitle => "Próximos intercambios",
             Msg::EventsHeading => "Próximos intercambios de aprendizaje entre pares",
             Msg::NoEvents => "No hay ningún intercambio abierto a inscripciones en este momento.",
+            Msg::LanguageNav => "Idioma",
         })
     }
 }
