@@ -13,6 +13,7 @@ pub mod config;
 pub mod consumer;
 pub mod db;
 pub mod health;
+pub mod i18n;
 pub mod messages;
 pub mod metrics;
 pub mod outbox;

@@ -141,6 +141,10 @@ pub struct RegistrationConfirmed {
     /// link was sent with their first message and the notification service has it.
     pub manage_url: String,
     pub registered_at: DateTime<Utc>,
+    /// The participant's language (`en`, `fr`, `es`): every email to them is in it.
+    /// Absent in messages from before it was added: English.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 impl Message for RegistrationConfirmed {
     const KIND: &'static str = keys::REGISTRATION_CONFIRMED;
@@ -156,6 +160,9 @@ pub struct Contact {
     pub timezone: Option<String>,
     /// As in [`RegistrationConfirmed::manage_url`]: a credential.
     pub manage_url: String,
+    /// As in [`RegistrationConfirmed::lang`].
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// `registration.status_changed`: a registration that holds no seat (yet) changed state:

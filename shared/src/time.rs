@@ -1,17 +1,91 @@
 //! Showing an instant to a person: in a named IANA time zone, unambiguous.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
+
+use crate::i18n::Lang;
+
+const FR_DAYS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const ES_DAYS: [&str; 7] = [
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+];
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const ES_MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// `Tuesday 15 December 2026, 14:00`, `mardi 15 décembre 2026, 14:00`,
+/// `martes 15 de diciembre de 2026, 14:00`.
+fn day_and_time(local: &DateTime<Tz>, lang: Lang) -> String {
+    let day = local.weekday().num_days_from_monday() as usize;
+    let month = local.month0() as usize;
+    match lang {
+        Lang::En => local.format("%A %-d %B %Y, %H:%M").to_string(),
+        Lang::Fr => format!(
+            "{} {} {} {}, {}",
+            FR_DAYS[day],
+            local.day(),
+            FR_MONTHS[month],
+            local.year(),
+            local.format("%H:%M")
+        ),
+        Lang::Es => format!(
+            "{} {} de {} de {}, {}",
+            ES_DAYS[day],
+            local.day(),
+            ES_MONTHS[month],
+            local.year(),
+            local.format("%H:%M")
+        ),
+    }
+}
 
 /// `Tuesday 15 December 2026, 14:00 (Europe/Zurich, CET)`.
 ///
 /// An unknown zone name falls back to UTC rather than failing an email.
 pub fn in_zone(instant: DateTime<Utc>, zone: &str) -> String {
+    in_zone_lang(instant, zone, Lang::En)
+}
+
+/// [`in_zone`] in a language.
+pub fn in_zone_lang(instant: DateTime<Utc>, zone: &str, lang: Lang) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
     let local = instant.with_timezone(&tz);
     format!(
         "{} ({}, {})",
-        local.format("%A %-d %B %Y, %H:%M"),
+        day_and_time(&local, lang),
         tz.name(),
         local.format("%Z")
     )
@@ -20,13 +94,23 @@ pub fn in_zone(instant: DateTime<Utc>, zone: &str) -> String {
 /// The start and end of an exchange on one line, in its zone:
 /// `Tuesday 15 December 2026, 14:00–16:00 (Europe/Zurich, CET)`.
 pub fn span_in_zone(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str) -> String {
+    span_in_zone_lang(starts_at, ends_at, zone, Lang::En)
+}
+
+/// [`span_in_zone`] in a language.
+pub fn span_in_zone_lang(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    zone: &str,
+    lang: Lang,
+) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
     let start = starts_at.with_timezone(&tz);
     let end = ends_at.with_timezone(&tz);
     if start.date_naive() == end.date_naive() {
         format!(
             "{}–{} ({}, {})",
-            start.format("%A %-d %B %Y, %H:%M"),
+            day_and_time(&start, lang),
             end.format("%H:%M"),
             tz.name(),
             start.format("%Z")
@@ -34,8 +118,8 @@ pub fn span_in_zone(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: &str
     } else {
         format!(
             "{} – {} ({}, {})",
-            start.format("%A %-d %B %Y, %H:%M"),
-            end.format("%A %-d %B %Y, %H:%M"),
+            day_and_time(&start, lang),
+            day_and_time(&end, lang),
             tz.name(),
             start.format("%Z")
         )
@@ -57,6 +141,14 @@ mod tests {
         assert_eq!(
             span_in_zone(instant, end, "America/Bogota"),
             "Tuesday 15 December 2026, 08:00–10:00 (America/Bogota, -05)"
+        );
+        assert_eq!(
+            in_zone_lang(instant, "Europe/Zurich", Lang::Fr),
+            "mardi 15 décembre 2026, 14:00 (Europe/Zurich, CET)"
+        );
+        assert_eq!(
+            span_in_zone_lang(instant, end, "Europe/Madrid", Lang::Es),
+            "martes 15 de diciembre de 2026, 14:00–16:00 (Europe/Madrid, CET)"
         );
     }
 }

@@ -1,5 +1,5 @@
 // A participant's journey in a real browser (Debian's headless Chromium, driven by
-// playwright-core): open the form, submit it empty and see the errors beside the fields,
+// playwright-core): open the form (and its French version), submit it empty and see the errors beside the fields,
 // fill it in, register, open the personal link from the email the SMTP server received,
 // and cancel. Run by tests/tests/browser.rs against a running stack.
 //
@@ -57,6 +57,15 @@ try {
     check((await page.locator(`label[for="${id}"]`).count()) === 1, `the ${id} field has no label`);
   }
   await shot(page, "form");
+
+  // 1b. The language switcher: plain links (keyboard-reachable, no JavaScript needed).
+  await page.focus('nav a[hreflang="fr"]');
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('html[lang="fr"]');
+  check((await page.textContent('label[for="name"]')).includes("Nom complet"), "the French form has no French label");
+  await shot(page, "form-fr");
+  await page.goto(`${baseUrl}/events/${slug}/register?lang=en`);
+  check((await page.textContent('label[for="name"]')).includes("Full name"), "?lang=en does not give English back");
 
   // 2. Submitted empty: errors beside the fields, summarised at the top, linked to them.
   await page.fill("#timezone", "");

@@ -62,6 +62,11 @@ impl Handler for Inbox {
                         .await
                         .map_err(db)?;
                 }
+                if let Some(lang) = &m.lang {
+                    recipients::set_lang(&self.pool, m.registration_id, lang)
+                        .await
+                        .map_err(db)?;
+                }
                 let mut email =
                     render::confirmation(&m, &to.manage_url, envelope.message_id).map_err(bug)?;
                 email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
@@ -131,6 +136,11 @@ impl Handler for Inbox {
                 .map_err(db)?;
                 if let Some(zone) = m.contact.as_ref().and_then(|c| c.timezone.as_deref()) {
                     recipients::set_timezone(&self.pool, m.registration_id, zone)
+                        .await
+                        .map_err(db)?;
+                }
+                if let Some(lang) = m.contact.as_ref().and_then(|c| c.lang.as_deref()) {
+                    recipients::set_lang(&self.pool, m.registration_id, lang)
                         .await
                         .map_err(db)?;
                 }

@@ -6,20 +6,54 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
+use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventChange, EventScheduled,
     EventSnapshot, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
-use convene_shared::time::span_in_zone;
+use convene_shared::time::{span_in_zone, span_in_zone_lang};
 use uuid::Uuid;
 
 use super::Outgoing;
 use crate::store::recipients::Recipient;
 
+/// An email's texts in the recipient's language (plain text: nothing to escape).
+#[derive(Debug, Clone, Copy)]
+struct Tr(Lang);
+
+impl Tr {
+    fn get(self, msg: Msg) -> &'static str {
+        msg.text(self.0)
+    }
+
+    fn with(self, msg: Msg, values: &[(&str, &str)]) -> String {
+        fill(msg.text(self.0), values)
+    }
+
+    /// What changed, as the scheduling service names it in English (`When`, …), in the
+    /// recipient's language; a label not known here stays as it is.
+    fn change_label(self, label: &str) -> String {
+        let msg = match label {
+            "When" => Msg::ChangeWhen,
+            "Location" => Msg::ChangeLocation,
+            "Online link" => Msg::ChangeOnlineLink,
+            "Title" => Msg::ChangeTitle,
+            other => return other.to_owned(),
+        };
+        self.get(msg).to_owned()
+    }
+}
+
+/// A recipient's stored language; English when unknown.
+fn lang_of(code: Option<&str>) -> Lang {
+    code.and_then(Lang::parse).unwrap_or_default()
+}
+
 #[derive(Template)]
 #[template(path = "confirmation.txt")]
 struct Confirmation<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     when: String,
@@ -29,6 +63,7 @@ struct Confirmation<'a> {
 #[derive(Template)]
 #[template(path = "cancellation.txt")]
 struct Cancellation<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     when: String,
@@ -37,6 +72,7 @@ struct Cancellation<'a> {
 #[derive(Template)]
 #[template(path = "reminder.txt")]
 struct Reminder<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     when: String,
@@ -47,18 +83,18 @@ struct Reminder<'a> {
 #[derive(Template)]
 #[template(path = "status_changed.txt")]
 struct StatusChanged<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
-    when: String,
-    status: &'a str,
-    position: Option<i64>,
-    deadline: Option<String>,
+    /// What happened, in one paragraph.
+    paragraph: String,
     manage_url: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "link_renewed.txt")]
 struct LinkRenewed<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     when: String,
@@ -68,6 +104,7 @@ struct LinkRenewed<'a> {
 #[derive(Template)]
 #[template(path = "event_changed.txt")]
 struct EventChanged<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     changes: &'a [EventChange],
@@ -77,6 +114,7 @@ struct EventChanged<'a> {
 #[derive(Template)]
 #[template(path = "event_cancelled.txt")]
 struct EventCancelledMail<'a> {
+    t: Tr,
     name: &'a str,
     title: &'a str,
     when: String,
@@ -110,12 +148,18 @@ struct CosponsorOffer<'a> {
 /// The exchange's time in its zone and, when the participant gave another, in theirs:
 /// `Tuesday 15 December 2026, 14:00–16:00 (Europe/Zurich, CET); for you: Tuesday 15
 /// December 2026, 08:00–10:00 (America/Bogota, -05)`.
-fn when_for(event: &EventSnapshot, participant_zone: Option<&str>) -> String {
-    let theirs = when(event);
+fn when_for(event: &EventSnapshot, participant_zone: Option<&str>, lang: Lang) -> String {
+    let theirs = span_in_zone_lang(event.starts_at, event.ends_at, &event.timezone, lang);
     match participant_zone.filter(|z| !z.is_empty() && *z != event.timezone) {
-        Some(zone) => format!(
-            "{theirs}; for you: {}",
-            span_in_zone(event.starts_at, event.ends_at, zone)
+        Some(zone) => fill(
+            Msg::ForYou.text(lang),
+            &[
+                ("theirs", &theirs),
+                (
+                    "yours",
+                    &span_in_zone_lang(event.starts_at, event.ends_at, zone, lang),
+                ),
+            ],
         ),
         None => theirs,
     }
@@ -134,10 +178,12 @@ pub fn confirmation(
     manage_url: &str,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
+    let lang = lang_of(m.lang.as_deref());
     let body = Confirmation {
+        t: Tr(lang),
         name: &m.name,
         title: &m.event.title,
-        when: when_for(&m.event, m.timezone.as_deref()),
+        when: when_for(&m.event, m.timezone.as_deref(), lang),
         manage_url,
     }
     .render()?;
@@ -147,7 +193,7 @@ pub fn confirmation(
         to: m.email.clone(),
         to_name: Some(m.name.clone()),
         reply_to: None,
-        subject: format!("Registered: {}", m.event.title),
+        subject: Tr(lang).with(Msg::ConfirmationSubject, &[("title", &m.event.title)]),
         body,
         calendar: None,
     })
@@ -162,10 +208,12 @@ pub fn cancellation(
     to: &Recipient,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
     let body = Cancellation {
+        t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
-        when: when_for(&m.event, to.timezone.as_deref()),
+        when: when_for(&m.event, to.timezone.as_deref(), lang),
     }
     .render()?;
     Ok(Outgoing {
@@ -174,7 +222,7 @@ pub fn cancellation(
         to: to.email.clone(),
         to_name: Some(to.name.clone()),
         reply_to: None,
-        subject: format!("Cancelled: your registration for {}", m.event.title),
+        subject: Tr(lang).with(Msg::CancellationSubject, &[("title", &m.event.title)]),
         body,
         calendar: None,
     })
@@ -185,11 +233,13 @@ pub fn cancellation(
 /// # Errors
 /// When a template fails to render (a bug).
 pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::Result<Outgoing> {
-    let starts_in = starts_in(m.event.starts_at, now);
+    let lang = lang_of(Some(&to.lang));
+    let starts_in = starts_in_lang(m.event.starts_at, now, lang);
     let body = Reminder {
+        t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
-        when: when_for(&m.event, to.timezone.as_deref()),
+        when: when_for(&m.event, to.timezone.as_deref(), lang),
         starts_in: starts_in.clone(),
         manage_url: &to.manage_url,
     }
@@ -200,7 +250,10 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
         to: to.email.clone(),
         to_name: Some(to.name.clone()),
         reply_to: None,
-        subject: format!("Reminder: {} starts {starts_in}", m.event.title),
+        subject: Tr(lang).with(
+            Msg::ReminderSubject,
+            &[("title", &m.event.title), ("starts_in", &starts_in)],
+        ),
         body,
         calendar: None,
     })
@@ -253,26 +306,51 @@ pub fn status_changed(
     to: &Recipient,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
+    let t = Tr(lang);
+    let title = m.event.title.as_str();
+    let when = when_for(&m.event, to.timezone.as_deref(), lang);
     let deadline = m
         .offer_expires_at
-        .map(|t| convene_shared::time::in_zone(t, &m.event.timezone));
+        .map(|d| convene_shared::time::in_zone_lang(d, &m.event.timezone, lang))
+        .map(|d| t.with(Msg::StatusDeadline, &[("deadline", &d)]))
+        .unwrap_or_default();
+    let position = m
+        .position
+        .map(|p| t.with(Msg::StatusPosition, &[("n", &p.to_string())]))
+        .unwrap_or_default();
+    let values = [
+        ("title", title),
+        ("when", when.as_str()),
+        ("position", position.as_str()),
+        ("deadline", deadline.as_str()),
+    ];
+    let paragraph = match m.status.as_str() {
+        "pending" => t.with(Msg::StatusPending, &values),
+        "waitlisted" => t.with(Msg::StatusWaitlisted, &values),
+        "offered" => t.with(Msg::StatusOffered, &values),
+        "rejected" => t.with(Msg::StatusRejected, &values),
+        "expired" => t.with(Msg::StatusExpired, &values),
+        _ => String::new(),
+    };
     let body = StatusChanged {
+        t,
         name: &to.name,
-        title: &m.event.title,
-        when: when_for(&m.event, to.timezone.as_deref()),
-        status: &m.status,
-        position: m.position,
-        deadline,
+        title,
+        paragraph,
         manage_url: &to.manage_url,
     }
     .render()?;
-    let subject = match m.status.as_str() {
-        "pending" => format!("Received: your registration for {}", m.event.title),
-        "waitlisted" => format!("Waiting list: {}", m.event.title),
-        "offered" => format!("A seat is free for you: {}", m.event.title),
-        "rejected" => format!("Your registration for {}", m.event.title),
-        _ => format!("Your held seat for {} has passed on", m.event.title),
-    };
+    let subject = t.with(
+        match m.status.as_str() {
+            "pending" => Msg::PendingSubject,
+            "waitlisted" => Msg::WaitlistedSubject,
+            "offered" => Msg::OfferedSubject,
+            "rejected" => Msg::RejectedSubject,
+            _ => Msg::ExpiredSubject,
+        },
+        &[("title", title)],
+    );
     Ok(Outgoing {
         key: format!("status_changed:{message_id}"),
         kind: "status_changed",
@@ -294,10 +372,12 @@ pub fn link_renewed(
     to: &Recipient,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
     let body = LinkRenewed {
+        t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
-        when: when_for(&m.event, to.timezone.as_deref()),
+        when: when_for(&m.event, to.timezone.as_deref(), lang),
         manage_url: &m.manage_url,
     }
     .render()?;
@@ -307,7 +387,7 @@ pub fn link_renewed(
         to: to.email.clone(),
         to_name: Some(to.name.clone()),
         reply_to: None,
-        subject: format!("Your link for {}", m.event.title),
+        subject: Tr(lang).with(Msg::LinkRenewedSubject, &[("title", &m.event.title)]),
         body,
         calendar: None,
     })
@@ -322,7 +402,9 @@ pub fn event_changed(
     to: &Recipient,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
     let body = EventChanged {
+        t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
         changes: &m.changes,
@@ -335,7 +417,7 @@ pub fn event_changed(
         to: to.email.clone(),
         to_name: Some(to.name.clone()),
         reply_to: None,
-        subject: format!("Changed: {}", m.event.title),
+        subject: Tr(lang).with(Msg::EventChangedSubject, &[("title", &m.event.title)]),
         body,
         calendar: None,
     })
@@ -346,10 +428,12 @@ pub fn event_changed(
 /// # Errors
 /// When a template fails to render (a bug).
 pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
     let body = EventCancelledMail {
+        t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
-        when: when_for(&m.event, to.timezone.as_deref()),
+        when: when_for(&m.event, to.timezone.as_deref(), lang),
     }
     .render()?;
     Ok(Outgoing {
@@ -361,7 +445,7 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
         to: to.email.clone(),
         to_name: Some(to.name.clone()),
         reply_to: None,
-        subject: format!("Cancelled: {}", m.event.title),
+        subject: Tr(lang).with(Msg::EventCancelledSubject, &[("title", &m.event.title)]),
         body,
         calendar: None,
     })
@@ -400,19 +484,127 @@ pub fn offer_decision(m: &CosponsorOfferDecided, message_id: Uuid) -> askama::Re
 
 /// "in 1 day", "in 3 hours", "in 45 minutes", "now".
 pub fn starts_in(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    starts_in_lang(starts_at, now, Lang::En)
+}
+
+/// [`starts_in`] in a language: "dans 3 heures", "en 45 minutos".
+pub fn starts_in_lang(starts_at: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     let minutes = (starts_at - now).num_minutes();
-    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    let count = |n: i64, one: Msg, many: Msg| {
+        if n == 1 {
+            one.text(lang).to_owned()
+        } else {
+            fill(many.text(lang), &[("n", &n.to_string())])
+        }
+    };
     match minutes {
-        m if m <= 0 => "now".to_owned(),
-        m if m < 90 => plural(m, "minute"),
-        m if m < 36 * 60 => plural((m + 30) / 60, "hour"),
-        m => plural((m + 12 * 60) / (24 * 60), "day"),
+        m if m <= 0 => Msg::StartsNow.text(lang).to_owned(),
+        m if m < 90 => count(m, Msg::InMinute, Msg::InMinutes),
+        m if m < 36 * 60 => count((m + 30) / 60, Msg::InHour, Msg::InHours),
+        m => count((m + 12 * 60) / (24 * 60), Msg::InDay, Msg::InDays),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn confirmed(lang: Option<&str>) -> RegistrationConfirmed {
+        RegistrationConfirmed {
+            registration_id: Uuid::nil(),
+            event: EventSnapshot {
+                event_id: Uuid::nil(),
+                slug: "atd".into(),
+                title: "ATD exchange".into(),
+                starts_at: "2026-12-15T13:00:00Z".parse().unwrap(),
+                ends_at: "2026-12-15T15:00:00Z".parse().unwrap(),
+                timezone: "Europe/Zurich".into(),
+                version: 1,
+            },
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
+            timezone: None,
+            manage_url: "https://x.example/m".into(),
+            registered_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+            lang: lang.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_confirmation_is_in_the_participants_language() {
+        let en = confirmation(&confirmed(None), "https://x.example/m", Uuid::nil()).unwrap();
+        assert_eq!(en.subject, "Registered: ATD exchange");
+        assert_eq!(
+            en.body,
+            "Dear Ana,\n\nYou are registered for ATD exchange.\n\nWhen: Tuesday 15 December 2026, \
+             14:00–16:00 (Europe/Zurich, CET)\n\nYour personal link, to see or cancel your \
+             registration (keep it to yourself):\nhttps://x.example/m\n\nWe will remind you \
+             before the exchange starts.\n\nConvene, for the organisers of ATD exchange"
+        );
+        let fr = confirmation(&confirmed(Some("fr")), "https://x.example/m", Uuid::nil()).unwrap();
+        assert_eq!(fr.subject, "Inscription confirmée\u{a0}: ATD exchange");
+        assert!(fr.body.starts_with("Bonjour Ana,"), "{}", fr.body);
+        assert!(
+            fr.body.contains("mardi 15 décembre 2026, 14:00–16:00"),
+            "{}",
+            fr.body
+        );
+        let es = confirmation(&confirmed(Some("es")), "https://x.example/m", Uuid::nil()).unwrap();
+        assert!(
+            es.body.contains("martes 15 de diciembre de 2026"),
+            "{}",
+            es.body
+        );
+        let other =
+            confirmation(&confirmed(Some("de")), "https://x.example/m", Uuid::nil()).unwrap();
+        assert_eq!(other.body, en.body);
+    }
+
+    #[test]
+    fn later_emails_use_the_recipients_language() {
+        let m = RegistrationStatusChanged {
+            registration_id: Uuid::nil(),
+            event: confirmed(None).event,
+            status: "waitlisted".into(),
+            contact: None,
+            position: Some(2),
+            offer_expires_at: None,
+            changed_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+        };
+        let mut to = Recipient {
+            registration_id: Uuid::nil(),
+            name: "Lucía".into(),
+            email: "lucia@example.mx".into(),
+            manage_url: "https://x.example/m".into(),
+            status: "waitlisted".into(),
+            timezone: Some("America/Mexico_City".into()),
+            lang: "es".into(),
+        };
+        let es = status_changed(&m, &to, Uuid::nil()).unwrap();
+        assert_eq!(es.subject, "Lista de espera: ATD exchange");
+        assert!(es.body.starts_with("Estimado/a Lucía:"), "{}", es.body);
+        assert!(es.body.contains("en el puesto 2"), "{}", es.body);
+        assert!(
+            es.body
+                .contains("; para usted: martes 15 de diciembre de 2026, 07:00–09:00"),
+            "{}",
+            es.body
+        );
+        to.lang = "en".into();
+        let en = status_changed(&m, &to, Uuid::nil()).unwrap();
+        assert_eq!(en.subject, "Waiting list: ATD exchange");
+        assert!(
+            en.body.contains(", number 2 in line. If a seat frees up"),
+            "{}",
+            en.body
+        );
+        assert!(
+            en.body
+                .contains("; for you: Tuesday 15 December 2026, 07:00–09:00"),
+            "{}",
+            en.body
+        );
+    }
 
     #[test]
     fn starts_in_reads_naturally() {
@@ -423,5 +615,7 @@ mod tests {
         assert_eq!(starts_in(at(24 * 60), now), "in 24 hours");
         assert_eq!(starts_in(at(7 * 24 * 60), now), "in 7 days");
         assert_eq!(starts_in(at(-5), now), "now");
+        assert_eq!(starts_in_lang(at(180), now, Lang::Fr), "dans 3 heures");
+        assert_eq!(starts_in_lang(at(1), now, Lang::Es), "en 1 minuto");
     }
 }

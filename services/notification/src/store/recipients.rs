@@ -14,6 +14,8 @@ pub struct Recipient {
     pub status: String,
     /// The participant's own IANA time zone, if they gave one.
     pub timezone: Option<String>,
+    /// The participant's language: `en`, `fr` or `es`.
+    pub lang: String,
 }
 
 /// Records (or refreshes) a confirmed participant, unless a newer change is already known.
@@ -73,7 +75,7 @@ pub async fn cancelled(
 /// # Errors
 /// When Postgres fails.
 pub async fn find(pool: &PgPool, registration_id: Uuid) -> sqlx::Result<Option<Recipient>> {
-    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone FROM recipients WHERE registration_id = $1")
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = $1")
         .bind(registration_id)
         .fetch_optional(pool)
         .await
@@ -107,7 +109,7 @@ pub async fn erase(
 /// When Postgres fails.
 pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as(
-        "SELECT registration_id, name, email, manage_url, status, timezone FROM recipients \
+        "SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients \
          WHERE event_id = $1 AND status = 'confirmed' ORDER BY registration_id",
     )
     .bind(event_id)
@@ -180,6 +182,20 @@ pub async fn set_timezone(
     .execute(pool)
     .await
     .map(drop)
+}
+
+/// Records the participant's language (an unknown one is stored as English).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn set_lang(pool: &PgPool, registration_id: Uuid, lang: &str) -> sqlx::Result<()> {
+    let lang = convene_shared::i18n::Lang::parse(lang).unwrap_or_default();
+    sqlx::query("UPDATE recipients SET lang = $2 WHERE registration_id = $1 AND status <> 'erased'")
+        .bind(registration_id)
+        .bind(lang.code())
+        .execute(pool)
+        .await
+        .map(drop)
 }
 
 /// Replaces a participant's personal link (they asked for a new one).

@@ -115,6 +115,7 @@ pub async fn register(
             email: registration.email.clone(),
             timezone: registration.timezone.clone(),
             manage_url: link,
+            lang: Some(registration.lang.clone()),
         };
         announce_status(&mut tx, event, &registration, Some(contact), correlation_id).await?;
     }

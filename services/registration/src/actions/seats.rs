@@ -34,6 +34,7 @@ pub async fn announce_confirmed(
         timezone: registration.timezone.clone(),
         manage_url,
         registered_at: registration.registered_at,
+        lang: Some(registration.lang.clone()),
     };
     outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await
 }

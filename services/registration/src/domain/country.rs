@@ -36,6 +36,19 @@ impl CountryCode {
             .map_or(self.0, |(_, en, ..)| en)
     }
 
+    /// The name in a language.
+    pub fn name_in(&self, lang: convene_shared::i18n::Lang) -> &'static str {
+        use convene_shared::i18n::Lang;
+        COUNTRIES
+            .iter()
+            .find(|(c, ..)| *c == self.0)
+            .map_or(self.0, |(_, en, fr, es)| match lang {
+                Lang::En => *en,
+                Lang::Fr => *fr,
+                Lang::Es => *es,
+            })
+    }
+
     /// Every country as (code, English name), sorted by name, for a select list.
     pub fn all_by_name() -> Vec<(&'static str, &'static str)> {
         let mut all: Vec<_> = COUNTRIES.iter().map(|(c, en, ..)| (*c, *en)).collect();

@@ -37,6 +37,17 @@ impl FieldErrors {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The same errors with their messages in `lang` (English where not translated).
+    #[must_use]
+    pub fn translated(&self, lang: convene_shared::i18n::Lang) -> Self {
+        Self(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), convene_shared::i18n::translate_problem(v, lang)))
+                .collect(),
+        )
+    }
+
     /// `Ok(value)` when nothing failed.
     ///
     /// # Errors

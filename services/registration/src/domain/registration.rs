@@ -1,5 +1,6 @@
 //! A participant's registration, as typed into the form or sent as JSON.
 
+use convene_shared::i18n::Lang;
 use serde::Deserialize;
 
 use super::{BoundedText, CountryCode, Email, FieldErrors, Role};
@@ -33,6 +34,9 @@ pub struct RegistrationInput {
     /// The participant's IANA time zone (optional; the form pre-fills it from the browser).
     #[serde(deserialize_with = "loose_string")]
     pub timezone: String,
+    /// The participant's language (`en`, `fr`, `es`; optional): else the browser's.
+    #[serde(deserialize_with = "loose_string")]
+    pub lang: String,
     /// A field people never see; bots fill it. Non-empty means: pretend success, store nothing.
     #[serde(deserialize_with = "loose_string")]
     pub website: String,
@@ -48,6 +52,8 @@ pub struct NewRegistration {
     pub role: Role,
     /// `None`: the exchange's own zone will do.
     pub timezone: Option<chrono_tz::Tz>,
+    /// The participant's choice if they made one (the handler falls back to the browser's).
+    pub lang: Lang,
 }
 
 impl TryFrom<&RegistrationInput> for NewRegistration {
@@ -93,6 +99,7 @@ impl TryFrom<&RegistrationInput> for NewRegistration {
                 country,
                 role,
                 timezone,
+                lang: Lang::parse(&input.lang).unwrap_or_default(),
             }),
             _ => Err(errors),
         }
@@ -130,6 +137,7 @@ mod tests {
             role: "government_official".into(),
             consent: "on".into(),
             timezone: "America/Bogota".into(),
+            lang: String::new(),
             website: String::new(),
         }
     }
@@ -159,5 +167,42 @@ mod tests {
                 "role"
             ]
         );
+    }
+
+    #[test]
+    fn every_message_the_form_can_show_is_translated() {
+        use convene_shared::i18n::{translate_problem, Lang};
+        let inputs = [
+            RegistrationInput::default(),
+            RegistrationInput {
+                name: "Ana \u{202E}zyx".into(),
+                email: "ana@".into(),
+                organisation: "x".repeat(201),
+                country: "XX".into(),
+                role: "chief".into(),
+                timezone: "Mars/Olympus".into(),
+                consent: "on".into(),
+                ..Default::default()
+            },
+            RegistrationInput {
+                email: format!("{}@example.org", "a".repeat(250)),
+                ..Default::default()
+            },
+        ];
+        let mut seen = 0;
+        for input in inputs {
+            let errors = NewRegistration::try_from(&input).unwrap_err();
+            for (field, message) in errors.iter() {
+                seen += 1;
+                for lang in [Lang::Fr, Lang::Es] {
+                    assert_ne!(
+                        translate_problem(message, lang),
+                        message,
+                        "{field}: {message} has no {lang:?} translation"
+                    );
+                }
+            }
+        }
+        assert!(seen >= 14, "{seen}");
     }
 }

@@ -41,6 +41,18 @@ impl Role {
         }
     }
 
+    /// The label in a language.
+    pub fn label_in(&self, lang: convene_shared::i18n::Lang) -> &'static str {
+        use convene_shared::i18n::Msg;
+        match self {
+            Self::GovernmentOfficial => Msg::RoleGovernmentOfficial,
+            Self::UnEntity => Msg::RoleUnEntity,
+            Self::CivilSociety => Msg::RoleCivilSociety,
+            Self::Other => Msg::RoleOther,
+        }
+        .text(lang)
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Self::GovernmentOfficial => "Government official",

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::ApiPath;
-use super::pages::{render, EventItem, EventsPage};
+use super::pages::{lang_query, render, EventItem, EventsPage, Texts};
 use super::AppState;
 use crate::store::events::{self, Event};
 
@@ -108,7 +108,12 @@ pub async fn show(
 }
 
 /// `GET /events`: upcoming exchanges open for registration.
-pub async fn index(State(state): State<AppState>) -> Response {
+pub async fn index(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let lang = super::register::page_lang(super::register::lang_param(query.as_deref()), &headers);
     match events::upcoming(&state.pool).await {
         Ok(events) => {
             let items = events
@@ -116,11 +121,23 @@ pub async fn index(State(state): State<AppState>) -> Response {
                 .map(|e| EventItem {
                     slug: e.slug.clone(),
                     title: e.title.clone(),
-                    when: convene_shared::time::span_in_zone(e.starts_at, e.ends_at, &e.timezone),
+                    when: convene_shared::time::span_in_zone_lang(
+                        e.starts_at,
+                        e.ends_at,
+                        &e.timezone,
+                        lang,
+                    ),
                     topics: e.topics.join(" · "),
                 })
                 .collect();
-            render(StatusCode::OK, &EventsPage { events: items })
+            render(
+                StatusCode::OK,
+                &EventsPage {
+                    events: items,
+                    t: Texts(lang),
+                    lang_query: lang_query(lang),
+                },
+            )
         }
         Err(e) => ApiError::from(e).into_response(),
     }

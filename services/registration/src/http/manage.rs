@@ -1,15 +1,16 @@
 //! A participant's own page, reached from the link in their confirmation email.
 //! A wrong token learns nothing but `404`.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use convene_shared::telemetry::CorrelationId;
 
 use super::error::ApiError;
 use super::extract::ApiForm;
 use super::extract::ApiPath;
-use super::pages::{render, LinkPage, ManagePage, MessagePage};
+use super::pages::{lang_query, render, LinkPage, ManagePage, MessagePage, Texts};
+use super::register::{lang_param, page_lang};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
 use crate::actions::decide_registration::{accept_offer, Decided};
@@ -18,29 +19,42 @@ use crate::actions::renew_link::renew_links;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
+use convene_shared::i18n::{fill, translate_problem, Lang, Msg};
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
-pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
+/// In the participant's language, as chosen when they registered.
+pub async fn page(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    headers: HeaderMap,
+) -> Response {
     match find_with_position(&state, &token).await {
         Ok(Some((registration, event, position))) => {
+            let lang = Lang::parse(&registration.lang).unwrap_or_default();
             let upcoming = event.starts_at > chrono::Utc::now() && event.status == "scheduled";
             let status = match registration.status.as_str() {
-                "confirmed" => "Confirmed".to_owned(),
+                "confirmed" => Msg::StatusConfirmedLabel.text(lang).to_owned(),
                 "waitlisted" => match position {
-                    Some(p) => format!("On the waiting list (number {p} in line)"),
-                    None => "On the waiting list".to_owned(),
+                    Some(p) => fill(
+                        Msg::StatusWaitlistedNumber.text(lang),
+                        &[("n", &p.to_string())],
+                    ),
+                    None => Msg::StatusWaitlistedLabel.text(lang).to_owned(),
                 },
                 "offered" => match registration.offer_expires_at {
-                    Some(t) => format!(
-                        "A seat is held for you until {}: accept it below",
-                        convene_shared::time::in_zone(t, &event.timezone)
+                    Some(t) => fill(
+                        Msg::StatusOfferedUntil.text(lang),
+                        &[(
+                            "when",
+                            &convene_shared::time::in_zone_lang(t, &event.timezone, lang),
+                        )],
                     ),
-                    None => "A seat is held for you".to_owned(),
+                    None => Msg::StatusOfferedLabel.text(lang).to_owned(),
                 },
-                "pending" => "Waiting for the organisers' approval".to_owned(),
-                "rejected" => "Not accepted by the organisers".to_owned(),
-                "expired" => "The seat held for you has passed to the next in line".to_owned(),
-                _ => "Cancelled".to_owned(),
+                "pending" => Msg::StatusPendingLabel.text(lang).to_owned(),
+                "rejected" => Msg::StatusRejectedLabel.text(lang).to_owned(),
+                "expired" => Msg::StatusExpiredLabel.text(lang).to_owned(),
+                _ => Msg::StatusCancelledLabel.text(lang).to_owned(),
             };
             let active = matches!(
                 registration.status.as_str(),
@@ -49,12 +63,15 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
             render(
                 StatusCode::OK,
                 &ManagePage {
+                    t: Texts(lang),
+                    lang_query: lang_query(lang),
                     event_title: event.title.clone(),
                     event_slug: event.slug.clone(),
-                    when: convene_shared::time::span_in_zone(
+                    when: convene_shared::time::span_in_zone_lang(
                         event.starts_at,
                         event.ends_at,
                         &event.timezone,
+                        lang,
                     ),
                     status,
                     can_accept: registration.status == "offered" && upcoming,
@@ -63,7 +80,7 @@ pub async fn page(State(state): State<AppState>, ApiPath(token): ApiPath<String>
                 },
             )
         }
-        Ok(None) => MessagePage::not_found(),
+        Ok(None) => MessagePage::not_found_in(page_lang(None, &headers)),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -118,27 +135,35 @@ pub async fn accept(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
     correlation_id: CorrelationId,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let lang = page_lang(lang_param(query.as_deref()), &headers);
     match accept_offer(&state.pool, &token, correlation_id.into()).await {
         Ok(Decided::Now(_)) => {
             state.announce();
             render(
                 StatusCode::OK,
-                &MessagePage::new("Your seat is confirmed", &["Welcome: we have sent you an email to confirm, and will remind you before the exchange."]),
+                &MessagePage::new(
+                    Msg::SeatConfirmedHeading.text(lang),
+                    &[Msg::SeatConfirmedText.text(lang)],
+                )
+                .in_lang(lang),
             )
         }
         Ok(Decided::NotApplicable(status)) => render(
             StatusCode::CONFLICT,
             &MessagePage::new(
-                "There is no seat to accept",
+                Msg::NoSeatHeading.text(lang),
                 &[if status == "confirmed" {
-                    "Your seat is already confirmed."
+                    Msg::SeatAlreadyConfirmed.text(lang)
                 } else {
-                    "The offer has lapsed or was withdrawn."
+                    Msg::OfferLapsed.text(lang)
                 }],
-            ),
+            )
+            .in_lang(lang),
         ),
-        Ok(Decided::NotFound) => MessagePage::not_found(),
+        Ok(Decided::NotFound) => MessagePage::not_found_in(lang),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -172,26 +197,31 @@ pub async fn cancel(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
     correlation_id: CorrelationId,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let lang = page_lang(lang_param(query.as_deref()), &headers);
     match cancel_registration(&state.pool, &token, correlation_id.into()).await {
         Ok(Cancelled::Now) => {
             state.announce();
             render(
                 StatusCode::OK,
                 &MessagePage::new(
-                    "Your registration is cancelled",
-                    &["Your seat is free for someone else. We have sent you an email to confirm."],
-                ),
+                    Msg::CancelledHeading.text(lang),
+                    &[Msg::CancelledText.text(lang)],
+                )
+                .in_lang(lang),
             )
         }
         Ok(Cancelled::Already) => render(
             StatusCode::OK,
             &MessagePage::new(
-                "Your registration is cancelled",
-                &["It was already cancelled; nothing changed."],
-            ),
+                Msg::CancelledHeading.text(lang),
+                &[Msg::AlreadyCancelledText.text(lang)],
+            )
+            .in_lang(lang),
         ),
-        Ok(Cancelled::UnknownToken) => MessagePage::not_found(),
+        Ok(Cancelled::UnknownToken) => MessagePage::not_found_in(lang),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -200,13 +230,17 @@ pub async fn cancel(
 #[serde(default)]
 pub struct LinkRequest {
     email: String,
+    /// The page's language (a hidden field).
+    lang: String,
 }
 
 /// `GET /registrations/link`: ask for your link again.
-pub async fn link_form() -> Response {
+pub async fn link_form(headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(lang_param(query.as_deref()), &headers);
     render(
         StatusCode::OK,
         &LinkPage {
+            t: Texts(lang),
             sent: false,
             email: String::new(),
             error: None,
@@ -218,17 +252,20 @@ pub async fn link_form() -> Response {
 pub async fn link_request(
     State(state): State<AppState>,
     correlation_id: CorrelationId,
+    headers: HeaderMap,
     ApiForm(request): ApiForm<LinkRequest>,
 ) -> Response {
+    let lang = page_lang(Some(&request.lang), &headers);
     let email = match convene_shared::values::Email::parse(&request.email) {
         Ok(email) => email,
         Err(message) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &LinkPage {
+                    t: Texts(lang),
                     sent: false,
                     email: request.email,
-                    error: Some(message),
+                    error: Some(translate_problem(&message, lang)),
                 },
             )
         }
@@ -246,6 +283,7 @@ pub async fn link_request(
             render(
                 StatusCode::OK,
                 &LinkPage {
+                    t: Texts(lang),
                     sent: true,
                     email: String::new(),
                     error: None,

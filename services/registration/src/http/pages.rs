@@ -4,6 +4,8 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use convene_shared::i18n::{fill, translate_problem, Lang, Msg};
+
 use super::events::Details;
 use crate::domain::CosponsorOfferInput;
 use crate::domain::RegistrationInput;
@@ -11,14 +13,14 @@ use crate::domain::{CountryCode, FieldErrors, Role, SupportKind, CONSENT_TEXT};
 use crate::store::events::Event;
 
 /// The registration form's fields in page order, with their labels.
-const REGISTRATION_FIELDS: &[(&str, &str)] = &[
-    ("name", "Full name"),
-    ("email", "Email address"),
-    ("organisation", "Organisation"),
-    ("country", "Country"),
-    ("role", "You take part as"),
-    ("timezone", "Your time zone"),
-    ("consent", "Consent"),
+const REGISTRATION_FIELDS: &[(&str, Msg)] = &[
+    ("name", Msg::LabelName),
+    ("email", Msg::LabelEmail),
+    ("organisation", Msg::LabelOrganisation),
+    ("country", Msg::LabelCountry),
+    ("role", Msg::LabelRole),
+    ("timezone", Msg::FieldTimezone),
+    ("consent", Msg::FieldConsent),
 ];
 
 /// The co-sponsorship form's fields in page order, with their labels.
@@ -44,6 +46,103 @@ fn summary(errors: &FieldErrors, fields: &[(&str, &str)]) -> Vec<(String, String
         .collect()
 }
 
+/// The registration form's error summary in `lang`: labels and messages translated.
+fn registration_summary(errors: &FieldErrors, lang: Lang) -> Vec<(String, String)> {
+    REGISTRATION_FIELDS
+        .iter()
+        .filter_map(|(field, label)| {
+            errors.get(field).map(|m| {
+                (
+                    (*field).to_owned(),
+                    fill(
+                        Msg::FieldProblem.text(lang),
+                        &[
+                            ("label", label.text(lang)),
+                            ("problem", &translate_problem(m, lang)),
+                        ],
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Escapes a value for HTML, for texts the templates print unescaped (`|safe`).
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            '&' => out.push_str("&#38;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A page's texts in its language. Messages are ours (printed with `|safe`); the values
+/// put into them are escaped here.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts(pub Lang);
+
+impl Texts {
+    /// A fixed text.
+    pub fn get(&self, msg: Msg) -> &'static str {
+        msg.text(self.0)
+    }
+
+    /// A text with `{placeholders}` filled with escaped values.
+    pub fn with(&self, msg: Msg, values: &[(&str, &str)]) -> String {
+        let escaped: Vec<(&str, String)> = values.iter().map(|(n, v)| (*n, escape(v))).collect();
+        let pairs: Vec<(&str, &str)> = escaped.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        fill(msg.text(self.0), &pairs)
+    }
+
+    /// "Please correct 1 field" / "Please correct 3 fields".
+    pub fn correct(&self, n: usize) -> String {
+        if n == 1 {
+            self.get(Msg::CorrectOneField).to_owned()
+        } else {
+            fill(self.get(Msg::CorrectFields), &[("n", &n.to_string())])
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+}
+
+/// `?lang=fr` to keep a language across a link or a form; nothing for English, so English
+/// addresses stay as they were.
+pub fn lang_query(lang: Lang) -> String {
+    if lang == Lang::En {
+        String::new()
+    } else {
+        format!("?lang={}", lang.code())
+    }
+}
+
+/// A link of the language switcher.
+pub struct LangLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub current: bool,
+}
+
+fn lang_links(lang: Lang) -> Vec<LangLink> {
+    Lang::ALL
+        .iter()
+        .map(|l| LangLink {
+            code: l.code(),
+            name: l.name(),
+            current: *l == lang,
+        })
+        .collect()
+}
+
 /// One `<option>` of a select list.
 pub struct SelectOption {
     pub value: &'static str,
@@ -52,9 +151,41 @@ pub struct SelectOption {
 }
 
 fn countries(selected: &str) -> Vec<SelectOption> {
+    countries_in(selected, Lang::En)
+}
+
+/// A letter without its accent, so that "Émirats" sorts among the E's.
+fn sort_key(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'À' | 'Á' | 'Â' | 'Ä' | 'Å' | 'Ã' => 'A',
+            'É' | 'È' | 'Ê' | 'Ë' => 'E',
+            'Í' | 'Î' | 'Ï' => 'I',
+            'Ó' | 'Ô' | 'Ö' => 'O',
+            'Ú' | 'Û' | 'Ü' => 'U',
+            'à' | 'á' | 'â' | 'ä' | 'å' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'î' | 'ï' => 'i',
+            'ó' | 'ô' | 'ö' => 'o',
+            'ú' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect()
+}
+
+/// Every country, named and sorted in `lang`.
+fn countries_in(selected: &str, lang: Lang) -> Vec<SelectOption> {
     let selected = selected.trim().to_ascii_uppercase();
-    CountryCode::all_by_name()
-        .into_iter()
+    let mut all = CountryCode::all_by_name();
+    if lang != Lang::En {
+        for (code, name) in &mut all {
+            *name = CountryCode::parse(code).map_or(*name, |c| c.name_in(lang));
+        }
+        all.sort_by_cached_key(|(_, name)| sort_key(name));
+    }
+    all.into_iter()
         .map(|(value, label)| SelectOption {
             value,
             label,
@@ -75,6 +206,9 @@ pub struct EventItem {
 #[template(path = "events.html")]
 pub struct EventsPage {
     pub events: Vec<EventItem>,
+    pub t: Texts,
+    /// `?lang=…` for links, empty in English.
+    pub lang_query: String,
 }
 
 #[derive(Template)]
@@ -101,6 +235,8 @@ pub struct RegisterPage<'a> {
     pub roles: Vec<SelectOption>,
     pub consent_checked: bool,
     pub consent_text: &'static str,
+    pub t: Texts,
+    pub langs: Vec<LangLink>,
 }
 
 impl<'a> RegisterPage<'a> {
@@ -109,29 +245,31 @@ impl<'a> RegisterPage<'a> {
         details: &Details,
         input: &'a RegistrationInput,
         errors: &FieldErrors,
+        lang: Lang,
     ) -> Self {
-        let error = |f: &str| errors.get(f).map(str::to_owned);
+        let error = |f: &str| errors.get(f).map(|m| translate_problem(m, lang));
         Self {
             event,
-            when: convene_shared::time::span_in_zone(
+            when: convene_shared::time::span_in_zone_lang(
                 event.starts_at,
                 event.ends_at,
                 &event.timezone,
+                lang,
             ),
             cosponsors: details
                 .cosponsors
                 .iter()
                 .map(|(organisation, country)| {
                     let country = CountryCode::parse(country)
-                        .map(|c| c.name())
+                        .map(|c| c.name_in(lang))
                         .unwrap_or_default();
                     format!("{organisation} ({country})")
                 })
                 .collect(),
             seats_left: details.seats_left,
-            closed_note: closed_note(event),
+            closed_note: closed_note(event, lang),
             input,
-            errors: summary(errors, REGISTRATION_FIELDS),
+            errors: registration_summary(errors, lang),
             error_name: error("name"),
             error_email: error("email"),
             error_organisation: error("organisation"),
@@ -139,38 +277,47 @@ impl<'a> RegisterPage<'a> {
             error_role: error("role"),
             error_consent: error("consent"),
             error_timezone: error("timezone"),
-            countries: countries(&input.country),
+            countries: countries_in(&input.country, lang),
             roles: Role::ALL
                 .iter()
                 .map(|r| SelectOption {
                     value: r.as_str(),
-                    label: r.label(),
+                    label: r.label_in(lang),
                     selected: r.as_str() == input.role.trim(),
                 })
                 .collect(),
             consent_checked: !input.consent.is_empty(),
-            consent_text: CONSENT_TEXT,
+            consent_text: if lang == Lang::En {
+                CONSENT_TEXT
+            } else {
+                Msg::ConsentText.text(lang)
+            },
+            t: Texts(lang),
+            langs: lang_links(lang),
         }
     }
 }
 
 /// Why registration is not possible now, as the page says it.
-fn closed_note(event: &Event) -> Option<String> {
+fn closed_note(event: &Event, lang: Lang) -> Option<String> {
     let now = chrono::Utc::now();
     if event.status == "cancelled" {
-        return Some("This exchange is cancelled.".to_owned());
+        return Some(Msg::EventCancelledNote.text(lang).to_owned());
     }
     if let Some(opens) = event.registration_opens_at.filter(|o| *o > now) {
-        return Some(format!(
-            "Registration opens {}.",
-            convene_shared::time::in_zone(opens, &event.timezone)
+        return Some(fill(
+            Msg::RegistrationOpensAt.text(lang),
+            &[(
+                "when",
+                &convene_shared::time::in_zone_lang(opens, &event.timezone, lang),
+            )],
         ));
     }
     let closes = event
         .registration_closes_at
         .unwrap_or(event.starts_at)
         .min(event.starts_at);
-    (now >= closes).then(|| "Registration for this exchange has closed.".to_owned())
+    (now >= closes).then(|| Msg::RegistrationClosedNote.text(lang).to_owned())
 }
 
 #[derive(Template)]
@@ -188,6 +335,7 @@ pub struct CosponsorPage<'a> {
     pub error_message: Option<String>,
     pub countries: Vec<SelectOption>,
     pub kinds: Vec<SelectOption>,
+    pub t: Texts,
 }
 
 impl<'a> CosponsorPage<'a> {
@@ -217,6 +365,7 @@ impl<'a> CosponsorPage<'a> {
                     selected: k.as_str() == input.support_kind.trim(),
                 })
                 .collect(),
+            t: Texts(Lang::En),
         }
     }
 }
@@ -231,6 +380,9 @@ pub struct ManagePage {
     pub can_accept: bool,
     pub can_cancel: bool,
     pub token: String,
+    pub t: Texts,
+    /// `?lang=…` for the forms and links, empty in English.
+    pub lang_query: String,
 }
 
 /// Asking for one's link again.
@@ -240,6 +392,7 @@ pub struct LinkPage {
     pub sent: bool,
     pub email: String,
     pub error: Option<String>,
+    pub t: Texts,
 }
 
 /// A page that says one thing: a confirmation, or why something cannot be done.
@@ -249,6 +402,7 @@ pub struct MessagePage {
     pub heading: String,
     pub paragraphs: Vec<String>,
     pub link: Option<(String, String)>,
+    pub t: Texts,
 }
 
 impl MessagePage {
@@ -257,16 +411,29 @@ impl MessagePage {
             heading: heading.into(),
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
             link: None,
+            t: Texts(Lang::En),
         }
     }
 
+    /// The page says it in `lang` (its texts must be in it already).
+    #[must_use]
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.t = Texts(lang);
+        self
+    }
+
     pub fn not_found() -> Response {
+        Self::not_found_in(Lang::En)
+    }
+
+    pub fn not_found_in(lang: Lang) -> Response {
         render(
             StatusCode::NOT_FOUND,
             &Self::new(
-                "Page not found",
-                &["There is nothing at this address. Check the link you followed."],
-            ),
+                Msg::NotFoundHeading.text(lang),
+                &[Msg::NotFoundText.text(lang)],
+            )
+            .in_lang(lang),
         )
     }
 }

@@ -1,9 +1,10 @@
 //! Registering: the HTML form and the JSON API, both calling [`actions::register`].
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::metrics::{self, RegistrationOutcome};
 use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
@@ -18,12 +19,41 @@ use crate::actions::register::{register, Registered};
 use crate::domain::{FieldErrors, NewRegistration, RegistrationInput};
 use crate::store::events;
 
+/// `lang=…` in a query string (anything else in it is ignored, as before).
+pub fn lang_param(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+}
+
+/// The browser's `Accept-Language`, if any.
+pub fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The participant's choice if it names a language we speak, else the browser's.
+pub fn page_lang(choice: Option<&str>, headers: &HeaderMap) -> Lang {
+    Lang::choose(
+        choice.filter(|c| !c.trim().is_empty()),
+        accept_language(headers),
+    )
+}
+
 /// `GET /events/{slug}` and `GET /events/{slug}/register`: the exchange's page — its
-/// description, topics, date and time, co-sponsors, seats left — with the empty form.
-pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Response {
+/// description, topics, date and time, co-sponsors, seats left — with the empty form, in
+/// the language of `?lang=`, else of `Accept-Language`.
+pub async fn form(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let lang = page_lang(lang_param(query.as_deref()), &headers);
     let event = match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => event,
-        Ok(None) => return MessagePage::not_found(),
+        Ok(None) => return MessagePage::not_found_in(lang),
         Err(e) => return ApiError::from(e).into_response(),
     };
     let details = match details(&state, &event).await {
@@ -33,7 +63,7 @@ pub async fn form(State(state): State<AppState>, ApiPath(slug): ApiPath<String>)
     let input = RegistrationInput::default();
     render(
         StatusCode::OK,
-        &RegisterPage::new(&event, &details, &input, &FieldErrors::default()),
+        &RegisterPage::new(&event, &details, &input, &FieldErrors::default(), lang),
     )
 }
 
@@ -43,22 +73,28 @@ pub async fn submit_form(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     correlation_id: CorrelationId,
+    headers: HeaderMap,
     ApiForm(input): ApiForm<RegistrationInput>,
 ) -> Response {
+    let lang = page_lang(Some(&input.lang), &headers);
     // Find the exchange.
     let event = match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => event,
-        Ok(None) => return MessagePage::not_found(),
+        Ok(None) => return MessagePage::not_found_in(lang),
         Err(e) => return ApiError::from(e).into_response(),
     };
 
     // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
     if !input.website.trim().is_empty() {
         metrics::registration(RegistrationOutcome::Spam);
-        return Redirect::to(&format!("/events/{slug}/registered")).into_response();
+        return Redirect::to(&format!(
+            "/events/{slug}/registered{}",
+            lang_suffix(lang, '?')
+        ))
+        .into_response();
     }
     let new = match NewRegistration::try_from(&input) {
-        Ok(new) => new,
+        Ok(new) => NewRegistration { lang, ..new },
         Err(errors) => {
             metrics::registration(RegistrationOutcome::Invalid);
             let details = match details(&state, &event).await {
@@ -67,7 +103,7 @@ pub async fn submit_form(
             };
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &RegisterPage::new(&event, &details, &input, &errors),
+                &RegisterPage::new(&event, &details, &input, &errors, lang),
             );
         }
     };
@@ -85,28 +121,37 @@ pub async fn submit_form(
     match registered {
         Ok(Registered::New(r)) => {
             state.announce();
-            Redirect::to(&format!("/events/{slug}/registered?status={}", r.status)).into_response()
+            Redirect::to(&format!(
+                "/events/{slug}/registered?status={}{}",
+                r.status,
+                lang_suffix(lang, '&')
+            ))
+            .into_response()
         }
         // The same page as a first registration says nothing about who is registered.
-        Ok(Registered::Existing(_)) => {
-            Redirect::to(&format!("/events/{slug}/registered")).into_response()
-        }
+        Ok(Registered::Existing(_)) => Redirect::to(&format!(
+            "/events/{slug}/registered{}",
+            lang_suffix(lang, '?')
+        ))
+        .into_response(),
         Ok(Registered::NotOpenYet(opens)) => render(
             StatusCode::CONFLICT,
             &MessagePage::new(
-                "Registration is not open yet",
-                &[&format!(
-                    "Registration opens {}.",
-                    convene_shared::time::in_zone(opens, &event.timezone)
+                Msg::NotOpenYetHeading.text(lang),
+                &[&fill(
+                    Msg::RegistrationOpensAt.text(lang),
+                    &[(
+                        "when",
+                        &convene_shared::time::in_zone_lang(opens, &event.timezone, lang),
+                    )],
                 )],
-            ),
+            )
+            .in_lang(lang),
         ),
         Ok(Registered::Closed) => render(
             StatusCode::CONFLICT,
-            &MessagePage::new(
-                "Registration is closed",
-                &["This exchange no longer takes registrations."],
-            ),
+            &MessagePage::new(Msg::ClosedHeading.text(lang), &[Msg::ClosedText.text(lang)])
+                .in_lang(lang),
         ),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -116,6 +161,17 @@ pub async fn submit_form(
 #[serde(default)]
 pub struct RegisteredQuery {
     status: Option<String>,
+    lang: Option<String>,
+}
+
+/// `?lang=fr` (or `&lang=fr`) for a page address; nothing for English, so English
+/// addresses stay as they were.
+fn lang_suffix(lang: Lang, separator: char) -> String {
+    if lang == Lang::En {
+        String::new()
+    } else {
+        format!("{separator}lang={}", lang.code())
+    }
 }
 
 /// `GET /events/{slug}/registered`: what a participant sees after registering. The same
@@ -123,34 +179,32 @@ pub struct RegisteredQuery {
 pub async fn registered(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<RegisteredQuery>,
 ) -> Response {
+    let lang = page_lang(query.lang.as_deref(), &headers);
     match events::find_by_slug(&state.pool, &slug).await {
         Ok(Some(event)) => {
-            let when =
-                convene_shared::time::span_in_zone(event.starts_at, event.ends_at, &event.timezone);
-            let (heading, first) = match query.status.as_deref() {
-                Some("waitlisted") => (
-                    "You are on the waiting list",
-                    format!("{} is full for now. You are on its waiting list; if a seat frees up we email you and hold it for you.", event.title),
-                ),
-                Some("pending") => (
-                    "Your registration is received",
-                    format!("The organisers of {} review each registration; we will email you their answer.", event.title),
-                ),
-                _ => ("You are registered", format!("Thank you. You are registered for {}.", event.title)),
-            };
-            let page = MessagePage::new(
-                heading,
-                &[
-                    &first,
-                    &when,
-                    "We have sent you an email with a personal link where you can see or cancel your registration. If it does not arrive within a few minutes, check your spam folder.",
-                ],
+            let when = convene_shared::time::span_in_zone_lang(
+                event.starts_at,
+                event.ends_at,
+                &event.timezone,
+                lang,
             );
+            let (heading, first) = match query.status.as_deref() {
+                Some("waitlisted") => (Msg::WaitlistedHeading, Msg::WaitlistedText),
+                Some("pending") => (Msg::PendingHeading, Msg::PendingText),
+                _ => (Msg::RegisteredHeading, Msg::RegisteredText),
+            };
+            let first = fill(first.text(lang), &[("title", &event.title)]);
+            let page = MessagePage::new(
+                heading.text(lang),
+                &[&first, &when, Msg::RegisteredEmailSent.text(lang)],
+            )
+            .in_lang(lang);
             render(StatusCode::OK, &page)
         }
-        Ok(None) => MessagePage::not_found(),
+        Ok(None) => MessagePage::not_found_in(lang),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -162,15 +216,24 @@ pub async fn submit_json(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     correlation_id: CorrelationId,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<RegistrationInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let event = events::find_by_slug(&state.pool, &slug)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // The messages of a request that names no language stay in English (as before).
+    let chosen = Lang::parse(&input.lang);
+    let lang = page_lang(Some(&input.lang), &headers);
     let new = NewRegistration::try_from(&input).map_err(|errors| {
         metrics::registration(RegistrationOutcome::Invalid);
-        ApiError::Invalid(errors)
+        if chosen.is_some() || accept_language(&headers).is_some() {
+            ApiError::Invalid(errors.translated(lang))
+        } else {
+            ApiError::Invalid(errors)
+        }
     })?;
+    let new = NewRegistration { lang, ..new };
     let body = |r: &crate::store::registrations::Registration| {
         Json(json!({
             "id": r.id,

@@ -21,10 +21,12 @@ pub struct Registration {
     pub offer_expires_at: Option<DateTime<Utc>>,
     /// The participant's own IANA time zone, if given.
     pub timezone: Option<String>,
+    /// The participant's language: `en`, `fr` or `es`.
+    pub lang: String,
 }
 
 const COLUMNS: &str =
-    "id, event_id, status, registered_at, name, email, country, offer_expires_at, timezone";
+    "id, event_id, status, registered_at, name, email, country, offer_expires_at, timezone, lang";
 
 /// Inserts a registration with `status`; `None` when this address already has one for
 /// the exchange (compared case-insensitively).
@@ -40,9 +42,9 @@ pub async fn insert(
 ) -> sqlx::Result<Option<Registration>> {
     sqlx::query_as(&format!(
         "INSERT INTO registrations (id, event_id, name, email, organisation, country, role, status, \
-             token_hash, consent_version, consent_text, consented_at, waitlisted_at, timezone) \
+             token_hash, consent_version, consent_text, consented_at, waitlisted_at, timezone, lang) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10, now(), \
-             CASE WHEN $11 = 'waitlisted' THEN now() END, $12) \
+             CASE WHEN $11 = 'waitlisted' THEN now() END, $12, $13) \
          ON CONFLICT (event_id, lower(email)) DO NOTHING \
          RETURNING {COLUMNS}"
     ))
@@ -58,6 +60,7 @@ pub async fn insert(
     .bind(CONSENT_TEXT)
     .bind(status)
     .bind(new.timezone.map(|tz| tz.name().to_owned()))
+    .bind(new.lang.code())
     .fetch_optional(conn)
     .await
 }
@@ -97,7 +100,8 @@ pub async fn reconfirm(
         "UPDATE registrations SET status = $10, name = $2, email = $3, organisation = $4, \
              country = $5, role = $6, token_hash = $7, consent_version = $8, consent_text = $9, \
              consented_at = now(), registered_at = now(), cancelled_at = NULL, offer_expires_at = NULL, \
-             waitlisted_at = CASE WHEN $10 = 'waitlisted' THEN now() END, timezone = $11 \
+             waitlisted_at = CASE WHEN $10 = 'waitlisted' THEN now() END, timezone = $11, \
+             lang = $12 \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -111,6 +115,7 @@ pub async fn reconfirm(
     .bind(CONSENT_TEXT)
     .bind(status)
     .bind(new.timezone.map(|tz| tz.name().to_owned()))
+    .bind(new.lang.code())
     .fetch_one(conn)
     .await
 }
