@@ -28,11 +28,11 @@ function decodeQuotedPrintable(text) {
     .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-async function manageLinkFromMail() {
+async function manageLinkFromMail(address = email) {
   for (let i = 0; i < 300; i++) {
     for (const file of readdirSync(mailDir).filter((f) => f.endsWith(".eml"))) {
       const raw = readFileSync(join(mailDir, file), "utf8");
-      if (!raw.includes(email)) continue;
+      if (!raw.includes(address)) continue;
       const match = decodeQuotedPrintable(raw).match(/https?:\/\/\S+\/registrations\/[0-9a-f]+/);
       if (match) return match[0];
     }
@@ -101,7 +101,27 @@ try {
   check((await page.textContent("h1")).includes("cancelled"), "cancelling did not say so");
   await page.goto(link);
   check((await page.textContent("main")).includes("Cancelled"), "the page does not show the cancellation");
-  console.log("browser flow: form, errors, registration, personal link and cancellation all worked");
+
+  // 6. The same in French: errors, registering, and the personal page in the language chosen.
+  const frenchEmail = `navigateur-${Date.now()}@ministere.example.fr`;
+  await page.goto(`${baseUrl}/events/${slug}/register?lang=fr`);
+  await page.fill("#timezone", "");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#error-summary");
+  check((await page.locator('html[lang="fr"]').count()) === 1, "the French errors page is not in French");
+  await shot(page, "errors-fr");
+  await page.fill("#name", "Camille Martin");
+  await page.fill("#email", frenchEmail);
+  await page.fill("#organisation", "Ministère de l'Intérieur");
+  await page.selectOption("#country", "FR");
+  await page.selectOption("#role", "government_official");
+  await page.check("#consent");
+  await page.click("button[type=submit]");
+  await page.waitForSelector('html[lang="fr"]');
+  await page.goto(await manageLinkFromMail(frenchEmail));
+  check((await page.locator('html[lang="fr"]').count()) === 1, "the French participant's page is not in French");
+  await shot(page, "manage-fr");
+  console.log("browser flow: form, errors, registration, personal link and cancellation all worked, in English and French");
 } finally {
   await browser.close();
 }
