@@ -89,8 +89,24 @@ pub struct EventScheduled {
 pub struct EventChange {
     /// What changed, e.g. `When`, `Location`, `Online link`, `Title`.
     pub label: String,
+    /// The old and new values as an English reader reads them.
     pub old: String,
     pub new: String,
+    /// For `When`: the old and new times themselves, so that each participant's email can
+    /// show them in their language and zone. Absent in messages from before they were added.
+    #[serde(default)]
+    pub old_time: Option<TimeSpan>,
+    #[serde(default)]
+    pub new_time: Option<TimeSpan>,
+}
+
+/// When an exchange takes place.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TimeSpan {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone the exchange is held in.
+    pub timezone: String,
 }
 
 /// `event.cancelled`: an organiser cancelled the exchange; everyone is told, no reminder

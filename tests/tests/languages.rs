@@ -6,7 +6,7 @@ use std::time::Duration;
 use convene_shared::i18n::Msg;
 use convene_tests::stack::participant;
 use convene_tests::Stack;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const MAIL_WAIT: Duration = Duration::from_secs(30);
 
@@ -286,4 +286,78 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
     assert!(html.contains("<html lang=\"es\">"));
     assert!(html.contains("Su inscripción está confirmada"), "{html}");
     assert_no_key_names(&html);
+}
+
+#[tokio::test]
+async fn a_change_is_told_in_the_participants_language_old_and_new_times_included() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    let mut person = participant("Camille Martin");
+    person["lang"] = json!("fr");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap().to_owned();
+    stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(&email))
+        .await;
+
+    let event: Value = stack
+        .http
+        .get(stack.url(&format!("/api/events/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let start: chrono::DateTime<chrono::Utc> =
+        event["starts_at"].as_str().unwrap().parse().unwrap();
+    let new_start = start + chrono::Duration::days(1);
+    let patch = stack
+        .http
+        .patch(stack.url(&format!("/api/admin/events/{slug}")))
+        .bearer_auth(convene_tests::stack::ADMIN_TOKEN)
+        .json(&json!({
+            "starts_at": new_start.to_rfc3339(),
+            "ends_at": (new_start + chrono::Duration::hours(2)).to_rfc3339(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 200);
+    let changed = stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(30), |m| m.to.contains(&email))
+        .await;
+    // The change email names the zone twice (the old time and the new); the confirmation once.
+    let change = changed
+        .iter()
+        .find(|m| m.body.matches("(Europe/Zurich").count() >= 2)
+        .unwrap_or_else(|| panic!("no change email among {changed:#?}"));
+    let body = change.body.as_str();
+    let english = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let french = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    assert!(
+        english.iter().all(|d| !body.contains(d)),
+        "English in a French email:\n{body}"
+    );
+    let days = french
+        .iter()
+        .map(|d| body.matches(d).count())
+        .sum::<usize>();
+    assert!(
+        days >= 2,
+        "the old and the new time, both in French:\n{body}"
+    );
+    assert_no_key_names(body);
 }

@@ -8,8 +8,8 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::messages::{
-    CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventChange, EventScheduled,
-    EventSnapshot, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
+    CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventScheduled, EventSnapshot,
+    RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::time::{span_in_zone, span_in_zone_lang};
@@ -107,8 +107,15 @@ struct EventChanged<'a> {
     t: Tr,
     name: &'a str,
     title: &'a str,
-    changes: &'a [EventChange],
+    changes: Vec<ChangeLine>,
     manage_url: &'a str,
+}
+
+/// One change as the participant reads it: times in their language and zone.
+struct ChangeLine {
+    label: String,
+    old: String,
+    new: String,
 }
 
 #[derive(Template)]
@@ -403,11 +410,30 @@ pub fn event_changed(
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
+    // A time travels as instants: shown like every other time in this participant's emails.
+    let time = |span: &convene_shared::messages::TimeSpan| {
+        let event = EventSnapshot {
+            starts_at: span.starts_at,
+            ends_at: span.ends_at,
+            timezone: span.timezone.clone(),
+            ..m.event.clone()
+        };
+        when_for(&event, to.timezone.as_deref(), lang)
+    };
+    let changes = m
+        .changes
+        .iter()
+        .map(|c| ChangeLine {
+            label: c.label.clone(),
+            old: c.old_time.as_ref().map_or_else(|| c.old.clone(), time),
+            new: c.new_time.as_ref().map_or_else(|| c.new.clone(), time),
+        })
+        .collect();
     let body = EventChanged {
         t: Tr(lang),
         name: &to.name,
         title: &m.event.title,
-        changes: &m.changes,
+        changes,
         manage_url: &to.manage_url,
     }
     .render()?;

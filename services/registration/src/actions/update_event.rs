@@ -1,6 +1,6 @@
 //! An organiser changes or cancels an exchange; participants are told what changed.
 
-use convene_shared::messages::{Envelope, EventCancelled, EventChange, EventScheduled};
+use convene_shared::messages::{Envelope, EventCancelled, EventChange, EventScheduled, TimeSpan};
 use convene_shared::outbox;
 use convene_shared::time::span_in_zone;
 use serde_json::{json, Map, Value};
@@ -48,13 +48,25 @@ fn fields(event: &Event) -> Map<String, Value> {
 
 /// What participants must hear of, old → new, as they read it.
 fn changes(old: &Event, new: &Event) -> Vec<EventChange> {
+    let (old_event, new_event) = (old, new);
     let mut changes = Vec::new();
     let mut add = |label: &str, old: String, new: String| {
         if old != new {
+            let times = (label == "When").then(|| {
+                let span = |e: &Event| TimeSpan {
+                    starts_at: e.starts_at,
+                    ends_at: e.ends_at,
+                    timezone: e.timezone.clone(),
+                };
+                (span(old_event), span(new_event))
+            });
+            let (old_time, new_time) = times.map_or((None, None), |(o, n)| (Some(o), Some(n)));
             changes.push(EventChange {
                 label: label.to_owned(),
                 old,
                 new,
+                old_time,
+                new_time,
             });
         }
     };
