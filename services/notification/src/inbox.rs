@@ -17,6 +17,7 @@ use sqlx::PgPool;
 
 use crate::email::transport::Mailer;
 use crate::email::{render, Outgoing};
+use crate::store::recipients::Recipient;
 use crate::store::{recipients, sent};
 
 /// The notification service's message handler.
@@ -46,17 +47,9 @@ impl Handler for Inbox {
                 .map_err(db)?;
                 // A later confirmation (approved, or a freed seat taken) carries no link:
                 // the one sent with the first message is on record.
-                let Some(to) = recipients::find(&self.pool, m.registration_id)
-                    .await
-                    .map_err(db)?
-                else {
-                    return Err(Failure::Transient(anyhow::anyhow!(
-                        "recipient not known yet"
-                    )));
-                };
-                if to.status == "erased" {
+                let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
-                }
+                };
                 if let Some(zone) = &m.timezone {
                     recipients::set_timezone(&self.pool, m.registration_id, zone)
                         .await
@@ -77,31 +70,17 @@ impl Handler for Inbox {
                 recipients::cancelled(&self.pool, m.registration_id, m.cancelled_at)
                     .await
                     .map_err(db)?;
-                let Some(to) = recipients::find(&self.pool, m.registration_id)
-                    .await
-                    .map_err(db)?
-                else {
-                    // The confirmation has not been handled yet; try again after it.
-                    return Err(Failure::Transient(anyhow::anyhow!(
-                        "recipient not known yet"
-                    )));
-                };
-                if to.status == "erased" {
+                let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
-                }
+                };
                 let mut email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
                 email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
                 self.send_once(&envelope, &email).await
             }
             ReminderDue::KIND => {
                 let m: ReminderDue = payload(&envelope)?;
-                let Some(to) = recipients::find(&self.pool, m.registration_id)
-                    .await
-                    .map_err(db)?
-                else {
-                    return Err(Failure::Transient(anyhow::anyhow!(
-                        "recipient not known yet"
-                    )));
+                let Some(to) = self.reachable(m.registration_id).await? else {
+                    return Ok(());
                 };
                 if to.status != "confirmed" {
                     tracing::info!(registration_id = %m.registration_id, "reminder skipped: registration cancelled");
@@ -144,18 +123,9 @@ impl Handler for Inbox {
                         .await
                         .map_err(db)?;
                 }
-                let Some(to) = recipients::find(&self.pool, m.registration_id)
-                    .await
-                    .map_err(db)?
-                else {
-                    // Its first message (with the address) has not been handled yet.
-                    return Err(Failure::Transient(anyhow::anyhow!(
-                        "recipient not known yet"
-                    )));
-                };
-                if to.status == "erased" || to.email.is_empty() {
+                let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
-                }
+                };
                 let email = render::status_changed(&m, &to, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
@@ -164,17 +134,9 @@ impl Handler for Inbox {
                 recipients::set_manage_url(&self.pool, m.registration_id, &m.manage_url)
                     .await
                     .map_err(db)?;
-                let Some(to) = recipients::find(&self.pool, m.registration_id)
-                    .await
-                    .map_err(db)?
-                else {
-                    return Err(Failure::Transient(anyhow::anyhow!(
-                        "recipient not known yet"
-                    )));
-                };
-                if to.status == "erased" || to.email.is_empty() {
+                let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
-                }
+                };
                 let email = render::link_renewed(&m, &to, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
@@ -242,6 +204,22 @@ impl Handler for Inbox {
 }
 
 impl Inbox {
+    /// The participant behind a registration, if we may still email them: `None` once
+    /// their data was erased. Not known yet (their first message, with the address, is
+    /// still on its way) is a transient failure, so the message is tried again after it.
+    async fn reachable(&self, registration_id: uuid::Uuid) -> Result<Option<Recipient>, Failure> {
+        match recipients::find(&self.pool, registration_id)
+            .await
+            .map_err(db)?
+        {
+            None => Err(Failure::Transient(anyhow::anyhow!(
+                "recipient not known yet"
+            ))),
+            Some(to) if to.status == "erased" || to.email.is_empty() => Ok(None),
+            Some(to) => Ok(Some(to)),
+        }
+    }
+
     /// A calendar entry for `event`, addressed to `attendee`.
     fn calendar(
         &self,

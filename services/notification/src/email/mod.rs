@@ -17,6 +17,29 @@ pub const KINDS: [&str; 9] = [
     "offer_decision",
 ];
 
+impl Outgoing {
+    /// An email to a participant we have on record, without a calendar entry (the inbox
+    /// attaches one where it belongs).
+    pub fn for_recipient(
+        key: String,
+        kind: &'static str,
+        to: &crate::store::recipients::Recipient,
+        subject: String,
+        body: String,
+    ) -> Self {
+        Self {
+            key,
+            kind,
+            to: to.email.clone(),
+            to_name: Some(to.name.clone()),
+            reply_to: None,
+            subject,
+            body,
+            calendar: None,
+        }
+    }
+}
+
 /// One email, ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {

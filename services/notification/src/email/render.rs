@@ -223,16 +223,13 @@ pub fn cancellation(
         when: when_for(&m.event, to.timezone.as_deref(), lang),
     }
     .render()?;
-    Ok(Outgoing {
-        key: format!("cancellation:{message_id}"),
-        kind: "cancellation",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
-        subject: Tr(lang).with(Msg::CancellationSubject, &[("title", &m.event.title)]),
+    Ok(Outgoing::for_recipient(
+        format!("cancellation:{message_id}"),
+        "cancellation",
+        to,
+        Tr(lang).with(Msg::CancellationSubject, &[("title", &m.event.title)]),
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// One participant's reminder.
@@ -251,19 +248,16 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
         manage_url: &to.manage_url,
     }
     .render()?;
-    Ok(Outgoing {
-        key: format!("reminder:{}:{}", m.registration_id, m.offset_minutes),
-        kind: "reminder",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
-        subject: Tr(lang).with(
+    Ok(Outgoing::for_recipient(
+        format!("reminder:{}:{}", m.registration_id, m.offset_minutes),
+        "reminder",
+        to,
+        Tr(lang).with(
             Msg::ReminderSubject,
             &[("title", &m.event.title), ("starts_in", &starts_in)],
         ),
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// The email every organiser receives about a co-sponsorship offer.
@@ -358,16 +352,13 @@ pub fn status_changed(
         },
         &[("title", title)],
     );
-    Ok(Outgoing {
-        key: format!("status_changed:{message_id}"),
-        kind: "status_changed",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
+    Ok(Outgoing::for_recipient(
+        format!("status_changed:{message_id}"),
+        "status_changed",
+        to,
         subject,
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// A new personal link, asked for by the participant.
@@ -388,16 +379,13 @@ pub fn link_renewed(
         manage_url: &m.manage_url,
     }
     .render()?;
-    Ok(Outgoing {
-        key: format!("link_renewed:{message_id}"),
-        kind: "link_renewed",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
-        subject: Tr(lang).with(Msg::LinkRenewedSubject, &[("title", &m.event.title)]),
+    Ok(Outgoing::for_recipient(
+        format!("link_renewed:{message_id}"),
+        "link_renewed",
+        to,
+        Tr(lang).with(Msg::LinkRenewedSubject, &[("title", &m.event.title)]),
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// What changed in an exchange, for one participant.
@@ -437,16 +425,13 @@ pub fn event_changed(
         manage_url: &to.manage_url,
     }
     .render()?;
-    Ok(Outgoing {
-        key: format!("event_changed:{message_id}:{}", to.registration_id),
-        kind: "event_changed",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
-        subject: Tr(lang).with(Msg::EventChangedSubject, &[("title", &m.event.title)]),
+    Ok(Outgoing::for_recipient(
+        format!("event_changed:{message_id}:{}", to.registration_id),
+        "event_changed",
+        to,
+        Tr(lang).with(Msg::EventChangedSubject, &[("title", &m.event.title)]),
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// An exchange is cancelled, for one participant.
@@ -462,19 +447,16 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
         when: when_for(&m.event, to.timezone.as_deref(), lang),
     }
     .render()?;
-    Ok(Outgoing {
-        key: format!(
+    Ok(Outgoing::for_recipient(
+        format!(
             "event_cancelled:{}:{}",
             m.event.event_id, to.registration_id
         ),
-        kind: "event_cancelled",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        reply_to: None,
-        subject: Tr(lang).with(Msg::EventCancelledSubject, &[("title", &m.event.title)]),
+        "event_cancelled",
+        to,
+        Tr(lang).with(Msg::EventCancelledSubject, &[("title", &m.event.title)]),
         body,
-        calendar: None,
-    })
+    ))
 }
 
 /// The organisers' decision on an offer, for its contact.
