@@ -384,6 +384,14 @@ impl Stack {
         format!("{}{path}", self.base_url)
     }
 
+    /// A request to the admin API (`path` is relative to the registration service), with
+    /// the admin token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
     /// `POST /api/admin/events` with the admin token.
     pub async fn create_event(&self, body: &Value) -> reqwest::Response {
         self.http

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use convene_tests::stack::{event_body, participant, ADMIN_TOKEN};
+use convene_tests::stack::{event_body, participant};
 use convene_tests::{Stack, StackOptions};
 use serde_json::{json, Value};
 
@@ -451,9 +451,7 @@ async fn bad_input_gets_a_clear_error_naming_each_field() {
         .unwrap();
     assert_eq!(response.status(), 400);
     let response = stack
-        .http
-        .post(stack.url("/api/admin/events"))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(reqwest::Method::POST, "/api/admin/events")
         .header("content-type", "text/plain")
         .body("hello")
         .send()

@@ -77,9 +77,7 @@ async fn changing_an_exchange_tells_each_participant_what_changed_and_cancelling
         "online_link": "https://meet.example.org/atd",
     });
     let response = stack
-        .http
-        .patch(stack.url(&format!("/api/admin/events/{slug}")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(reqwest::Method::PATCH, &format!("/api/admin/events/{slug}"))
         .json(&patch)
         .send()
         .await
@@ -134,9 +132,7 @@ async fn changing_an_exchange_tells_each_participant_what_changed_and_cancelling
 
     // Bad changes are named; the slug cannot change.
     let bad = stack
-        .http
-        .patch(stack.url(&format!("/api/admin/events/{slug}")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(reqwest::Method::PATCH, &format!("/api/admin/events/{slug}"))
         .json(&json!({ "slug": "other", "ends_at": "2000-01-01T00:00:00Z", "colour": "red" }))
         .send()
         .await
@@ -151,9 +147,10 @@ async fn changing_an_exchange_tells_each_participant_what_changed_and_cancelling
     // Cancel, twice: everyone confirmed is told once; registering is refused after.
     for _ in 0..2 {
         let cancelled = stack
-            .http
-            .post(stack.url(&format!("/api/admin/events/{slug}/cancel")))
-            .bearer_auth(ADMIN_TOKEN)
+            .admin(
+                reqwest::Method::POST,
+                &format!("/api/admin/events/{slug}/cancel"),
+            )
             .send()
             .await
             .unwrap();
@@ -228,13 +225,7 @@ async fn organisers_see_who_is_coming_as_json_csv_and_figures() {
         200
     );
 
-    let get = |path: String| {
-        stack
-            .http
-            .get(stack.url(&path))
-            .bearer_auth(ADMIN_TOKEN)
-            .send()
-    };
+    let get = |path: String| stack.admin(reqwest::Method::GET, &path).send();
     let stats: Value = get(format!("/api/admin/events/{slug}/stats"))
         .await
         .unwrap()
@@ -280,9 +271,10 @@ async fn organisers_see_who_is_coming_as_json_csv_and_figures() {
     );
 
     let csv = stack
-        .http
-        .get(stack.url(&format!("/api/admin/events/{slug}/registrations")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/registrations"),
+        )
         .header("accept", "text/csv")
         .send()
         .await
@@ -398,9 +390,10 @@ async fn organisers_accept_or_decline_offers_and_an_organisation_offers_once() {
         .await;
 
     let listed: Value = stack
-        .http
-        .get(stack.url(&format!("/api/admin/events/{slug}/cosponsor-offers")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/cosponsor-offers"),
+        )
         .send()
         .await
         .unwrap()
@@ -413,12 +406,13 @@ async fn organisers_accept_or_decline_offers_and_an_organisation_offers_once() {
 
     let decide = |id: &Value, what: &str, body: Value| {
         stack
-            .http
-            .post(stack.url(&format!(
-                "/api/admin/cosponsor-offers/{}/{what}",
-                id.as_str().unwrap()
-            )))
-            .bearer_auth(ADMIN_TOKEN)
+            .admin(
+                reqwest::Method::POST,
+                &format!(
+                    "/api/admin/cosponsor-offers/{}/{what}",
+                    id.as_str().unwrap()
+                ),
+            )
             .json(&body)
             .send()
     };

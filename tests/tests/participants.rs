@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use convene_tests::stack::{participant, ADMIN_TOKEN};
+use convene_tests::stack::participant;
 use convene_tests::{Stack, StackOptions};
 use serde_json::{json, Value};
 
@@ -111,10 +111,7 @@ async fn emails_show_both_zones_and_carry_one_calendar_entry_that_updates_then_c
 
     // Moved: the same entry, a higher sequence, the new time.
     let new_start = start + chrono::Duration::hours(3);
-    let patch = stack
-        .http
-        .patch(stack.url(&format!("/api/admin/events/{slug}")))
-        .bearer_auth(ADMIN_TOKEN)
+    let patch = stack.admin(reqwest::Method::PATCH, &format!("/api/admin/events/{slug}"))
         .json(&json!({ "starts_at": new_start.to_rfc3339(), "ends_at": (new_start + chrono::Duration::hours(2)).to_rfc3339() }))
         .send()
         .await
@@ -136,9 +133,10 @@ async fn emails_show_both_zones_and_carry_one_calendar_entry_that_updates_then_c
 
     // Cancelled: the entry is withdrawn.
     let cancel = stack
-        .http
-        .post(stack.url(&format!("/api/admin/events/{slug}/cancel")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/admin/events/{slug}/cancel"),
+        )
         .send()
         .await
         .unwrap();

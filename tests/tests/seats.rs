@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use convene_tests::stack::{participant, ADMIN_TOKEN};
+use convene_tests::stack::participant;
 use convene_tests::{Stack, StackOptions};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
@@ -146,9 +146,10 @@ async fn a_full_exchange_puts_people_in_line_and_offers_a_freed_seat_to_the_firs
         "the same personal link throughout"
     );
     let stats: Value = stack
-        .http
-        .get(stack.url(&format!("/api/admin/events/{slug}/stats")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/stats"),
+        )
         .send()
         .await
         .unwrap()
@@ -287,9 +288,7 @@ async fn many_registrations_and_cancellations_at_once_never_overbook() {
 
     // More seats: the line moves at once.
     let patch = stack
-        .http
-        .patch(stack.url(&format!("/api/admin/events/{slug}")))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(reqwest::Method::PATCH, &format!("/api/admin/events/{slug}"))
         .json(&json!({ "capacity": 8 }))
         .send()
         .await
@@ -322,9 +321,7 @@ async fn approval_caps_and_the_registration_window() {
     let ana_link = received[0].manage_link().unwrap();
 
     let approve = stack
-        .http
-        .post(stack.url("/api/admin/registrations/approve"))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(reqwest::Method::POST, "/api/admin/registrations/approve")
         .json(&json!({ "ids": [a["id"], b["id"]] }))
         .send()
         .await
@@ -334,23 +331,25 @@ async fn approval_caps_and_the_registration_window() {
     assert_eq!(approve["results"][0]["status"], "confirmed");
     assert_eq!(approve["results"][1]["status"], "waitlisted");
     let reject = stack
-        .http
-        .post(stack.url(&format!(
-            "/api/admin/registrations/{}/reject",
-            c["id"].as_str().unwrap()
-        )))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::POST,
+            &format!(
+                "/api/admin/registrations/{}/reject",
+                c["id"].as_str().unwrap()
+            ),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(reject.status(), 200);
     let again = stack
-        .http
-        .post(stack.url(&format!(
-            "/api/admin/registrations/{}/approve",
-            c["id"].as_str().unwrap()
-        )))
-        .bearer_auth(ADMIN_TOKEN)
+        .admin(
+            reqwest::Method::POST,
+            &format!(
+                "/api/admin/registrations/{}/approve",
+                c["id"].as_str().unwrap()
+            ),
+        )
         .send()
         .await
         .unwrap();
