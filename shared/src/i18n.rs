@@ -128,6 +128,9 @@ const FIXED_PROBLEMS: &[Msg] = &[
     Msg::ChooseRoleFromList,
     Msg::TimezoneInvalid,
     Msg::ConsentRequired,
+    Msg::InvitationOnlyNote,
+    Msg::InvitationUnknown,
+    Msg::InvitationForAnother,
 ];
 
 /// A translation, or the English text when there is none (never the key's name).
@@ -220,6 +223,7 @@ pub enum Msg {
     ReminderSubject,
     ReminderBody,
     ReminderLink,
+    ReminderNoteLabel,
     StartsNow,
     InMinute,
     InMinutes,
@@ -290,11 +294,22 @@ pub enum Msg {
     EventsHeading,
     NoEvents,
     LanguageNav,
+    Hello,
+    LabelInvitation,
+    InvitationOnlyNote,
+    InvitationBoundHint,
+    InvitationUnknown,
+    InvitationForAnother,
+    InvitationSubject,
+    InvitationBody,
+    InvitationLink,
+    InvitationReminderSubject,
+    InvitationReminderBody,
 }
 
 impl Msg {
     /// Every message, for tests and checks.
-    pub const ALL: [Msg; 145] = [
+    pub const ALL: [Msg; 157] = [
         Msg::ErrorPrefix,
         Msg::FieldProblem,
         Msg::RegisterTitle,
@@ -370,6 +385,7 @@ impl Msg {
         Msg::ReminderSubject,
         Msg::ReminderBody,
         Msg::ReminderLink,
+        Msg::ReminderNoteLabel,
         Msg::StartsNow,
         Msg::InMinute,
         Msg::InMinutes,
@@ -440,6 +456,17 @@ impl Msg {
         Msg::EventsHeading,
         Msg::NoEvents,
         Msg::LanguageNav,
+        Msg::Hello,
+        Msg::LabelInvitation,
+        Msg::InvitationOnlyNote,
+        Msg::InvitationBoundHint,
+        Msg::InvitationUnknown,
+        Msg::InvitationForAnother,
+        Msg::InvitationSubject,
+        Msg::InvitationBody,
+        Msg::InvitationLink,
+        Msg::InvitationReminderSubject,
+        Msg::InvitationReminderBody,
     ];
 
     /// The text in `lang`; English where a translation is missing.
@@ -530,6 +557,7 @@ impl Msg {
             Msg::ReminderSubject => "Reminder: {title} starts {starts_in}",
             Msg::ReminderBody => "This is a reminder: {title} starts {starts_in}.",
             Msg::ReminderLink => "Your registration, if you need to cancel:",
+            Msg::ReminderNoteLabel => "A note from the organisers:",
             Msg::StartsNow => "now",
             Msg::InMinute => "in 1 minute",
             Msg::InMinutes => "in {n} minutes",
@@ -600,6 +628,17 @@ impl Msg {
             Msg::EventsHeading => "Upcoming peer-learning exchanges",
             Msg::NoEvents => "No exchange is open for registration right now.",
             Msg::LanguageNav => "Language",
+            Msg::Hello => "Hello,",
+            Msg::LabelInvitation => "Invitation",
+            Msg::InvitationOnlyNote => "This exchange is by invitation only: register with the personal link in your invitation email.",
+            Msg::InvitationBoundHint => "Your invitation is personal: it registers {email} only.",
+            Msg::InvitationUnknown => "This invitation link is not valid for this exchange; check that you copied it whole.",
+            Msg::InvitationForAnother => "This invitation was sent to another address: only the person invited can register with it.",
+            Msg::InvitationSubject => "Invitation: {title}",
+            Msg::InvitationBody => "You are invited to take part in {title}.",
+            Msg::InvitationLink => "Register with your personal link (it works for your address only):",
+            Msg::InvitationReminderSubject => "Reminder: your invitation to {title}",
+            Msg::InvitationReminderBody => "You are invited to {title} and have not registered yet.",
         }
     }
 
@@ -681,6 +720,7 @@ impl Msg {
             Msg::ReminderSubject => "Rappel\u{a0}: {title} commence {starts_in}",
             Msg::ReminderBody => "Ceci est un rappel\u{a0}: {title} commence {starts_in}.",
             Msg::ReminderLink => "Votre inscription, si vous devez l'annuler\u{a0}:",
+            Msg::ReminderNoteLabel => "Un mot des organisateurs\u{a0}:",
             Msg::StartsNow => "maintenant",
             Msg::InMinute => "dans 1 minute",
             Msg::InMinutes => "dans {n} minutes",
@@ -751,6 +791,17 @@ impl Msg {
             Msg::EventsHeading => "Échanges d'apprentissage entre pairs à venir",
             Msg::NoEvents => "Aucun échange n'est ouvert aux inscriptions pour le moment.",
             Msg::LanguageNav => "Langue",
+            Msg::Hello => "Bonjour,",
+            Msg::LabelInvitation => "Invitation",
+            Msg::InvitationOnlyNote => "Cet échange est sur invitation uniquement\u{a0}: inscrivez-vous avec le lien personnel de votre courriel d'invitation.",
+            Msg::InvitationBoundHint => "Votre invitation est personnelle\u{a0}: elle n'inscrit que {email}.",
+            Msg::InvitationUnknown => "Ce lien d'invitation n'est pas valable pour cet échange\u{a0}; vérifiez que vous l'avez copié en entier.",
+            Msg::InvitationForAnother => "Cette invitation a été envoyée à une autre adresse\u{a0}: seule la personne invitée peut s'inscrire avec.",
+            Msg::InvitationSubject => "Invitation\u{a0}: {title}",
+            Msg::InvitationBody => "Vous êtes invité·e à participer à {title}.",
+            Msg::InvitationLink => "Inscrivez-vous avec votre lien personnel (il ne vaut que pour votre adresse)\u{a0}:",
+            Msg::InvitationReminderSubject => "Rappel\u{a0}: votre invitation à {title}",
+            Msg::InvitationReminderBody => "Vous êtes invité·e à {title} et ne vous êtes pas encore inscrit·e.",
         })
     }
 
@@ -832,6 +883,7 @@ impl Msg {
             Msg::ReminderSubject => "Recordatorio: {title} comienza {starts_in}",
             Msg::ReminderBody => "Le recordamos que {title} comienza {starts_in}.",
             Msg::ReminderLink => "Su inscripción, por si necesita cancelarla:",
+            Msg::ReminderNoteLabel => "Una nota de los organizadores:",
             Msg::StartsNow => "ahora",
             Msg::InMinute => "en 1 minuto",
             Msg::InMinutes => "en {n} minutos",
@@ -902,6 +954,17 @@ impl Msg {
             Msg::EventsHeading => "Próximos intercambios de aprendizaje entre pares",
             Msg::NoEvents => "No hay ningún intercambio abierto a inscripciones en este momento.",
             Msg::LanguageNav => "Idioma",
+            Msg::Hello => "Hola:",
+            Msg::LabelInvitation => "Invitación",
+            Msg::InvitationOnlyNote => "Este intercambio es solo por invitación: inscríbase con el enlace personal de su correo de invitación.",
+            Msg::InvitationBoundHint => "Su invitación es personal: solo inscribe a {email}.",
+            Msg::InvitationUnknown => "Este enlace de invitación no es válido para este intercambio; compruebe que lo copió completo.",
+            Msg::InvitationForAnother => "Esta invitación se envió a otra dirección: solo la persona invitada puede inscribirse con ella.",
+            Msg::InvitationSubject => "Invitación: {title}",
+            Msg::InvitationBody => "Le invitamos a participar en {title}.",
+            Msg::InvitationLink => "Inscríbase con su enlace personal (solo sirve para su dirección):",
+            Msg::InvitationReminderSubject => "Recordatorio: su invitación a {title}",
+            Msg::InvitationReminderBody => "Está invitado/a a {title} y aún no se ha inscrito.",
         })
     }
 }

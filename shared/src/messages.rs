@@ -82,6 +82,22 @@ pub struct EventScheduled {
     /// kind changed.
     #[serde(default)]
     pub changes: Vec<EventChange>,
+    /// The organisers' notes to add to reminders, per offset and language; the whole
+    /// current set (an empty list removes them all). Absent in messages from before they
+    /// were added: none.
+    #[serde(default)]
+    pub reminder_notes: Vec<ReminderNote>,
+}
+
+/// Organisers' words added to one reminder in one language (the meeting link, an agenda).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReminderNote {
+    /// Which reminder, in minutes before the start.
+    pub offset_minutes: i32,
+    /// `en`, `fr` or `es`.
+    pub lang: String,
+    /// Plain text, possibly several lines.
+    pub text: String,
 }
 
 /// One change participants are told about: `When: Tuesday … → Thursday …`.
@@ -260,6 +276,10 @@ impl Message for EventRetentionDue {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ParticipantErased {
     pub registration_ids: Vec<Uuid>,
+    /// Invitations whose addressee's data was erased. Absent in messages from before
+    /// invitations: none.
+    #[serde(default)]
+    pub invitation_ids: Vec<Uuid>,
     pub erased_at: DateTime<Utc>,
 }
 impl Message for ParticipantErased {
@@ -277,4 +297,106 @@ pub struct RegistrationLinkRenewed {
 }
 impl Message for RegistrationLinkRenewed {
     const KIND: &'static str = keys::REGISTRATION_LINK_RENEWED;
+}
+
+/// `invitation.sent`: an organiser invited someone to an exchange; they are emailed their
+/// personal link, which registers only this address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationSent {
+    pub invitation_id: Uuid,
+    pub event: EventSnapshot,
+    pub email: String,
+    /// As the organiser gave it; may be empty.
+    pub name: String,
+    /// `en`, `fr` or `es`: the invitation and its reminder are in it.
+    pub lang: String,
+    /// The personal registration link. It holds the invitation's secret, which the
+    /// registration service stores only hashed: a credential (the notification service
+    /// keeps it for the reminder).
+    pub register_url: String,
+    pub invited_at: DateTime<Utc>,
+}
+impl Message for InvitationSent {
+    const KIND: &'static str = keys::INVITATION_SENT;
+}
+
+/// `invitation.reminder_due`: the one reminder to an invitee who has not registered yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationReminderDue {
+    pub invitation_id: Uuid,
+    pub event: EventSnapshot,
+}
+impl Message for InvitationReminderDue {
+    const KIND: &'static str = keys::INVITATION_REMINDER_DUE;
+}
+
+/// `digest.due`: the digest clock (`DIGEST_SCHEDULE`) fired at `at`; every organiser whose
+/// digest hour has passed in their time zone and who has had no digest since is due one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestDue {
+    pub at: DateTime<Utc>,
+}
+impl Message for DigestDue {
+    const KIND: &'static str = keys::DIGEST_DUE;
+}
+
+/// `organiser.digest`: one organiser's daily digest of their exchanges. Sent only when
+/// something is new since `since`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrganiserDigest {
+    pub organiser_email: String,
+    /// The organiser's IANA time zone: times in the email are shown in it.
+    pub timezone: String,
+    /// The organiser's day this digest is for (`2026-11-30`): one digest per day.
+    pub local_date: String,
+    /// What is new is what arrived after `since` and up to `until`.
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub exchanges: Vec<DigestExchange>,
+}
+impl Message for OrganiserDigest {
+    const KIND: &'static str = keys::ORGANISER_DIGEST;
+}
+
+/// One exchange in a digest. Each list holds at most a few dozen entries; the totals
+/// count them all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestExchange {
+    pub event: EventSnapshot,
+    /// Registrations that arrived in the period, whatever their status now.
+    pub new_registrations: Vec<DigestRegistration>,
+    pub new_registrations_total: i64,
+    /// Registrations waiting for the organisers' approval (old and new).
+    pub pending: Vec<DigestRegistration>,
+    pub pending_total: i64,
+    /// Co-sponsorship offers not decided yet (old and new).
+    pub open_offers: Vec<DigestOffer>,
+    pub open_offers_total: i64,
+    /// Confirmed participants now, and the capacity (`None`: unlimited).
+    pub confirmed: i64,
+    pub capacity: Option<i32>,
+}
+
+/// A registration as a digest lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestRegistration {
+    pub registration_id: Uuid,
+    pub name: String,
+    pub organisation: String,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: String,
+    pub role: String,
+    pub status: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// A co-sponsorship offer as a digest lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DigestOffer {
+    pub offer_id: Uuid,
+    pub organisation: String,
+    pub country: String,
+    pub contact_name: String,
+    pub support_kind: String,
+    pub received_at: DateTime<Utc>,
 }

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! registration ──publish──▶ [convene] (topic exchange)
-//!                              │ event.*, registration.*, cosponsor_offer.*, reminder.*
+//!                              │ event.*, registration.*, cosponsor_offer.*, reminder.*,
+//!                              │ invitation.*, digest.due, organiser.digest
 //!   scheduling  ──publish──────┤
 //!                              ├──▶ notification.inbox ──▶ notification
 //!                              ├──▶ scheduling.inbox   ──▶ scheduling
@@ -49,6 +50,16 @@ pub mod keys {
     /// Participants' personal data was erased; every copy must go (registration →
     /// notification, scheduling).
     pub const PARTICIPANT_ERASED: &str = "participant.erased";
+    /// An organiser invited someone; they are emailed their personal link (registration →
+    /// notification).
+    pub const INVITATION_SENT: &str = "invitation.sent";
+    /// The one reminder to an invitee who has not answered (registration → notification).
+    pub const INVITATION_REMINDER_DUE: &str = "invitation.reminder_due";
+    /// The digest clock ticked: organisers whose digest hour has come are due one
+    /// (scheduling → registration).
+    pub const DIGEST_DUE: &str = "digest.due";
+    /// One organiser's daily digest, ready to send (registration → notification).
+    pub const ORGANISER_DIGEST: &str = "organiser.digest";
 }
 
 /// A consuming queue, with the routing keys bound to it.
@@ -72,6 +83,9 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::COSPONSOR_OFFER_DECIDED,
         keys::REMINDER_DUE,
         keys::PARTICIPANT_ERASED,
+        keys::INVITATION_SENT,
+        keys::INVITATION_REMINDER_DUE,
+        keys::ORGANISER_DIGEST,
     ],
 };
 
@@ -87,10 +101,11 @@ pub const SCHEDULING_INBOX: Inbox = Inbox {
     ],
 };
 
-/// What the registration service consumes: when to erase an exchange's personal data.
+/// What the registration service consumes: when to erase an exchange's personal data,
+/// and when organisers' digests may be due.
 pub const REGISTRATION_INBOX: Inbox = Inbox {
     queue: "registration.inbox",
-    bindings: &[keys::EVENT_RETENTION_DUE],
+    bindings: &[keys::EVENT_RETENTION_DUE, keys::DIGEST_DUE],
 };
 
 /// Every inbox. Publishers declare them all (without their retry queues) before

@@ -392,6 +392,47 @@ impl Stack {
             .bearer_auth(ADMIN_TOKEN)
     }
 
+    /// An admin API call with an optional JSON body: its status and JSON answer (`null`
+    /// when the answer is not JSON).
+    pub async fn admin_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self.admin(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("admin API call");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET path` of the registration service, as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
+    /// `GET path` of the registration service, as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("a text answer")
+    }
+
     /// `POST /api/admin/events` with the admin token.
     pub async fn create_event(&self, body: &Value) -> reqwest::Response {
         self.http

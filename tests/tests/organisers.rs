@@ -482,3 +482,92 @@ async fn organisers_accept_or_decline_offers_and_an_organisation_offers_once() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn organisers_notes_reach_each_reminder_in_the_participants_language() {
+    let stack = Stack::start().await;
+    // The 2-minute reminder falls due in ~10 s.
+    let start = chrono::Utc::now() + chrono::Duration::seconds(130);
+    let times = json!({
+        "starts_at": start.to_rfc3339(),
+        "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(),
+        "reminder_offsets_minutes": [2],
+    });
+
+    // A note for a reminder the exchange does not have is refused, naming the item.
+    let mut bad = convene_tests::stack::event_body();
+    bad.as_object_mut()
+        .unwrap()
+        .extend(times.as_object().unwrap().clone());
+    bad["reminder_notes"] = json!([{"offset_minutes": 60, "lang": "en", "text": "Agenda"}]);
+    let response = stack.create_event(&bad).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["fields"]["reminder_notes[0].offset_minutes"].is_string(),
+        "{body}"
+    );
+
+    let mut event = times.clone();
+    event["reminder_notes"] = json!([
+        {"offset_minutes": 2, "lang": "en", "text": "Old link"},
+        {"offset_minutes": 2, "lang": "fr", "text": "Lien : https://meet.example.org/fr\nOrdre du jour : cas pratiques"},
+    ]);
+    let slug = stack.given_event(event).await;
+    // The organisers correct the English note; the reminder carries the new one.
+    let response = stack
+        .admin(reqwest::Method::PATCH, &format!("/api/admin/events/{slug}"))
+        .json(&json!({"reminder_notes": [
+            {"offset_minutes": 2, "lang": "en", "text": "Link: https://meet.example.org/en"},
+            {"offset_minutes": 2, "lang": "fr", "text": "Lien : https://meet.example.org/fr\nOrdre du jour : cas pratiques"},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(
+        view["reminder_notes"].as_array().unwrap().len(),
+        2,
+        "{view}"
+    );
+    // The public view does not show notes (they may hold a private meeting link).
+    let public = stack.get_json(&format!("/api/events/{slug}")).await;
+    assert!(public.get("reminder_notes").is_none(), "{public}");
+
+    let mut people = Vec::new();
+    for lang in ["en", "fr", "es"] {
+        let mut p = participant("Person");
+        p["lang"] = json!(lang);
+        assert_eq!(stack.register_json(&slug, &p).await.status(), 201);
+        people.push((lang, p["email"].as_str().unwrap().to_owned()));
+    }
+    for (lang, email) in &people {
+        let reminder = stack
+            .mailbox
+            .wait_for(1, WAIT, |m| {
+                m.to.contains(email.as_str())
+                    && ["Reminder", "Rappel", "Recordatorio"]
+                        .iter()
+                        .any(|s| m.subject.starts_with(s))
+            })
+            .await;
+        let body = &reminder[0].body;
+        match *lang {
+            "fr" => {
+                assert!(body.contains("Un mot des organisateurs"), "{body}");
+                assert!(body.contains("Ordre du jour : cas pratiques"), "{body}");
+            }
+            // No Spanish note: the English one, under a Spanish heading.
+            "es" => {
+                assert!(body.contains("Una nota de los organizadores"), "{body}");
+                assert!(body.contains("Link: https://meet.example.org/en"), "{body}");
+            }
+            _ => {
+                assert!(body.contains("A note from the organisers:"), "{body}");
+                assert!(body.contains("Link: https://meet.example.org/en"), "{body}");
+                assert!(!body.contains("Old link"), "{body}");
+            }
+        }
+    }
+}

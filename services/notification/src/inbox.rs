@@ -10,6 +10,7 @@ use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
+use convene_shared::messages::{InvitationReminderDue, InvitationSent};
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
@@ -17,8 +18,9 @@ use sqlx::PgPool;
 
 use crate::email::transport::Mailer;
 use crate::email::{render, Outgoing};
+use crate::store::invitees::{self, Invitee};
 use crate::store::recipients::Recipient;
-use crate::store::{recipients, sent};
+use crate::store::{notes, recipients, sent};
 
 /// The notification service's message handler.
 pub struct Inbox {
@@ -92,7 +94,12 @@ impl Handler for Inbox {
                     metrics::reminder_skipped(ReminderSkipped::Started);
                     return Ok(());
                 }
-                let mut email = render::reminder(&m, &to, Utc::now()).map_err(bug)?;
+                let note =
+                    notes::for_reminder(&self.pool, m.event.event_id, m.offset_minutes, &to.lang)
+                        .await
+                        .map_err(db)?;
+                let mut email =
+                    render::reminder(&m, &to, note.as_deref(), Utc::now()).map_err(bug)?;
                 email.calendar =
                     self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
                 self.send_once(&envelope, &email).await
@@ -142,6 +149,9 @@ impl Handler for Inbox {
             }
             EventScheduled::KIND => {
                 let m: EventScheduled = payload(&envelope)?;
+                notes::replace(&self.pool, m.event.event_id, m.version, &m.reminder_notes)
+                    .await
+                    .map_err(db)?;
                 if m.changes.is_empty() {
                     return Ok(()); // a new exchange, or a change nobody must be told of
                 }
@@ -182,8 +192,31 @@ impl Handler for Inbox {
                 let n = recipients::erase(&self.pool, &m.registration_ids, m.erased_at)
                     .await
                     .map_err(db)?;
-                tracing::info!(count = n, "recipients erased");
+                let invitees = invitees::erase(&self.pool, &m.invitation_ids)
+                    .await
+                    .map_err(db)?;
+                tracing::info!(count = n, invitees, "recipients erased");
                 Ok(())
+            }
+            InvitationSent::KIND => {
+                let m: InvitationSent = payload(&envelope)?;
+                invitees::invited(&self.pool, &m).await.map_err(db)?;
+                let Some(to) = self.invitee(m.invitation_id).await? else {
+                    return Ok(());
+                };
+                let email = render::invitation(&m.event, &to, false).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            InvitationReminderDue::KIND => {
+                let m: InvitationReminderDue = payload(&envelope)?;
+                let Some(to) = self.invitee(m.invitation_id).await? else {
+                    return Ok(());
+                };
+                if m.event.starts_at <= Utc::now() {
+                    return Ok(()); // too late to be of use
+                }
+                let email = render::invitation(&m.event, &to, true).map_err(bug)?;
+                self.send_once(&envelope, &email).await
             }
             CosponsorOfferReceived::KIND => {
                 let m: CosponsorOfferReceived = payload(&envelope)?;
@@ -216,6 +249,18 @@ impl Inbox {
                 "recipient not known yet"
             ))),
             Some(to) if to.status == "erased" || to.email.is_empty() => Ok(None),
+            Some(to) => Ok(Some(to)),
+        }
+    }
+
+    /// The invitee behind an invitation, if we may still email them (as [`Self::reachable`]).
+    async fn invitee(&self, invitation_id: uuid::Uuid) -> Result<Option<Invitee>, Failure> {
+        match invitees::find(&self.pool, invitation_id)
+            .await
+            .map_err(db)?
+        {
+            None => Err(Failure::Transient(anyhow::anyhow!("invitee not known yet"))),
+            Some(to) if to.erased || to.email.is_empty() => Ok(None),
             Some(to) => Ok(Some(to)),
         }
     }

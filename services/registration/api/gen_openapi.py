@@ -58,6 +58,7 @@ registration_fields = {
     "country": {"type": "string", "enum": COUNTRIES, "description": "ISO 3166-1 alpha-2 code, e.g. SN (any case)"},
     "role": {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]},
     "consent": {"description": "Must be given: true (or `on`/`true` in a form)", "enum": [True, "true", "on", "yes", "1"]},
+    "invitation": {"type": "string", "description": "The secret of an invitation link (`invitation=` in its address); needed for an exchange by invitation only, and then the email must be the invited one"},
     "website": {"type": "string", "description": "Honeypot: leave empty"},
 }
 offer_fields = {
@@ -90,11 +91,16 @@ event_public = {
         "cosponsor_url": {"type": "string"},
     },
 }
+reminder_notes = {"type": "array", "maxItems": 60, "description": "Organisers' words added to reminders: one per offset and language; a participant gets theirs, else the English one",
+                  "items": {"type": "object", "additionalProperties": False, "required": ["offset_minutes", "lang", "text"],
+                            "properties": {"offset_minutes": {"type": "integer", "description": "One of reminder_offsets_minutes"},
+                                           "lang": {"type": "string", "enum": ["en", "fr", "es"]},
+                                           "text": {"type": "string", "minLength": 1, "maxLength": 2000}}}}
 event_admin = {
     "allOf": [event_public, {
         "type": "object",
         "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
-                     "requires_approval", "country_cap", "waitlist_offer_hours"],
+                     "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
@@ -106,6 +112,8 @@ event_admin = {
             "requires_approval": {"type": "boolean"},
             "country_cap": {"type": ["integer", "null"]},
             "waitlist_offer_hours": {"type": "integer"},
+            "reminder_notes": reminder_notes,
+            "invitation_only": {"type": "boolean"},
         },
     }],
 }
@@ -139,6 +147,8 @@ event_fields = {
     "registration_opens_at": {"type": ["string", "null"], "format": "date-time"},
     "registration_closes_at": {"type": ["string", "null"], "format": "date-time"},
     "waitlist_offer_hours": {"type": "integer", "minimum": 1, "maximum": 720, "description": "How long a freed seat is held for the first in line (default 48)"},
+    "reminder_notes": reminder_notes,
+    "invitation_only": {"type": "boolean", "description": "Only invited people can register, each with their personal link"},
 }
 offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
                 "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
@@ -198,8 +208,15 @@ doc = {
             "PersonalData": {"type": "object", "required": ["email", "registrations", "cosponsor_offers"], "properties": {
                 "email": {"type": "string"}, "registrations": {"type": "array", "items": {"type": "object"}},
                 "cosponsor_offers": {"type": "array", "items": {"type": "object"}}, "note": {"type": "string"}}},
-            "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers"], "properties": {
-                "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}}}}},
+            "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers", "invitations"], "properties": {
+                "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}, "invitations": {"type": "integer"}}}}},
+            "Invitees": {"type": "object", "additionalProperties": False, "required": ["invitees"], "properties": {"invitees": {
+                "type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
+                    "email": {"type": "string", "format": "email"}, "name": {"type": "string", "maxLength": 200}, "lang": {"type": "string", "enum": ["en", "fr", "es"]}}}}}},
+            "Invitation": {"type": "object", "required": ["id", "email", "status", "invited_at"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "email": {"type": "string"}, "name": {"type": "string"}, "lang": {"type": "string"},
+                "status": {"type": "string", "enum": ["invited", "reminded", "registered"]}, "invited_at": {"type": "string", "format": "date-time"},
+                "reminded_at": {"type": ["string", "null"], "format": "date-time"}, "registration_id": {"type": ["string", "null"], "format": "uuid"}}},
             "Decision": {"type": "object", "required": ["id", "status"], "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}}},
             "Ids": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string", "format": "uuid"}}}},
             "Decisions": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["id"],
@@ -223,6 +240,21 @@ doc = {
             "summary": "Cancel an exchange (idempotent); everyone registered is told", "parameters": [slug],
             "responses": {"200": {"description": "Cancelled", **json_body({"type": "object", "required": ["slug", "status"], "properties": {"slug": {"type": "string"}, "status": {"type": "string"}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/invitations": {
+            "post": admin({
+                "summary": "Invite people: each is emailed a personal link bound to their address, and one reminder if they have not registered",
+                "parameters": [slug], "requestBody": {"required": True, **json_body(ref("Invitees"))},
+                "responses": {"201": {"description": "Invited (an address invited before is not invited again)", **json_body({"type": "object", "required": ["invited", "already_invited"],
+                                  "properties": {"invited": {"type": "array", "items": ref("Invitation")}, "already_invited": {"type": "array", "items": {"type": "string"}}}})},
+                              "403": error("This token does not cover that exchange"), "404": error("No such exchange"),
+                              "409": error("The exchange is cancelled or its registration closed"), "422": invalid, **body_errors()}}),
+            "get": admin({
+                "summary": "Everyone invited, and who answered", "parameters": [slug],
+                "responses": {"200": {"description": "Invitations", **json_body({"type": "object", "required": ["event", "total", "registered", "reminded", "invited", "invitations"],
+                                  "properties": {"event": {"type": "string"}, **{k: {"type": "integer"} for k in ["total", "registered", "reminded", "invited"]},
+                                                 "invitations": {"type": "array", "items": ref("Invitation")}}})},
+                              "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}}),
+        },
         "/api/admin/events/{slug}/registrations": {"get": admin({
             "summary": "Who is coming: JSON (paginated) or CSV (Accept: text/csv or format=csv; UTF-8 with a BOM)",
             "parameters": [slug, *list_params],

@@ -23,6 +23,12 @@ pub const OFFER_CHECK_SECS: Var = Var {
     default: Some("30"),
     help: "How often lapsed waiting-list offers are passed to the next in line.",
 };
+pub const INVITATION_REMINDER_HOURS: Var = Var {
+    name: "INVITATION_REMINDER_HOURS",
+    default: Some("72"),
+    help: "Hours after an invitation at which an invitee who has not registered gets its one reminder \
+(sooner, at half the time left, when registration closes earlier). Fractions allowed.",
+};
 pub const TRUSTED_PROXIES: Var = Var {
     name: "TRUSTED_PROXIES",
     default: Some(""),
@@ -60,6 +66,7 @@ pub const VARS: &[Var] = &[
     RATE_LIMIT_PER_MINUTE,
     TRUSTED_PROXIES,
     OFFER_CHECK_SECS,
+    INVITATION_REMINDER_HOURS,
 ];
 
 /// One valid admin token and what it may act on.
@@ -127,6 +134,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
     pub offer_check: std::time::Duration,
+    pub invitation_reminder_after: std::time::Duration,
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
@@ -140,6 +148,10 @@ impl Settings {
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             return Err(PUBLIC_BASE_URL.malformed("expected http://… or https://…"));
         }
+        let reminder_hours: f64 = INVITATION_REMINDER_HOURS.parse()?;
+        if !(0.0..=24.0 * 365.0).contains(&reminder_hours) {
+            return Err(INVITATION_REMINDER_HOURS.malformed("expected hours from 0 to 8760"));
+        }
         Ok(Self {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
@@ -150,6 +162,7 @@ impl Settings {
             max_body_bytes: MAX_BODY_BYTES.parse()?,
             rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
             offer_check: OFFER_CHECK_SECS.seconds()?,
+            invitation_reminder_after: std::time::Duration::from_secs_f64(reminder_hours * 3600.0),
             trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(
                 &TRUSTED_PROXIES.string()?,
             )

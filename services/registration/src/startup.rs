@@ -33,6 +33,7 @@ pub struct Application {
     consuming: BrokerHealth,
     amqp_url: String,
     offer_check: std::time::Duration,
+    invitation_reminder_after: std::time::Duration,
 }
 
 impl Application {
@@ -101,6 +102,7 @@ impl Application {
             consuming,
             amqp_url: settings.common.amqp_url.clone(),
             offer_check: settings.offer_check,
+            invitation_reminder_after: settings.invitation_reminder_after,
         })
     }
 
@@ -134,16 +136,17 @@ impl Application {
             self.consuming,
             shutdown.clone(),
         ));
-        let sweeper = tokio::spawn(crate::actions::decide_registration::sweep_lapsed_offers(
+        let sweeper = tokio::spawn(crate::actions::deadlines::run_deadlines(
             self.pool.clone(),
             self.offer_check,
+            self.invitation_reminder_after,
             self.relay.waker(),
             shutdown.clone(),
         ));
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
         convene_shared::health::serve(self.listener, self.router, shutdown).await?;
         relay.await.context("the outbox relay panicked")?;
-        sweeper.await.context("the offer sweeper panicked")?;
+        sweeper.await.context("the deadlines task panicked")?;
         consumer.await.context("the consumer panicked")?;
         Ok(())
     }

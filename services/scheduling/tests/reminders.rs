@@ -34,6 +34,7 @@ async fn event(pool: &PgPool, starts_at: DateTime<Utc>, offsets: &[i32]) -> Uuid
         reminder_offsets_minutes: offsets.to_vec(),
         version: 1,
         changes: vec![],
+        reminder_notes: vec![],
     };
     events::upsert(pool, &message).await.unwrap();
     id

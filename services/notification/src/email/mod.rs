@@ -5,7 +5,10 @@ pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
 /// report each from the start, at 0.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 12] = [
+    "invitation",
+    "invitation_reminder",
+    "digest",
     "link_renewed",
     "status_changed",
     "confirmation",

@@ -16,6 +16,7 @@ use convene_shared::time::{span_in_zone, span_in_zone_lang};
 use uuid::Uuid;
 
 use super::Outgoing;
+use crate::store::invitees::Invitee;
 use crate::store::recipients::Recipient;
 
 /// An email's texts in the recipient's language (plain text: nothing to escape).
@@ -78,6 +79,20 @@ struct Reminder<'a> {
     when: String,
     starts_in: String,
     manage_url: &'a str,
+    /// The organisers' note for this reminder (empty: none).
+    note: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.txt")]
+struct Invitation<'a> {
+    t: Tr,
+    name: &'a str,
+    title: &'a str,
+    when: String,
+    register_url: &'a str,
+    /// The one reminder, rather than the invitation itself.
+    reminder: bool,
 }
 
 #[derive(Template)]
@@ -236,7 +251,12 @@ pub fn cancellation(
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::Result<Outgoing> {
+pub fn reminder(
+    m: &ReminderDue,
+    to: &Recipient,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
     let starts_in = starts_in_lang(m.event.starts_at, now, lang);
     let body = Reminder {
@@ -246,6 +266,7 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
         when: when_for(&m.event, to.timezone.as_deref(), lang),
         starts_in: starts_in.clone(),
         manage_url: &to.manage_url,
+        note: note.unwrap_or_default(),
     }
     .render()?;
     Ok(Outgoing::for_recipient(
@@ -258,6 +279,39 @@ pub fn reminder(m: &ReminderDue, to: &Recipient, now: DateTime<Utc>) -> askama::
         ),
         body,
     ))
+}
+
+/// An invitation, or (`reminder`) its one reminder, with the invitee's personal link.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn invitation(event: &EventSnapshot, to: &Invitee, reminder: bool) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
+    let body = Invitation {
+        t: Tr(lang),
+        name: &to.name,
+        title: &event.title,
+        when: when_for(event, None, lang),
+        register_url: &to.register_url,
+        reminder,
+    }
+    .render()?;
+    let (kind, subject) = if reminder {
+        ("invitation_reminder", Msg::InvitationReminderSubject)
+    } else {
+        ("invitation", Msg::InvitationSubject)
+    };
+    Ok(Outgoing {
+        // One of each per invitation, whatever the redeliveries.
+        key: format!("{kind}:{}", to.invitation_id),
+        kind,
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()).filter(|n| !n.is_empty()),
+        reply_to: None,
+        subject: Tr(lang).with(subject, &[("title", &event.title)]),
+        body,
+        calendar: None,
+    })
 }
 
 /// The email every organiser receives about a co-sponsorship offer.

@@ -1,4 +1,7 @@
-//! Where the notification service keeps its data: recipients and the log of emails sent.
+//! Where the notification service keeps its data: recipients, invitees, organisers' reminder notes
+//! and the log of emails sent.
 
+pub mod invitees;
+pub mod notes;
 pub mod recipients;
 pub mod sent;

@@ -1,6 +1,6 @@
 //! An organiser creates an exchange.
 
-use convene_shared::messages::{Envelope, EventScheduled};
+use convene_shared::messages::Envelope;
 use convene_shared::outbox;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -28,12 +28,7 @@ pub async fn create_event(
     let Some(event) = events::insert(&mut tx, new).await? else {
         return Ok(Created::SlugTaken);
     };
-    let message = EventScheduled {
-        event: event.snapshot(),
-        reminder_offsets_minutes: event.reminder_offsets_minutes.clone(),
-        version: event.version,
-        changes: Vec::new(),
-    };
+    let message = event.scheduled(Vec::new());
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     tx.commit().await?;
     tracing::info!(event_id = %event.id, "exchange created");

@@ -1,7 +1,6 @@
 //! Organisers approve or reject registrations of an exchange that requires approval; a
 //! participant accepts a seat offered from the waiting list; lapsed offers pass on.
 
-use convene_shared::shutdown::Shutdown;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -124,30 +123,6 @@ pub async fn accept_offer(
     tx.commit().await?;
     tracing::info!(registration_id = %registration.id, "offered seat accepted");
     Ok(Decided::Now(registration))
-}
-
-/// Passes lapsed offers to the next in line, every `every` until `shutdown`. Safe in
-/// several processes: each exchange is handled under its row lock.
-pub async fn sweep_lapsed_offers(
-    pool: PgPool,
-    every: std::time::Duration,
-    relay: std::sync::Arc<tokio::sync::Notify>,
-    shutdown: Shutdown,
-) {
-    loop {
-        match sweep_once(&pool).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(lapsed = n, "lapsed seat offers passed on");
-                relay.notify_one();
-            }
-            Err(e) => tracing::warn!(error = %e, "sweeping lapsed offers failed; will retry"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(every) => {},
-            () = shutdown.wait() => return,
-        }
-    }
 }
 
 /// One sweep; returns how many offers lapsed.

@@ -14,6 +14,7 @@ use crate::store::personal_data;
 pub struct Erased {
     pub registrations: usize,
     pub cosponsor_offers: u64,
+    pub invitations: usize,
 }
 
 /// Erases everything held under `email` and tells the other services to drop their copies
@@ -28,16 +29,19 @@ pub async fn erase_person(
 ) -> sqlx::Result<Erased> {
     let mut tx = pool.begin().await?;
     let (registrations, offers) = personal_data::erase_by_email(&mut tx, email).await?;
-    announce(&mut tx, &registrations, correlation_id).await?;
+    let invitations = personal_data::erase_invitations_by_email(&mut tx, email).await?;
+    announce(&mut tx, &registrations, &invitations, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(
         registrations = registrations.len(),
         offers,
+        invitations = invitations.len(),
         "personal data erased on request"
     );
     Ok(Erased {
         registrations: registrations.len(),
         cosponsor_offers: offers,
+        invitations: invitations.len(),
     })
 }
 
@@ -52,7 +56,8 @@ pub async fn erase_event(
 ) -> sqlx::Result<usize> {
     let mut tx = pool.begin().await?;
     let registrations = personal_data::erase_by_event(&mut tx, event_id).await?;
-    announce(&mut tx, &registrations, correlation_id).await?;
+    let invitations = personal_data::erase_invitations_by_event(&mut tx, event_id).await?;
+    announce(&mut tx, &registrations, &invitations, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(%event_id, registrations = registrations.len(), "retention period over: personal data erased");
     Ok(registrations.len())
@@ -61,12 +66,22 @@ pub async fn erase_event(
 async fn announce(
     tx: &mut PgConnection,
     registrations: &[Uuid],
+    invitations: &[Uuid],
     correlation_id: Uuid,
 ) -> sqlx::Result<()> {
     // Large exchanges are announced in slices, to keep each message small.
     for chunk in registrations.chunks(1000) {
         let message = ParticipantErased {
             registration_ids: chunk.to_vec(),
+            invitation_ids: Vec::new(),
+            erased_at: Utc::now(),
+        };
+        outbox::enqueue(tx, &Envelope::new(&message, correlation_id)).await?;
+    }
+    for chunk in invitations.chunks(1000) {
+        let message = ParticipantErased {
+            registration_ids: Vec::new(),
+            invitation_ids: chunk.to_vec(),
             erased_at: Utc::now(),
         };
         outbox::enqueue(tx, &Envelope::new(&message, correlation_id)).await?;

@@ -4,9 +4,11 @@
 
 pub mod cancel;
 pub mod create_event;
+pub mod deadlines;
 pub mod decide_offer;
 pub mod decide_registration;
 pub mod erase;
+pub mod invite;
 pub mod offer;
 pub mod register;
 pub mod renew_link;

@@ -6,9 +6,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::seats::{announce_confirmed, announce_status};
-use super::{manage_url, new_token};
+use super::{hash_token, manage_url, new_token};
 use crate::domain::NewRegistration;
 use crate::store::events::{self, Event};
+use crate::store::invitations;
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
 
@@ -23,6 +24,12 @@ pub enum Registered {
     NotOpenYet(DateTime<Utc>),
     /// Registration has closed (or the exchange has started, or was cancelled).
     Closed,
+    /// The exchange is by invitation only and no invitation link was used.
+    InvitationRequired,
+    /// The invitation link is not one of this exchange's (mistyped, or erased).
+    InvitationUnknown,
+    /// The invitation was sent to another address: a forwarded link registers nobody else.
+    InvitationForAnother,
 }
 
 /// Registers the participant and announces it, in one transaction. Under the lock on the
@@ -30,12 +37,16 @@ pub enum Registered {
 /// line otherwise, or waits for approval when the exchange requires it: concurrent
 /// registrations never overbook.
 ///
+/// `invitation` is the secret of the invitation link used, if any: it must be this
+/// exchange's and addressed to `new.email`; an exchange by invitation only needs one.
+///
 /// # Errors
 /// When Postgres fails; nothing is written then.
 pub async fn register(
     pool: &PgPool,
     event: &Event,
     new: &NewRegistration,
+    invitation: Option<&str>,
     public_base_url: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Registered> {
@@ -53,13 +64,29 @@ pub async fn register(
     }
 
     let mut tx = pool.begin().await?;
-    // 2. Hold the exchange while seats are counted and the line is read.
+    // 2. Whoever uses an invitation link must be its addressee.
+    match invitation.filter(|t| !t.trim().is_empty()) {
+        Some(token) => {
+            let hash = hash_token(token.trim());
+            match invitations::find_by_token_for_update(&mut tx, event.id, &hash).await? {
+                None => return Ok(Registered::InvitationUnknown),
+                Some(i) if !i.email.eq_ignore_ascii_case(new.email.as_str()) => {
+                    return Ok(Registered::InvitationForAnother)
+                }
+                Some(_) => {}
+            }
+        }
+        None if event.invitation_only => return Ok(Registered::InvitationRequired),
+        None => {}
+    }
+
+    // 3. Hold the exchange while seats are counted and the line is read.
     let seats_counted = event.capacity.is_some() || event.country_cap.is_some();
     if seats_counted {
         events::lock(&mut tx, event.id).await?;
     }
 
-    // 3. One registration per address: a repeat changes nothing, unless it had ended.
+    // 4. One registration per address: a repeat changes nothing, unless it had ended.
     let existing =
         registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
     if let Some(existing) = &existing {
@@ -71,7 +98,7 @@ pub async fn register(
         }
     }
 
-    // 4. Where does it stand?
+    // 5. Where does it stand?
     let status = if event.requires_approval {
         "pending"
     } else if !seats_counted || seats::has_room(&mut tx, event, new.country.as_str()).await? {
@@ -80,7 +107,7 @@ pub async fn register(
         "waitlisted"
     };
 
-    // 5. Store it with a fresh manage link.
+    // 6. Store it with a fresh manage link.
     let (token, token_hash) = new_token();
     let registration = match existing {
         Some(ended) => {
@@ -104,7 +131,10 @@ pub async fn register(
         },
     };
 
-    // 6. Announce it, in the same transaction, with the link (its only copy outside the
+    // Whoever was invited has answered (with their link or without): no reminder.
+    invitations::answered(&mut tx, event.id, &registration.email, registration.id).await?;
+
+    // 7. Announce it, in the same transaction, with the link (its only copy outside the
     //    participant's inbox travels in this first message).
     let link = manage_url(public_base_url, &token);
     if status == "confirmed" {

@@ -1,6 +1,6 @@
 //! An organiser changes or cancels an exchange; participants are told what changed.
 
-use convene_shared::messages::{Envelope, EventCancelled, EventChange, EventScheduled, TimeSpan};
+use convene_shared::messages::{Envelope, EventCancelled, EventChange, TimeSpan};
 use convene_shared::outbox;
 use convene_shared::time::span_in_zone;
 use serde_json::{json, Map, Value};
@@ -39,6 +39,8 @@ fn fields(event: &Event) -> Map<String, Value> {
         "registration_opens_at": event.registration_opens_at.map(|t| t.to_rfc3339()),
         "registration_closes_at": event.registration_closes_at.map(|t| t.to_rfc3339()),
         "waitlist_offer_hours": event.waitlist_offer_hours,
+        "reminder_notes": event.reminder_notes.0,
+        "invitation_only": event.invitation_only,
     });
     match value {
         Value::Object(map) => map,
@@ -109,12 +111,7 @@ pub async fn update_event(
         Err(errors) => return Ok(Updated::Invalid(errors)),
     };
     let event = events::update(&mut tx, old.id, &new).await?;
-    let message = EventScheduled {
-        event: event.snapshot(),
-        reminder_offsets_minutes: event.reminder_offsets_minutes.clone(),
-        version: event.version,
-        changes: changes(&old, &event),
-    };
+    let message = event.scheduled(changes(&old, &event));
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     // More seats (or a higher country cap) go to the waiting list at once.
     super::seats::fill_free_seats(&mut tx, &event, correlation_id).await?;

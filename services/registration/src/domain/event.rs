@@ -4,12 +4,16 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
+use convene_shared::i18n::Lang;
+
 use super::{BoundedText, Email, FieldErrors, Slug};
 
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 18] = [
+const FIELDS: [&str; 20] = [
+    "reminder_notes",
+    "invitation_only",
     "requires_approval",
     "country_cap",
     "registration_opens_at",
@@ -58,6 +62,112 @@ pub struct NewEvent {
     pub registration_closes_at: Option<DateTime<Utc>>,
     /// How long a freed seat is held for the first in line before it passes on.
     pub waitlist_offer_hours: i32,
+    /// The organisers' words added to a reminder, per offset and language.
+    pub reminder_notes: Vec<ReminderNote>,
+    /// Only people the organisers invited can register, each with their personal link.
+    pub invitation_only: bool,
+}
+
+/// Organisers' words added to one reminder (say, the meeting link or the agenda) in one
+/// language; a participant gets the note in their language, else the English one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReminderNote {
+    /// Which reminder: one of the exchange's `reminder_offsets_minutes`.
+    pub offset_minutes: i32,
+    pub lang: Lang,
+    pub text: BoundedText,
+}
+
+/// The longest note, in characters: an agenda fits, a document does not.
+const MAX_NOTE_CHARS: usize = 2000;
+
+/// Parses `reminder_notes`: a list of `{offset_minutes, lang, text}`, naming the bad item
+/// (`reminder_notes[2].lang`). Each offset must be one of `offsets`; one note per offset
+/// and language.
+fn reminder_notes(
+    errors: &mut FieldErrors,
+    value: Option<&Value>,
+    offsets: Option<&[i32]>,
+) -> Option<Vec<ReminderNote>> {
+    let items = match value {
+        None | Some(Value::Null) => return Some(Vec::new()),
+        Some(Value::Array(items)) if items.len() <= 60 => items,
+        Some(_) => {
+            errors.add(
+                "reminder_notes",
+                "Must be a list of at most 60 notes, each {\"offset_minutes\", \"lang\", \"text\"}.",
+            );
+            return None;
+        }
+    };
+    let before = errors.len();
+    let mut notes = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |name: &str| format!("reminder_notes[{i}].{name}");
+        let Some(note) = item.as_object() else {
+            errors.add(&format!("reminder_notes[{i}]"), "Must be an object.");
+            continue;
+        };
+        for key in note.keys() {
+            if !["offset_minutes", "lang", "text"].contains(&key.as_str()) {
+                errors.add(&field(key), "Unknown field.");
+            }
+        }
+        let offset = match note.get("offset_minutes").and_then(Value::as_i64) {
+            Some(m) if offsets.is_none_or(|o| o.iter().any(|&x| i64::from(x) == m)) => {
+                Some(m as i32)
+            }
+            Some(_) => {
+                errors.add(
+                    &field("offset_minutes"),
+                    "Must be one of the exchange's reminder_offsets_minutes.",
+                );
+                None
+            }
+            None => {
+                errors.add(&field("offset_minutes"), "Use a whole number of minutes.");
+                None
+            }
+        };
+        let lang = match note
+            .get("lang")
+            .and_then(Value::as_str)
+            .and_then(Lang::parse)
+        {
+            Some(lang) => Some(lang),
+            None => {
+                errors.add(&field("lang"), "Use en, fr or es.");
+                None
+            }
+        };
+        let text = match note.get("text").and_then(Value::as_str) {
+            Some(t) => errors.check(
+                &field("text"),
+                BoundedText::parse(t, 1, MAX_NOTE_CHARS, true),
+            ),
+            None => {
+                errors.add(&field("text"), "This field is required.");
+                None
+            }
+        };
+        if let (Some(offset_minutes), Some(lang), Some(text)) = (offset, lang, text) {
+            if notes
+                .iter()
+                .any(|n: &ReminderNote| n.offset_minutes == offset_minutes && n.lang == lang)
+            {
+                errors.add(
+                    &format!("reminder_notes[{i}]"),
+                    "There is already a note for this reminder in this language.",
+                );
+            }
+            notes.push(ReminderNote {
+                offset_minutes,
+                lang,
+                text,
+            });
+        }
+    }
+    (errors.len() == before).then_some(notes)
 }
 
 impl NewEvent {
@@ -294,6 +404,20 @@ impl NewEvent {
             }
         };
 
+        let reminder_notes = reminder_notes(
+            &mut errors,
+            body.get("reminder_notes"),
+            reminder_offsets_minutes.as_deref(),
+        );
+        let invitation_only = match body.get("invitation_only") {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                errors.add("invitation_only", "Use true or false.");
+                None
+            }
+        };
+
         let event = (|| {
             Some(Self {
                 slug: slug?,
@@ -313,6 +437,8 @@ impl NewEvent {
                 registration_opens_at: registration_opens_at?,
                 registration_closes_at: registration_closes_at?,
                 waitlist_offer_hours: waitlist_offer_hours?,
+                reminder_notes: reminder_notes?,
+                invitation_only: invitation_only?,
             })
         })();
         match event {

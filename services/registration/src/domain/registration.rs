@@ -37,6 +37,9 @@ pub struct RegistrationInput {
     /// The participant's language (`en`, `fr`, `es`; optional): else the browser's.
     #[serde(deserialize_with = "loose_string")]
     pub lang: String,
+    /// The secret of the invitation link the participant came with (empty: none).
+    #[serde(deserialize_with = "loose_string")]
+    pub invitation: String,
     /// A field people never see; bots fill it. Non-empty means: pretend success, store nothing.
     #[serde(deserialize_with = "loose_string")]
     pub website: String,
@@ -138,6 +141,7 @@ mod tests {
             consent: "on".into(),
             timezone: "America/Bogota".into(),
             lang: String::new(),
+            invitation: String::new(),
             website: String::new(),
         }
     }

@@ -44,6 +44,9 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     view["requires_approval"] = json!(event.requires_approval);
     view["country_cap"] = json!(event.country_cap);
     view["waitlist_offer_hours"] = json!(event.waitlist_offer_hours);
+    // Admin only: a note may hold the private meeting link.
+    view["reminder_notes"] = json!(event.reminder_notes.0);
+    view["invitation_only"] = json!(event.invitation_only);
     view["created_at"] = json!(event.created_at);
     view
 }

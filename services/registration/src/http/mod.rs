@@ -7,6 +7,7 @@ mod cosponsor;
 mod error;
 mod events;
 mod extract;
+mod invitations;
 mod manage;
 mod openapi;
 mod organisers;
@@ -60,6 +61,16 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/admin/events/{slug}/cancel",
             post(admin::cancel_event),
+        ),
+        (
+            Method::POST,
+            "/api/admin/events/{slug}/invitations",
+            post(invitations::create),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/invitations",
+            get(invitations::list),
         ),
         (
             Method::GET,

@@ -27,7 +27,11 @@ use crate::store::registrations::{self, Filter, Listed};
 /// The largest page of the JSON listing.
 const MAX_PER_PAGE: i64 = 1000;
 
-async fn event_for(state: &AppState, admin: &Admin, slug: &str) -> Result<Event, ApiError> {
+pub(super) async fn event_for(
+    state: &AppState,
+    admin: &Admin,
+    slug: &str,
+) -> Result<Event, ApiError> {
     admin.require(slug)?;
     events::find_by_slug(&state.pool, slug)
         .await?

@@ -14,6 +14,7 @@ use crate::store::events::Event;
 
 /// The registration form's fields in page order, with their labels.
 const REGISTRATION_FIELDS: &[(&str, Msg)] = &[
+    ("invitation", Msg::LabelInvitation),
     ("name", Msg::LabelName),
     ("email", Msg::LabelEmail),
     ("organisation", Msg::LabelOrganisation),
@@ -237,9 +238,22 @@ pub struct RegisterPage<'a> {
     pub consent_text: &'static str,
     pub t: Texts,
     pub langs: Vec<LangLink>,
+    /// What is wrong with the invitation link, if anything.
+    pub error_invitation: Option<String>,
+    /// The address the invitation link is bound to: the email field is fixed to it.
+    pub invited_email: Option<String>,
+    /// Kept in language links so switching language keeps the invitation (`invitation=…&`).
+    pub query_prefix: String,
 }
 
 impl<'a> RegisterPage<'a> {
+    /// The form for someone who came with an invitation bound to `email`.
+    #[must_use]
+    pub fn invited(mut self, email: &str) -> Self {
+        self.invited_email = Some(email.to_owned());
+        self
+    }
+
     pub fn new(
         event: &'a Event,
         details: &Details,
@@ -267,7 +281,7 @@ impl<'a> RegisterPage<'a> {
                 })
                 .collect(),
             seats_left: details.seats_left,
-            closed_note: closed_note(event, lang),
+            closed_note: closed_note(event, input, lang),
             input,
             errors: registration_summary(errors, lang),
             error_name: error("name"),
@@ -294,15 +308,32 @@ impl<'a> RegisterPage<'a> {
             },
             t: Texts(lang),
             langs: lang_links(lang),
+            error_invitation: error("invitation"),
+            invited_email: None,
+            query_prefix: invitation_query(&input.invitation),
         }
     }
 }
 
+/// `invitation=…&` for a link that must keep the invitation; empty without one.
+fn invitation_query(token: &str) -> String {
+    let token = token.trim();
+    // A secret is hex; anything else is not carried (nor needs escaping).
+    if !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        format!("invitation={token}&")
+    } else {
+        String::new()
+    }
+}
+
 /// Why registration is not possible now, as the page says it.
-fn closed_note(event: &Event, lang: Lang) -> Option<String> {
+fn closed_note(event: &Event, input: &RegistrationInput, lang: Lang) -> Option<String> {
     let now = chrono::Utc::now();
     if event.status == "cancelled" {
         return Some(Msg::EventCancelledNote.text(lang).to_owned());
+    }
+    if event.invitation_only && input.invitation.trim().is_empty() {
+        return Some(Msg::InvitationOnlyNote.text(lang).to_owned());
     }
     if let Some(opens) = event.registration_opens_at.filter(|o| *o > now) {
         return Some(fill(

@@ -40,10 +40,12 @@ pub async fn export(
     let email = subject(&admin, &query)?;
     let mut conn = state.pool.acquire().await?;
     let (registrations, offers) = personal_data::export(&mut conn, email.as_str()).await?;
+    let invitations = personal_data::export_invitations(&mut conn, email.as_str()).await?;
     Ok(Json(json!({
         "email": email.as_str(),
         "registrations": registrations,
         "cosponsor_offers": offers,
+        "invitations": invitations,
         "note": "The notification service keeps, for registrations not yet erased, the name and address needed to send reminders; erasing removes those too.",
     })))
 }

@@ -15,15 +15,24 @@ use super::extract::ApiPath;
 use super::extract::{ApiForm, ApiJson, ApiQuery};
 use super::pages::{render, MessagePage, RegisterPage};
 use super::AppState;
+use crate::actions::hash_token;
 use crate::actions::register::{register, Registered};
 use crate::domain::{FieldErrors, NewRegistration, RegistrationInput};
-use crate::store::events;
+use crate::store::{events, invitations};
 
 /// `lang=…` in a query string (anything else in it is ignored, as before).
 pub fn lang_param(query: Option<&str>) -> Option<&str> {
     query?
         .split('&')
         .find_map(|pair| pair.strip_prefix("lang="))
+}
+
+/// `invitation=…` in a query string: the secret of an invitation link.
+fn invitation_param(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("invitation="))
+        .filter(|t| !t.is_empty())
 }
 
 /// The browser's `Accept-Language`, if any.
@@ -60,11 +69,45 @@ pub async fn form(
         Ok(details) => details,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let input = RegistrationInput::default();
-    render(
-        StatusCode::OK,
-        &RegisterPage::new(&event, &details, &input, &FieldErrors::default(), lang),
-    )
+    // Someone who came with an invitation link finds the form addressed to them.
+    let mut input = RegistrationInput::default();
+    let mut errors = FieldErrors::default();
+    let mut invited = None;
+    if let Some(token) = invitation_param(query.as_deref()) {
+        let found = match state.pool.acquire().await {
+            Ok(mut conn) => {
+                invitations::find_by_token(&mut conn, event.id, &hash_token(token)).await
+            }
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(Some(invitation)) => {
+                input.invitation = token.to_owned();
+                input.email = invitation.email.clone();
+                input.name = invitation.name.clone();
+                invited = Some(invitation.email);
+            }
+            Ok(None) => errors.add("invitation", Msg::InvitationUnknown.en()),
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    let page = RegisterPage::new(&event, &details, &input, &errors, lang);
+    match invited {
+        Some(email) => render(StatusCode::OK, &page.invited(&email)),
+        None => render(StatusCode::OK, &page),
+    }
+}
+
+/// An invitation problem as the field it concerns and what is wrong with it.
+fn invitation_problem(registered: &Registered) -> FieldErrors {
+    let (field, msg) = match registered {
+        Registered::InvitationUnknown => ("invitation", Msg::InvitationUnknown),
+        Registered::InvitationForAnother => ("email", Msg::InvitationForAnother),
+        _ => ("invitation", Msg::InvitationOnlyNote),
+    };
+    let mut errors = FieldErrors::default();
+    errors.add(field, msg.en());
+    errors
 }
 
 /// `POST /events/{slug}/register`: on success a redirect to the "you are registered" page;
@@ -113,6 +156,7 @@ pub async fn submit_form(
         &state.pool,
         &event,
         &new,
+        Some(&input.invitation),
         &state.settings.public_base_url,
         correlation_id.into(),
     )
@@ -153,6 +197,24 @@ pub async fn submit_form(
             &MessagePage::new(Msg::ClosedHeading.text(lang), &[Msg::ClosedText.text(lang)])
                 .in_lang(lang),
         ),
+        // The form again, the problem beside the invitation or the address.
+        Ok(
+            problem @ (Registered::InvitationRequired
+            | Registered::InvitationUnknown
+            | Registered::InvitationForAnother),
+        ) => match details(&state, &event).await {
+            Ok(details) => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RegisterPage::new(
+                    &event,
+                    &details,
+                    &input,
+                    &invitation_problem(&problem),
+                    lang,
+                ),
+            ),
+            Err(e) => ApiError::from(e).into_response(),
+        },
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -246,6 +308,7 @@ pub async fn submit_json(
         &state.pool,
         &event,
         &new,
+        Some(&input.invitation),
         &state.settings.public_base_url,
         correlation_id.into(),
     )
@@ -265,6 +328,16 @@ pub async fn submit_json(
             field: None,
             message: "Registration for this exchange is closed.".to_owned(),
         }),
+        problem @ (Registered::InvitationRequired
+        | Registered::InvitationUnknown
+        | Registered::InvitationForAnother) => {
+            let errors = invitation_problem(&problem);
+            Err(if chosen.is_some() || accept_language(&headers).is_some() {
+                ApiError::Invalid(errors.translated(lang))
+            } else {
+                ApiError::Invalid(errors)
+            })
+        }
     }
 }
 
@@ -276,6 +349,11 @@ fn outcome(registered: &Result<Registered, sqlx::Error>) -> RegistrationOutcome 
         Ok(Registered::New(_)) => RegistrationOutcome::Created,
         Ok(Registered::Existing(_)) => RegistrationOutcome::AlreadyRegistered,
         Ok(Registered::NotOpenYet(_) | Registered::Closed) => RegistrationOutcome::Closed,
+        Ok(
+            Registered::InvitationRequired
+            | Registered::InvitationUnknown
+            | Registered::InvitationForAnother,
+        ) => RegistrationOutcome::Invalid,
         Err(_) => RegistrationOutcome::Failed,
     }
 }

@@ -1,7 +1,8 @@
 //! The `events` table: the exchanges organisers create.
 
 use chrono::{DateTime, Utc};
-use convene_shared::messages::EventSnapshot;
+use convene_shared::messages::{EventChange, EventScheduled, EventSnapshot, ReminderNote};
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -32,6 +33,8 @@ pub struct Event {
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub waitlist_offer_hours: i32,
+    pub reminder_notes: Json<Vec<ReminderNote>>,
+    pub invitation_only: bool,
 }
 
 impl Event {
@@ -47,11 +50,39 @@ impl Event {
             version: self.version,
         }
     }
+
+    /// What the scheduler and the notification service must know of the exchange:
+    /// `changes` are what participants are to be told.
+    pub fn scheduled(&self, changes: Vec<EventChange>) -> EventScheduled {
+        EventScheduled {
+            event: self.snapshot(),
+            reminder_offsets_minutes: self.reminder_offsets_minutes.clone(),
+            version: self.version,
+            changes,
+            reminder_notes: self.reminder_notes.0.clone(),
+        }
+    }
+}
+
+/// The notes as stored (and as they travel in `event.scheduled`).
+fn stored_notes(event: &NewEvent) -> Json<Vec<ReminderNote>> {
+    Json(
+        event
+            .reminder_notes
+            .iter()
+            .map(|n| ReminderNote {
+                offset_minutes: n.offset_minutes,
+                lang: n.lang.code().to_owned(),
+                text: n.text.as_str().to_owned(),
+            })
+            .collect(),
+    )
 }
 
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
     organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
-    requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours";
+    requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
+    reminder_notes, invitation_only";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -61,8 +92,9 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     sqlx::query_as(&format!(
         "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
              organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
-             country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
+             reminder_notes, invitation_only) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -95,6 +127,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(event.registration_opens_at)
     .bind(event.registration_closes_at)
     .bind(event.waitlist_offer_hours)
+    .bind(stored_notes(event))
+    .bind(event.invitation_only)
     .fetch_optional(conn)
     .await
 }
@@ -109,7 +143,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
              capacity = $7, organiser_emails = $8, topics = $9, reminder_offsets_minutes = $10, \
              location = $11, online_link = $12, requires_approval = $13, country_cap = $14, \
              registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
-             version = version + 1, updated_at = now() \
+             reminder_notes = $18, invitation_only = $19, version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -129,6 +163,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(event.registration_opens_at)
     .bind(event.registration_closes_at)
     .bind(event.waitlist_offer_hours)
+    .bind(stored_notes(event))
+    .bind(event.invitation_only)
     .fetch_one(conn)
     .await
 }

@@ -3,6 +3,7 @@
 //! decide what is written together (a state change and its outbox message, always).
 
 pub mod events;
+pub mod invitations;
 pub mod offers;
 pub mod personal_data;
 pub mod registrations;

@@ -42,6 +42,37 @@ pub struct OfferRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// An invitation sent to the person.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct InvitationRecord {
+    pub id: Uuid,
+    pub event_slug: String,
+    pub email: String,
+    pub name: String,
+    pub lang: String,
+    pub invited_at: DateTime<Utc>,
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// Invitations sent to this address (case-insensitive).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn export_invitations(
+    conn: &mut PgConnection,
+    email: &str,
+) -> sqlx::Result<Vec<InvitationRecord>> {
+    sqlx::query_as(
+        "SELECT i.id, e.slug AS event_slug, i.email, i.name, i.lang, i.invited_at, i.reminded_at, i.answered_at \
+         FROM invitations i JOIN events e ON e.id = i.event_id \
+         WHERE lower(i.email) = lower($1) AND i.erased_at IS NULL ORDER BY i.invited_at",
+    )
+    .bind(email)
+    .fetch_all(conn)
+    .await
+}
+
 /// Every registration and offer held under this address (case-insensitive).
 ///
 /// # Errors
@@ -69,6 +100,39 @@ pub async fn export(
     .fetch_all(&mut *conn)
     .await?;
     Ok((registrations, offers))
+}
+
+/// Anonymises every invitation sent to this address; returns them (their copies elsewhere
+/// must go too).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn erase_invitations_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(&format!(
+        "{ERASE_INVITATIONS} WHERE lower(email) = lower($1) AND erased_at IS NULL RETURNING id"
+    ))
+    .bind(email)
+    .fetch_all(conn)
+    .await
+}
+
+/// Anonymises every invitation to one exchange; returns them.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn erase_invitations_by_event(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(&format!(
+        "{ERASE_INVITATIONS} WHERE event_id = $1 AND erased_at IS NULL RETURNING id"
+    ))
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// Anonymises every registration and offer under this address; returns the registrations
@@ -122,6 +186,10 @@ pub async fn erase_by_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Re
 const ERASE_REGISTRATIONS: &str = "UPDATE registrations SET name = '', organisation = '', \
     email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \
     consent_text = '', erased_at = now()";
+/// As for registrations: the address becomes a placeholder, the link dies.
+const ERASE_INVITATIONS: &str = "UPDATE invitations SET name = '', \
+    email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \
+    erased_at = now()";
 const ERASE_OFFERS: &str =
     "UPDATE cosponsor_offers SET contact_name = '', contact_email = '', message = '', \
     organisation = '', erased_at = now()";
