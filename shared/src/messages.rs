@@ -353,6 +353,9 @@ pub struct OrganiserDigest {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub exchanges: Vec<DigestExchange>,
+    /// Where the registration service is reached (`PUBLIC_BASE_URL`), for the admin API
+    /// addresses the email quotes.
+    pub base_url: String,
 }
 impl Message for OrganiserDigest {
     const KIND: &'static str = keys::ORGANISER_DIGEST;

@@ -10,7 +10,7 @@ use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
-use convene_shared::messages::{InvitationReminderDue, InvitationSent};
+use convene_shared::messages::{InvitationReminderDue, InvitationSent, OrganiserDigest};
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
@@ -205,6 +205,11 @@ impl Handler for Inbox {
                     return Ok(());
                 };
                 let email = render::invitation(&m.event, &to, false).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            OrganiserDigest::KIND => {
+                let m: OrganiserDigest = payload(&envelope)?;
+                let email = render::digest(&m).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             InvitationReminderDue::KIND => {

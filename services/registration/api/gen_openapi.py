@@ -26,6 +26,7 @@ invalid = {"description": "Invalid input; each bad field is named", **json_body(
 slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "example": "demo"}
 token = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 email_q = {"name": "email", "in": "query", "required": True, "schema": {"type": "string", "format": "email"}, "example": "someone@example.org"}
+organiser_email = {"name": "email", "in": "path", "required": True, "schema": {"type": "string", "format": "email"}, "example": "organiser@example.org"}
 bearer = [{"admin": []}]
 
 
@@ -208,8 +209,8 @@ doc = {
             "PersonalData": {"type": "object", "required": ["email", "registrations", "cosponsor_offers"], "properties": {
                 "email": {"type": "string"}, "registrations": {"type": "array", "items": {"type": "object"}},
                 "cosponsor_offers": {"type": "array", "items": {"type": "object"}}, "note": {"type": "string"}}},
-            "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers", "invitations"], "properties": {
-                "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}, "invitations": {"type": "integer"}}}}},
+            "Erased": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "required": ["registrations", "cosponsor_offers", "invitations", "organiser_settings"], "properties": {
+                "registrations": {"type": "integer"}, "cosponsor_offers": {"type": "integer"}, "invitations": {"type": "integer"}, "organiser_settings": {"type": "integer"}}}}},
             "Invitees": {"type": "object", "additionalProperties": False, "required": ["invitees"], "properties": {"invitees": {
                 "type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
                     "email": {"type": "string", "format": "email"}, "name": {"type": "string", "maxLength": 200}, "lang": {"type": "string", "enum": ["en", "fr", "es"]}}}}}},
@@ -221,6 +222,9 @@ doc = {
             "Ids": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string", "format": "uuid"}}}},
             "Decisions": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["id"],
                           "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}, "error": {"type": "string"}}}}}},
+            "OrganiserSettings": {"type": "object", "required": ["email", "timezone", "timezone_set", "digest", "exchanges"], "properties": {
+                "email": {"type": "string"}, "timezone": {"type": "string"}, "timezone_set": {"type": "boolean"}, "digest": {"type": "boolean"},
+                "last_digest_at": {"type": ["string", "null"], "format": "date-time"}, "exchanges": {"type": "array", "items": {"type": "string"}}}},
             "Readiness": {"type": "object", "required": ["database", "broker"], "properties": {"database": {"type": "boolean"}, "broker": {"type": "boolean"}}},
         },
     },
@@ -300,6 +304,16 @@ doc = {
             "summary": "Decline an offer; its contact is emailed", "parameters": [offer_id], "requestBody": decision_body,
             "responses": {"200": {"description": "Decided", **json_body({"type": "object", "required": ["cosponsor_offer"], "properties": {"cosponsor_offer": ref("CosponsorOfferRecord")}})},
                           "403": error("This token does not cover that exchange"), "404": error("No such offer"), "422": invalid, **body_errors()}})},
+        "/api/admin/organisers/{email}": {
+            "get": admin({"summary": "An organiser's daily digest settings, and their upcoming exchanges", "parameters": [organiser_email],
+                          "responses": {"200": {"description": "The settings", **json_body(ref("OrganiserSettings"))}, "400": error("Malformed path"),
+                                        "403": error("This token covers none of their exchanges"), "404": error("Organises no upcoming exchange"), "422": invalid}}),
+            "put": admin({"summary": "Set an organiser's digest time zone (null: their soonest exchange's) and whether they get it", "parameters": [organiser_email],
+                          "requestBody": {"required": True, **json_body({"type": "object", "additionalProperties": False, "properties": {
+                              "timezone": {"type": ["string", "null"], "description": "IANA name"}, "digest": {"type": "boolean"}}})},
+                          "responses": {"200": {"description": "Saved", **json_body(ref("OrganiserSettings"))},
+                                        "403": error("This token covers none of their exchanges"), "404": error("Organises no upcoming exchange"), "422": invalid, **body_errors()}}),
+        },
         "/api/admin/personal-data": {
             "get": admin({"summary": "Export everything held about one email address", "parameters": [email_q],
                           "responses": {"200": {"description": "Everything held", **json_body(ref("PersonalData"))}, "400": error("Malformed query"),

@@ -29,6 +29,12 @@ pub const INVITATION_REMINDER_HOURS: Var = Var {
     help: "Hours after an invitation at which an invitee who has not registered gets its one reminder \
 (sooner, at half the time left, when registration closes earlier). Fractions allowed.",
 };
+pub const DIGEST_HOUR: Var = Var {
+    name: "DIGEST_HOUR",
+    default: Some("8"),
+    help: "Hour of the day (0-23, in each organiser's time zone) from which their daily digest is sent; \
+the scheduling service's DIGEST_SCHEDULE says how often that is checked.",
+};
 pub const TRUSTED_PROXIES: Var = Var {
     name: "TRUSTED_PROXIES",
     default: Some(""),
@@ -67,6 +73,7 @@ pub const VARS: &[Var] = &[
     TRUSTED_PROXIES,
     OFFER_CHECK_SECS,
     INVITATION_REMINDER_HOURS,
+    DIGEST_HOUR,
 ];
 
 /// One valid admin token and what it may act on.
@@ -135,6 +142,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub offer_check: std::time::Duration,
     pub invitation_reminder_after: std::time::Duration,
+    /// 0–23: organisers' digests go out from this hour of their day.
+    pub digest_hour: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
@@ -152,6 +161,10 @@ impl Settings {
         if !(0.0..=24.0 * 365.0).contains(&reminder_hours) {
             return Err(INVITATION_REMINDER_HOURS.malformed("expected hours from 0 to 8760"));
         }
+        let digest_hour: u32 = DIGEST_HOUR.parse()?;
+        if digest_hour > 23 {
+            return Err(DIGEST_HOUR.malformed("expected an hour from 0 to 23"));
+        }
         Ok(Self {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
@@ -163,6 +176,7 @@ impl Settings {
             rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
             offer_check: OFFER_CHECK_SECS.seconds()?,
             invitation_reminder_after: std::time::Duration::from_secs_f64(reminder_hours * 3600.0),
+            digest_hour,
             trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(
                 &TRUSTED_PROXIES.string()?,
             )

@@ -1,10 +1,12 @@
 //! What the registration service does with the messages it consumes: erase an exchange's
-//! personal data when the scheduling service says its retention period is over.
+//! personal data when the scheduling service says its retention period is over, and
+//! compose organisers' digests when its digest clock ticks.
 
 use convene_shared::consumer::{Failure, Handler};
-use convene_shared::messages::{Envelope, EventRetentionDue, Message};
+use convene_shared::messages::{DigestDue, Envelope, EventRetentionDue, Message};
 use sqlx::PgPool;
 
+use crate::actions::digest::compose_due;
 use crate::actions::erase::erase_event;
 
 /// The registration service's message handler.
@@ -12,6 +14,10 @@ pub struct Inbox {
     pub pool: PgPool,
     /// Wakes the outbox relay after an erasure commits its `participant.erased` messages.
     pub relay: std::sync::Arc<tokio::sync::Notify>,
+    /// `DIGEST_HOUR`: from when in their day organisers get their digest.
+    pub digest_hour: u32,
+    /// `PUBLIC_BASE_URL`, quoted in digests.
+    pub public_base_url: String,
 }
 
 impl Handler for Inbox {
@@ -26,6 +32,25 @@ impl Handler for Inbox {
                     .await
                     .map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))?;
                 self.relay.notify_one();
+                Ok(())
+            }
+            DigestDue::KIND => {
+                let m: DigestDue = envelope
+                    .payload()
+                    .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed payload: {e}")))?;
+                // Idempotent: an organiser done for the day is not done again.
+                let announced = compose_due(
+                    &self.pool,
+                    m.at,
+                    self.digest_hour,
+                    &self.public_base_url,
+                    envelope.correlation_id,
+                )
+                .await
+                .map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))?;
+                if announced > 0 {
+                    self.relay.notify_one();
+                }
                 Ok(())
             }
             other => Err(Failure::Permanent(anyhow::anyhow!(

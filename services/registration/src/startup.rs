@@ -34,6 +34,8 @@ pub struct Application {
     amqp_url: String,
     offer_check: std::time::Duration,
     invitation_reminder_after: std::time::Duration,
+    digest_hour: u32,
+    public_base_url: String,
 }
 
 impl Application {
@@ -103,6 +105,8 @@ impl Application {
             amqp_url: settings.common.amqp_url.clone(),
             offer_check: settings.offer_check,
             invitation_reminder_after: settings.invitation_reminder_after,
+            digest_hour: settings.digest_hour,
+            public_base_url: settings.public_base_url.clone(),
         })
     }
 
@@ -123,6 +127,8 @@ impl Application {
         let inbox = Arc::new(Inbox {
             pool: self.pool.clone(),
             relay: self.relay.waker(),
+            digest_hour: self.digest_hour,
+            public_base_url: self.public_base_url,
         });
         let config = ConsumerConfig {
             inbox: topology::REGISTRATION_INBOX,

@@ -12,6 +12,11 @@ pub const SCHEDULE: Var = Var {
     default: Some("0 * * * * *"),
     help: "When to look for due reminders, in the cron crate's syntax (seconds first).",
 };
+pub const DIGEST_SCHEDULE: Var = Var {
+    name: "DIGEST_SCHEDULE",
+    default: Some("0 */15 * * * *"),
+    help: "When to look for organisers whose daily digest is due (from the registration service's DIGEST_HOUR in each one's zone), cron syntax.",
+};
 pub const RETENTION_DAYS: Var = Var {
     name: "RETENTION_DAYS",
     default: Some("30"),
@@ -39,6 +44,7 @@ pub const VARS: &[Var] = &[
     RETENTION_DAYS,
     HTTP_ADDR,
     SCHEDULE,
+    DIGEST_SCHEDULE,
     PREFETCH,
     RETRY_DELAYS_MS,
     DATABASE_MAX_CONNECTIONS,
@@ -50,6 +56,7 @@ pub struct Settings {
     pub common: Common,
     pub http_addr: std::net::SocketAddr,
     pub schedule: cron::Schedule,
+    pub digest_schedule: cron::Schedule,
     pub retention_days: u32,
     pub prefetch: u16,
     pub retry_delays_ms: Vec<u64>,
@@ -62,6 +69,8 @@ impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let schedule = crate::reminders::parse_schedule(&SCHEDULE.string()?)
             .map_err(|e| SCHEDULE.malformed(e))?;
+        let digest_schedule = crate::reminders::parse_schedule(&DIGEST_SCHEDULE.string()?)
+            .map_err(|e| DIGEST_SCHEDULE.malformed(e))?;
         let retry_delays_ms = RETRY_DELAYS_MS
             .string()?
             .split(',')
@@ -80,6 +89,7 @@ impl Settings {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
             schedule,
+            digest_schedule,
             retention_days: RETENTION_DAYS.parse()?,
             prefetch,
             retry_delays_ms,

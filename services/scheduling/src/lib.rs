@@ -3,9 +3,12 @@
 //!
 //! - `inbox.rs` — what it learns from messages (exchanges, registrations, cancellations).
 //! - `reminders.rs` — the cron clock that decides due reminders and announces them.
+//! - `digests.rs` — the clock that tells the registration service to look for organisers'
+//!   due daily digests.
 //! - `store/` — its tables, and the query that decides what is due.
 
 pub mod config;
+pub mod digests;
 pub mod inbox;
 pub mod reminders;
 pub mod retention;

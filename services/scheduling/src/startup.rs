@@ -104,6 +104,12 @@ impl Application {
                 relay.waker(),
                 shutdown.clone(),
             )),
+            tokio::spawn(crate::digests::run(
+                self.pool.clone(),
+                self.settings.digest_schedule.clone(),
+                relay.waker(),
+                shutdown.clone(),
+            )),
             tokio::spawn(relay.run(shutdown.clone())),
         ];
         tracing::info!(addr = %self.listener.local_addr()?, "scheduling service running");

@@ -8,8 +8,9 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::messages::{
-    CosponsorOfferDecided, CosponsorOfferReceived, EventCancelled, EventScheduled, EventSnapshot,
-    RegistrationCancelled, RegistrationConfirmed, ReminderDue,
+    CosponsorOfferDecided, CosponsorOfferReceived, DigestRegistration, EventCancelled,
+    EventScheduled, EventSnapshot, OrganiserDigest, RegistrationCancelled, RegistrationConfirmed,
+    ReminderDue,
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::time::{span_in_zone, span_in_zone_lang};
@@ -309,6 +310,138 @@ pub fn invitation(event: &EventSnapshot, to: &Invitee, reminder: bool) -> askama
         to_name: Some(to.name.clone()).filter(|n| !n.is_empty()),
         reply_to: None,
         subject: Tr(lang).with(subject, &[("title", &event.title)]),
+        body,
+        calendar: None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "digest.txt")]
+struct Digest<'a> {
+    organiser: &'a str,
+    local_date: &'a str,
+    since: String,
+    base_url: &'a str,
+    exchanges: Vec<DigestSection<'a>>,
+}
+
+/// One exchange of a digest, its lines ready to print.
+struct DigestSection<'a> {
+    title: &'a str,
+    slug: &'a str,
+    when: String,
+    confirmed: String,
+    new_total: i64,
+    new_lines: Vec<String>,
+    pending_total: i64,
+    pending_lines: Vec<String>,
+    offers_total: i64,
+    offer_lines: Vec<String>,
+}
+
+/// `1 new registration` / `3 new registrations`.
+fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// An organiser's daily digest, times in their zone (organisers' emails are in English).
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn digest(m: &OrganiserDigest) -> askama::Result<Outgoing> {
+    let zone = m.timezone.as_str();
+    let at = |t: DateTime<Utc>| convene_shared::time::in_zone(t, zone);
+    let person = |r: &DigestRegistration| {
+        format!(
+            "{} ({}, {}, {}) — {}, {}",
+            r.name,
+            r.organisation,
+            r.country,
+            r.role.replace('_', " "),
+            r.status,
+            at(r.registered_at)
+        )
+    };
+    let exchanges = m
+        .exchanges
+        .iter()
+        .map(|x| DigestSection {
+            title: &x.event.title,
+            slug: &x.event.slug,
+            when: span_in_zone(x.event.starts_at, x.event.ends_at, zone),
+            confirmed: match x.capacity {
+                Some(capacity) => format!("{} confirmed of {capacity} seats.", x.confirmed),
+                None => format!("{} confirmed.", x.confirmed),
+            },
+            new_total: x.new_registrations_total,
+            new_lines: x.new_registrations.iter().map(person).collect(),
+            pending_total: x.pending_total,
+            pending_lines: x
+                .pending
+                .iter()
+                .map(|r| format!("{} — id {}", person(r), r.registration_id))
+                .collect(),
+            offers_total: x.open_offers_total,
+            offer_lines: x
+                .open_offers
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} ({}): {}, contact {}, received {} — id {}",
+                        o.organisation,
+                        o.country,
+                        o.support_kind,
+                        o.contact_name,
+                        at(o.received_at),
+                        o.offer_id
+                    )
+                })
+                .collect(),
+        })
+        .collect::<Vec<_>>();
+    let total = |f: fn(&DigestSection) -> i64| exchanges.iter().map(f).sum::<i64>();
+    let subject = format!(
+        "Convene digest: {}, {}, {}",
+        count(
+            total(|x| x.new_total),
+            "new registration",
+            "new registrations"
+        ),
+        count(
+            total(|x| x.pending_total),
+            "pending approval",
+            "pending approvals"
+        ),
+        count(
+            total(|x| x.offers_total),
+            "open co-sponsorship offer",
+            "open co-sponsorship offers"
+        ),
+    );
+    let body = Digest {
+        organiser: &m.organiser_email,
+        local_date: &m.local_date,
+        since: at(m.since),
+        base_url: m.base_url.trim_end_matches('/'),
+        exchanges,
+    }
+    .render()?;
+    Ok(Outgoing {
+        // One per organiser and day, whatever the redeliveries.
+        key: format!(
+            "digest:{}:{}",
+            m.organiser_email.to_lowercase(),
+            m.local_date
+        ),
+        kind: "digest",
+        to: m.organiser_email.clone(),
+        to_name: None,
+        reply_to: None,
+        subject,
         body,
         calendar: None,
     })
@@ -679,5 +812,59 @@ mod tests {
         assert_eq!(starts_in(at(-5), now), "now");
         assert_eq!(starts_in_lang(at(180), now, Lang::Fr), "dans 3 heures");
         assert_eq!(starts_in_lang(at(1), now, Lang::Es), "en 1 minuto");
+    }
+
+    #[test]
+    fn a_digest_lists_what_is_new_in_the_organisers_zone_and_caps_long_lists() {
+        let person = |n: usize| DigestRegistration {
+            registration_id: Uuid::nil(),
+            name: format!("Person {n}"),
+            organisation: "Ministry".into(),
+            country: "SN".into(),
+            role: "government_official".into(),
+            status: "pending".into(),
+            registered_at: "2026-11-30T13:30:00Z".parse().unwrap(),
+        };
+        let m = OrganiserDigest {
+            organiser_email: "lead@un.example.org".into(),
+            timezone: "America/Bogota".into(),
+            local_date: "2026-11-30".into(),
+            since: "2026-11-29T13:00:00Z".parse().unwrap(),
+            until: "2026-11-30T13:00:00Z".parse().unwrap(),
+            exchanges: vec![convene_shared::messages::DigestExchange {
+                event: confirmed(None).event,
+                new_registrations: (0..2).map(person).collect(),
+                new_registrations_total: 60,
+                pending: vec![person(0)],
+                pending_total: 1,
+                open_offers: vec![],
+                open_offers_total: 0,
+                confirmed: 12,
+                capacity: Some(40),
+            }],
+            base_url: "https://convene.example.org/".into(),
+        };
+        let email = digest(&m).unwrap();
+        println!("{}\n\n{}", email.subject, email.body);
+        assert_eq!(email.key, "digest:lead@un.example.org:2026-11-30");
+        assert_eq!(
+            email.subject,
+            "Convene digest: 60 new registrations, 1 pending approval, 0 open co-sponsorship offers"
+        );
+        for expected in [
+            "since Sunday 29 November 2026, 08:00 (America/Bogota, -05).",
+            "12 confirmed of 40 seats.",
+            "  - Person 1 (Ministry, SN, government official) — pending,",
+            "  … and 58 more.",
+            "Waiting for your approval (1):",
+            "https://convene.example.org/api/admin/events/atd/registrations",
+        ] {
+            assert!(
+                email.body.contains(expected),
+                "{expected:?} in\n{}",
+                email.body
+            );
+        }
+        assert!(!email.body.contains("Co-sponsorship offers to decide"));
     }
 }

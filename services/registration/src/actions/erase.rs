@@ -15,6 +15,8 @@ pub struct Erased {
     pub registrations: usize,
     pub cosponsor_offers: u64,
     pub invitations: usize,
+    /// 1 when the address was an organiser with stored settings.
+    pub organiser_settings: u64,
 }
 
 /// Erases everything held under `email` and tells the other services to drop their copies
@@ -30,6 +32,7 @@ pub async fn erase_person(
     let mut tx = pool.begin().await?;
     let (registrations, offers) = personal_data::erase_by_email(&mut tx, email).await?;
     let invitations = personal_data::erase_invitations_by_email(&mut tx, email).await?;
+    let organiser_settings = crate::store::digests::erase(&mut tx, email).await?;
     announce(&mut tx, &registrations, &invitations, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(
@@ -42,6 +45,7 @@ pub async fn erase_person(
         registrations: registrations.len(),
         cosponsor_offers: offers,
         invitations: invitations.len(),
+        organiser_settings,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod create_event;
 pub mod deadlines;
 pub mod decide_offer;
 pub mod decide_registration;
+pub mod digest;
 pub mod erase;
 pub mod invite;
 pub mod offer;

@@ -10,6 +10,7 @@ mod extract;
 mod invitations;
 mod manage;
 mod openapi;
+mod organiser_settings;
 mod organisers;
 mod pages;
 mod personal_data;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use convene_shared::health::{self, Readiness};
 use sqlx::PgPool;
@@ -116,6 +117,16 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/admin/cosponsor-offers/{id}/decline",
             post(organisers::decline),
+        ),
+        (
+            Method::GET,
+            "/api/admin/organisers/{email}",
+            get(organiser_settings::show),
+        ),
+        (
+            Method::PUT,
+            "/api/admin/organisers/{email}",
+            put(organiser_settings::update),
         ),
         (
             Method::GET,

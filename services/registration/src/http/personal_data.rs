@@ -41,11 +41,21 @@ pub async fn export(
     let mut conn = state.pool.acquire().await?;
     let (registrations, offers) = personal_data::export(&mut conn, email.as_str()).await?;
     let invitations = personal_data::export_invitations(&mut conn, email.as_str()).await?;
+    let organiser = crate::store::digests::find(&mut conn, email.as_str())
+        .await?
+        .map(|o| {
+            json!({
+                "timezone": o.timezone,
+                "digest": o.digest_enabled,
+                "last_digest_at": o.last_digest_at,
+            })
+        });
     Ok(Json(json!({
         "email": email.as_str(),
         "registrations": registrations,
         "cosponsor_offers": offers,
         "invitations": invitations,
+        "organiser_settings": organiser,
         "note": "The notification service keeps, for registrations not yet erased, the name and address needed to send reminders; erasing removes those too.",
     })))
 }

@@ -246,6 +246,23 @@ pub async fn upcoming(pool: &PgPool) -> sqlx::Result<Vec<Event>> {
     .await
 }
 
+/// Scheduled exchanges that end after `after`, soonest first (an organiser's digest
+/// covers these).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn organised_after(
+    conn: &mut PgConnection,
+    after: DateTime<Utc>,
+) -> sqlx::Result<Vec<Event>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events WHERE status = 'scheduled' AND ends_at > $1 ORDER BY starts_at"
+    ))
+    .bind(after)
+    .fetch_all(conn)
+    .await
+}
+
 /// How many confirmed participants an exchange has.
 ///
 /// # Errors
