@@ -120,8 +120,18 @@ async fn invitees_register_with_their_own_link_only_and_those_who_do_not_answer_
         "{body}"
     );
 
-    // 4. Without a link nobody registers: the page says why and shows no form, the API
+    // 4. It is not listed publicly, and without a link nobody registers: the page says why and shows no form, the API
     //    names the field.
+    let listed = stack.get_json("/api/events").await;
+    assert!(
+        listed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["slug"] != slug.as_str()),
+        "{listed}"
+    );
+    assert!(!stack.get_text("/events").await.contains(&slug));
     let page = stack.get_text(&format!("/events/{slug}/register")).await;
     assert!(page.contains("by invitation only"), "{page}");
     assert!(

@@ -234,13 +234,15 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
         .map(drop)
 }
 
-/// Exchanges that have not ended yet, soonest first.
+/// Exchanges that have not ended yet, soonest first; those by invitation only are not
+/// listed publicly.
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn upcoming(pool: &PgPool) -> sqlx::Result<Vec<Event>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events WHERE ends_at > now() AND status = 'scheduled' ORDER BY starts_at LIMIT 500"
+        "SELECT {COLUMNS} FROM events WHERE ends_at > now() AND status = 'scheduled' AND NOT invitation_only \
+         ORDER BY starts_at LIMIT 500"
     ))
     .fetch_all(pool)
     .await
