@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo docker-compose; fi)
 VENV := .venv
+SMTP_SINK := var/postfix/usr/sbin/smtp-sink
 
 .PHONY: help up down run build test faults lint test-deps check-services deny screenshots bench
 
@@ -65,9 +66,17 @@ test: check-services test-deps build deny
 ## How fast Convene registers and confirms, against the ceilings of its parts (pgbench,
 ## the SMTP server) on this machine; QUICK=1 for a short run (CI). Full runs write
 ## docs/benchmarks.md, quick ones var/bench-quick.md.
-bench: check-services test-deps
+bench: check-services test-deps $(SMTP_SINK)
 	cargo build --release --workspace --bins
 	QUICK=$(QUICK) cargo run --release -p convene-tests --bin bench
+
+## Postfix's smtp-sink and smtp-source (the reminder fan-out's SMTP server and its ceiling),
+## taken out of Debian's postfix package without installing it: no mail daemon, no root.
+$(SMTP_SINK):
+	@command -v apt-get >/dev/null || { echo "make bench needs Postfix's smtp-sink: install the postfix package's binaries under var/postfix"; exit 1; }
+	rm -rf var/postfix && mkdir -p var/postfix
+	cd var/postfix && apt-get download postfix && dpkg-deb -x postfix_*.deb . && rm postfix_*.deb
+	test -x $@
 
 ## Private Postgres and RabbitMQ (never the shared ones), stopped whatever happens.
 faults: test-deps build

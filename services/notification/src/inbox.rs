@@ -291,16 +291,18 @@ impl Inbox {
         Some((ics, method))
     }
 
-    /// Sends `email` unless its key was sent before. The key is locked for the duration
-    /// (so concurrent copies of a message wait, then see it sent), and recorded in the same
-    /// transaction right after the SMTP server accepts. If Postgres fails at that point the
-    /// record is written again until it is in: this process never sends an accepted email
-    /// twice. The one window left: the process dies after the server accepted and before
+    /// Sends `email` unless its key was sent before. The key is claimed (its row inserted,
+    /// uncommitted) for the duration, so concurrent copies of a message wait, then see it
+    /// sent; the claim commits right after the SMTP server accepts, and rolls back if it
+    /// refuses. If Postgres fails at that point the record is written again until it is
+    /// in: this process never sends an accepted email twice. The one window left: the process dies after the server accepted and before
     /// the record commits, and the redelivered message sends it again (docs/messages.md).
     async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sent::lock(&mut tx, &email.key).await.map_err(db)?;
-        if sent::was_sent(&mut tx, &email.key).await.map_err(db)? {
+        if !sent::claim(&mut tx, &email.key, email.kind, envelope.message_id)
+            .await
+            .map_err(db)?
+        {
             tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
             return Ok(());
         }
@@ -315,11 +317,7 @@ impl Inbox {
         }
         // From here until the commit, a crash sends this email twice: log how long.
         let accepted_at = std::time::Instant::now();
-        let recorded = async {
-            sent::record(&mut tx, &email.key, email.kind, envelope.message_id).await?;
-            tx.commit().await
-        };
-        if let Err(e) = recorded.await {
+        if let Err(e) = tx.commit().await {
             tracing::warn!(error = %e, kind = email.kind, "the email is out but not recorded; recording it until Postgres answers");
             self.record_until_done(envelope, email).await;
         }

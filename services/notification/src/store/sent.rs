@@ -3,28 +3,30 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Serialises work on one key across every notification process for the rest of the
-/// transaction: two copies of a message handled at once cannot both send.
+/// Claims the key for this transaction: inserts its row, unless an email with this key
+/// was sent already (`false`). The uncommitted row serialises work on the key across every
+/// notification process: a concurrent copy's claim waits for this transaction, then sees
+/// the key taken (committed) or free again (rolled back). One statement where a lock, a
+/// check and an insert took three round trips.
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn lock(conn: &mut PgConnection, key: &str) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(key)
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-/// Whether an email with this key was already sent.
-///
-/// # Errors
-/// When Postgres fails.
-pub async fn was_sent(conn: &mut PgConnection, key: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sent_emails WHERE key = $1)")
-        .bind(key)
-        .fetch_one(conn)
-        .await
+pub async fn claim(
+    conn: &mut PgConnection,
+    key: &str,
+    kind: &str,
+    message_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar::<_, bool>(
+        "INSERT INTO sent_emails (key, kind, message_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO NOTHING RETURNING true",
+    )
+    .bind(key)
+    .bind(kind)
+    .bind(message_id)
+    .fetch_optional(conn)
+    .await
+    .map(|claimed| claimed.is_some())
 }
 
 /// Records that the email with this key was accepted by the SMTP server.
