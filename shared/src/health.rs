@@ -74,6 +74,13 @@ pub async fn serve(
     let router = router
         .layer(middleware::from_fn(crate::metrics::track_http))
         .layer(middleware::from_fn(crate::telemetry::trace_http));
+    // Small answers leave at once: without TCP_NODELAY a response written in two parts
+    // can wait for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     // Handlers that need the peer's address (rate limiting) read it from ConnectInfo.
     axum::serve(
         listener,

@@ -36,8 +36,10 @@ impl Handler for Inbox {
         match envelope.kind.as_str() {
             RegistrationConfirmed::KIND => {
                 let m: RegistrationConfirmed = payload(&envelope)?;
+                // The participant on record, in one transaction (one commit, not three).
+                let mut tx = self.pool.begin().await.map_err(db)?;
                 recipients::confirmed(
-                    &self.pool,
+                    &mut tx,
                     m.registration_id,
                     m.event.event_id,
                     &m.name,
@@ -47,21 +49,22 @@ impl Handler for Inbox {
                 )
                 .await
                 .map_err(db)?;
+                if let Some(zone) = &m.timezone {
+                    recipients::set_timezone(&mut tx, m.registration_id, zone)
+                        .await
+                        .map_err(db)?;
+                }
+                if let Some(lang) = &m.lang {
+                    recipients::set_lang(&mut tx, m.registration_id, lang)
+                        .await
+                        .map_err(db)?;
+                }
+                tx.commit().await.map_err(db)?;
                 // A later confirmation (approved, or a freed seat taken) carries no link:
                 // the one sent with the first message is on record.
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };
-                if let Some(zone) = &m.timezone {
-                    recipients::set_timezone(&self.pool, m.registration_id, zone)
-                        .await
-                        .map_err(db)?;
-                }
-                if let Some(lang) = &m.lang {
-                    recipients::set_lang(&self.pool, m.registration_id, lang)
-                        .await
-                        .map_err(db)?;
-                }
                 let mut email =
                     render::confirmation(&m, &to.manage_url, envelope.message_id).map_err(bug)?;
                 email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
@@ -110,8 +113,9 @@ impl Handler for Inbox {
                     .contact
                     .as_ref()
                     .map(|c| (c.name.as_str(), c.email.as_str(), c.manage_url.as_str()));
+                let mut tx = self.pool.begin().await.map_err(db)?;
                 recipients::status_changed(
-                    &self.pool,
+                    &mut tx,
                     m.registration_id,
                     m.event.event_id,
                     &m.status,
@@ -121,15 +125,16 @@ impl Handler for Inbox {
                 .await
                 .map_err(db)?;
                 if let Some(zone) = m.contact.as_ref().and_then(|c| c.timezone.as_deref()) {
-                    recipients::set_timezone(&self.pool, m.registration_id, zone)
+                    recipients::set_timezone(&mut tx, m.registration_id, zone)
                         .await
                         .map_err(db)?;
                 }
                 if let Some(lang) = m.contact.as_ref().and_then(|c| c.lang.as_deref()) {
-                    recipients::set_lang(&self.pool, m.registration_id, lang)
+                    recipients::set_lang(&mut tx, m.registration_id, lang)
                         .await
                         .map_err(db)?;
                 }
+                tx.commit().await.map_err(db)?;
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };

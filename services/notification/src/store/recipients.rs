@@ -1,7 +1,7 @@
 //! The `recipients` table: how to reach the participant behind a registration.
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A participant we can email.
@@ -23,7 +23,7 @@ pub struct Recipient {
 /// # Errors
 /// When Postgres fails.
 pub async fn confirmed(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     registration_id: Uuid,
     event_id: Uuid,
     name: &str,
@@ -45,7 +45,7 @@ pub async fn confirmed(
     .bind(email)
     .bind(manage_url)
     .bind(at)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map(drop)
 }
@@ -124,7 +124,7 @@ pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<
 /// # Errors
 /// When Postgres fails.
 pub async fn status_changed(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     registration_id: Uuid,
     event_id: Uuid,
     status: &str,
@@ -147,7 +147,7 @@ pub async fn status_changed(
             .bind(manage_url)
             .bind(status)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         }
         None => {
@@ -158,7 +158,7 @@ pub async fn status_changed(
             .bind(registration_id)
             .bind(status)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
         }
     }
@@ -170,7 +170,7 @@ pub async fn status_changed(
 /// # Errors
 /// When Postgres fails.
 pub async fn set_timezone(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     registration_id: Uuid,
     timezone: &str,
 ) -> sqlx::Result<()> {
@@ -179,7 +179,7 @@ pub async fn set_timezone(
     )
     .bind(registration_id)
     .bind(timezone)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map(drop)
 }
@@ -188,12 +188,16 @@ pub async fn set_timezone(
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn set_lang(pool: &PgPool, registration_id: Uuid, lang: &str) -> sqlx::Result<()> {
+pub async fn set_lang(
+    conn: &mut PgConnection,
+    registration_id: Uuid,
+    lang: &str,
+) -> sqlx::Result<()> {
     let lang = convene_shared::i18n::Lang::parse(lang).unwrap_or_default();
     sqlx::query("UPDATE recipients SET lang = $2 WHERE registration_id = $1 AND status <> 'erased'")
         .bind(registration_id)
         .bind(lang.code())
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(drop)
 }

@@ -176,18 +176,35 @@ fn sort_key(name: &str) -> String {
         .collect()
 }
 
+/// Every country as (code, name), named and sorted in `lang`: sorted once per language,
+/// not on every page (the form is the most requested page when a drive opens).
+fn countries_sorted(lang: Lang) -> &'static [(&'static str, &'static str)] {
+    use std::sync::LazyLock;
+    static SORTED: LazyLock<Vec<Vec<(&'static str, &'static str)>>> = LazyLock::new(|| {
+        Lang::ALL
+            .iter()
+            .map(|&lang| {
+                let mut all = CountryCode::all_by_name();
+                if lang != Lang::En {
+                    for (code, name) in &mut all {
+                        *name = CountryCode::parse(code).map_or(*name, |c| c.name_in(lang));
+                    }
+                    all.sort_by_cached_key(|(_, name)| sort_key(name));
+                }
+                all
+            })
+            .collect()
+    });
+    let index = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
+    &SORTED[index]
+}
+
 /// Every country, named and sorted in `lang`.
 fn countries_in(selected: &str, lang: Lang) -> Vec<SelectOption> {
     let selected = selected.trim().to_ascii_uppercase();
-    let mut all = CountryCode::all_by_name();
-    if lang != Lang::En {
-        for (code, name) in &mut all {
-            *name = CountryCode::parse(code).map_or(*name, |c| c.name_in(lang));
-        }
-        all.sort_by_cached_key(|(_, name)| sort_key(name));
-    }
-    all.into_iter()
-        .map(|(value, label)| SelectOption {
+    countries_sorted(lang)
+        .iter()
+        .map(|&(value, label)| SelectOption {
             value,
             label,
             selected: value == selected,

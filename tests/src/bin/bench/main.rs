@@ -116,7 +116,8 @@ where
 /// The statements one JSON registration runs, as the service sends them (checked with
 /// `log_statement = 'all'` on the bench's database): the exchange's lookup by slug, then
 /// one transaction with the check for an existing registration, the registration row and
-/// its outbox row (an envelope of the real size). pgbench runs them with prepared
+/// its outbox row (an envelope of the real size), and marking an invitation to that
+/// address answered. pgbench runs them with prepared
 /// statements (`-M prepared`), as sqlx does. It runs on
 /// copies of the registration service's tables (`ceiling.*`, see [`copy_tables`]), so
 /// that its rows never reach the service's outbox relay.
@@ -128,6 +129,8 @@ INSERT INTO ceiling.registrations (id, event_id, name, email, organisation, coun
   VALUES (gen_random_uuid(), :event_id, 'Bench Person', md5(random()::text) || '@bench.example.org', 'Ministry of the Interior', 'SN', 'government_official', 'confirmed',
          decode(md5(random()::text) || md5(random()::text), 'hex'), '2026-11', 'I agree that my name, email, organisation and country are stored to manage my registration.', now(), NULL, NULL, 'en')
   ON CONFLICT (event_id, lower(email)) DO NOTHING RETURNING *;
+UPDATE ceiling.invitations SET registration_id = gen_random_uuid(), answered_at = coalesce(answered_at, now())
+  WHERE event_id = :event_id AND lower(email) = lower('nobody@bench.invalid') AND erased_at IS NULL;
 INSERT INTO ceiling.outbox (message_id, routing_key, envelope)
   VALUES (gen_random_uuid(), 'registration.confirmed', '{"kind": "registration.confirmed", "message_id": "0190d5b4-0000-7000-8000-000000000000", "correlation_id": "0190d5b4-0000-7000-8000-000000000001", "occurred_at": "2026-11-29T18:00:00Z", "payload": {"registration_id": "0190d5b4-0000-7000-8000-000000000002", "event": {"event_id": "0190d5b4-0000-7000-8000-000000000003", "slug": "bench", "title": "Global peer learning exchange on alternatives to immigration detention", "starts_at": "2026-12-29T18:00:00Z", "ends_at": "2026-12-29T20:00:00Z", "timezone": "Europe/Zurich", "version": 1}, "name": "Bench Person", "email": "bench-person@bench.example.org", "timezone": null, "manage_url": "http://127.0.0.1:8080/registrations/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "registered_at": "2026-11-29T18:00:00Z", "lang": "en"}}');
 COMMIT;
@@ -146,6 +149,7 @@ async fn copy_tables(db_url: &str) {
         "CREATE TABLE ceiling.events (LIKE registration.events INCLUDING ALL)",
         "CREATE TABLE ceiling.registrations (LIKE registration.registrations INCLUDING ALL)",
         "CREATE TABLE ceiling.outbox (LIKE registration.outbox INCLUDING ALL)",
+        "CREATE TABLE ceiling.invitations (LIKE registration.invitations INCLUDING ALL)",
         "INSERT INTO ceiling.events SELECT * FROM registration.events",
         "INSERT INTO ceiling.registrations SELECT * FROM registration.registrations",
         "ALTER TABLE ceiling.registrations ADD FOREIGN KEY (event_id) REFERENCES ceiling.events (id)",
