@@ -33,6 +33,12 @@ pub async fn connect(
     loop {
         let attempt = PgPoolOptions::new()
             .max_connections(max_connections)
+            // sqlx pings every connection it hands out and again when it takes it back:
+            // two round trips around each use, on every request and every email. The
+            // check on return stays (sqlx always makes it), and drops a connection that
+            // broke; one that broke while idle fails its next query, which every caller
+            // already treats as Postgres being unavailable (503, or the message retried).
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options.clone())
             .await;
