@@ -4,7 +4,8 @@
 //! It starts the release binaries on a fresh database and vhost with a real SMTP server
 //! (aiosmtpd), then measures:
 //! 1. JSON registrations at several client counts, beside `pgbench` running the same
-//!    transaction a registration runs (the ceiling), and their ratio;
+//!    transaction a registration runs (the ceiling), and their ratio; 1b, a diagnosis: the
+//!    same at 32 clients with the consumers paused, the registration service alone;
 //! 2. the form page at 32 clients;
 //! 3. end to end: from the HTTP response to the SMTP server accepting the confirmation;
 //! 4. the reminder fan-out: an exchange of 100 000 seeded participants whose reminder falls
@@ -212,8 +213,23 @@ fn pgbench(db_url: &str, clients: usize, length: Duration, dir: &Path) -> Option
         })
 }
 
-/// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling.
-async fn registrations_row(stack: &Stack, clients: usize, phase: Duration) -> String {
+/// Sends a signal (`-STOP`, `-CONT`) to processes.
+fn signal(pids: &[u32], sig: &str) {
+    for pid in pids {
+        let _ = Command::new("kill").arg(sig).arg(pid.to_string()).status();
+    }
+}
+
+/// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling. The
+/// processes in `paused` are stopped (SIGSTOP) during the load only, and resumed before
+/// the ceiling is measured.
+async fn registrations_row(
+    stack: &Stack,
+    clients: usize,
+    phase: Duration,
+    paused: &[u32],
+) -> String {
+    signal(paused, "-STOP");
     let http = stack.http.clone();
     let url = stack.url("/api/events/bench/registrations");
     let result = load(clients, phase, move |n| {
@@ -229,6 +245,7 @@ async fn registrations_row(stack: &Stack, clients: usize, phase: Duration) -> St
         }
     })
     .await;
+    signal(paused, "-CONT");
     copy_tables(&stack.db.url).await;
     let ceiling = pgbench(&stack.db.url, clients, phase, stack.dir.path());
     let ratio = ceiling.map_or("n/a".to_owned(), |c| format!("{:.2}", result.rate() / c));
@@ -362,9 +379,22 @@ async fn main() -> std::process::ExitCode {
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|---|");
     let url = stack.url("/api/events/bench/registrations");
     for &clients in client_counts {
-        let row = registrations_row(&stack, clients, phase).await;
+        let row = registrations_row(&stack, clients, phase, &[]).await;
         let _ = writeln!(report, "{row}");
     }
+    // 1b. A diagnosis, not a goal: the same at 32 clients with the consumers (notification,
+    //     schedulers) paused, so the registration service and its relay have the machine
+    //     with Postgres and RabbitMQ alone; the messages wait in RabbitMQ and are delivered
+    //     after (row 3 waits for them). At most 10 s: a consumer stopped for longer misses
+    //     its heartbeats and RabbitMQ drops its connection.
+    let consumers: Vec<u32> = std::iter::once(stack.notification.id())
+        .chain(stack.schedulers.iter().map(|p| p.id()))
+        .collect();
+    let row = registrations_row(&stack, 32, phase.min(Duration::from_secs(10)), &consumers).await;
+    let _ = writeln!(
+        report,
+        "\n| 1b. The same, consumers paused (diagnosis) | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |\n|---|---|---|---|---|---|---|---|---|\n{row}"
+    );
 
     // 2. The form page.
     let form = stack.url("/events/bench/register");
@@ -535,7 +565,7 @@ async fn main() -> std::process::ExitCode {
         "\n6. Growth: the same with {stored} registrations of another exchange already stored (seeded in {:.0} s).\n\n| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |\n|---|---|---|---|---|---|---|---|---|",
         seeded_in.as_secs_f64()
     );
-    let row = registrations_row(&stack, 32, phase).await;
+    let row = registrations_row(&stack, 32, phase, &[]).await;
     let _ = writeln!(report, "{row}\n\n{}", fanout::HEADER);
     let fan = fanout::run(
         &stack,
