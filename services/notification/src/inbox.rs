@@ -19,7 +19,7 @@ use sqlx::PgPool;
 use crate::email::transport::Mailer;
 use crate::email::{render, Outgoing};
 use crate::store::invitees::{self, Invitee};
-use crate::store::recipients::Recipient;
+use crate::store::recipients::{Details, Recipient};
 use crate::store::{notes, recipients, sent};
 
 /// The notification service's message handler.
@@ -36,30 +36,24 @@ impl Handler for Inbox {
         match envelope.kind.as_str() {
             RegistrationConfirmed::KIND => {
                 let m: RegistrationConfirmed = payload(&envelope)?;
-                // The participant on record, in one transaction (one commit, not three).
-                let mut tx = self.pool.begin().await.map_err(db)?;
+                let details = Details {
+                    timezone: m.timezone.as_deref(),
+                    lang: m.lang.as_deref(),
+                };
+                let mut conn = self.pool.acquire().await.map_err(db)?;
                 recipients::confirmed(
-                    &mut tx,
+                    &mut conn,
                     m.registration_id,
                     m.event.event_id,
                     &m.name,
                     &m.email,
                     &m.manage_url,
+                    details,
                     m.registered_at,
                 )
                 .await
                 .map_err(db)?;
-                if let Some(zone) = &m.timezone {
-                    recipients::set_timezone(&mut tx, m.registration_id, zone)
-                        .await
-                        .map_err(db)?;
-                }
-                if let Some(lang) = &m.lang {
-                    recipients::set_lang(&mut tx, m.registration_id, lang)
-                        .await
-                        .map_err(db)?;
-                }
-                tx.commit().await.map_err(db)?;
+                drop(conn);
                 // A later confirmation (approved, or a freed seat taken) carries no link:
                 // the one sent with the first message is on record.
                 let Some(to) = self.reachable(m.registration_id).await? else {
@@ -109,13 +103,21 @@ impl Handler for Inbox {
             }
             RegistrationStatusChanged::KIND => {
                 let m: RegistrationStatusChanged = payload(&envelope)?;
-                let contact = m
-                    .contact
-                    .as_ref()
-                    .map(|c| (c.name.as_str(), c.email.as_str(), c.manage_url.as_str()));
-                let mut tx = self.pool.begin().await.map_err(db)?;
+                let contact = m.contact.as_ref().map(|c| {
+                    let details = Details {
+                        timezone: c.timezone.as_deref(),
+                        lang: c.lang.as_deref(),
+                    };
+                    (
+                        c.name.as_str(),
+                        c.email.as_str(),
+                        c.manage_url.as_str(),
+                        details,
+                    )
+                });
+                let mut conn = self.pool.acquire().await.map_err(db)?;
                 recipients::status_changed(
-                    &mut tx,
+                    &mut conn,
                     m.registration_id,
                     m.event.event_id,
                     &m.status,
@@ -124,17 +126,7 @@ impl Handler for Inbox {
                 )
                 .await
                 .map_err(db)?;
-                if let Some(zone) = m.contact.as_ref().and_then(|c| c.timezone.as_deref()) {
-                    recipients::set_timezone(&mut tx, m.registration_id, zone)
-                        .await
-                        .map_err(db)?;
-                }
-                if let Some(lang) = m.contact.as_ref().and_then(|c| c.lang.as_deref()) {
-                    recipients::set_lang(&mut tx, m.registration_id, lang)
-                        .await
-                        .map_err(db)?;
-                }
-                tx.commit().await.map_err(db)?;
+                drop(conn);
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };

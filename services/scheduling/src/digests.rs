@@ -13,16 +13,9 @@ use uuid::Uuid;
 
 /// Waits for each fire of `schedule` and announces it, until `shutdown`.
 pub async fn run(pool: PgPool, schedule: cron::Schedule, relay: Arc<Notify>, shutdown: Shutdown) {
-    loop {
-        let Some(next) = schedule.upcoming(Utc).next() else {
-            tracing::warn!("DIGEST_SCHEDULE never fires again; digests stop");
-            return;
-        };
-        let wait = (next - Utc::now()).to_std().unwrap_or_default();
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {},
-            () = shutdown.wait() => return,
-        }
+    while let Some(next) =
+        crate::reminders::next_fire(&schedule, &shutdown, "DIGEST_SCHEDULE").await
+    {
         match tick(&pool, next).await {
             Ok(true) => relay.notify_one(),
             Ok(false) => {}

@@ -59,15 +59,30 @@ pub async fn run(
                 tracing::warn!(error = %e, "the reminder tick failed; the next one catches up")
             }
         }
-        let Some(next) = schedule.upcoming(Utc).next() else {
-            tracing::warn!("SCHEDULE never fires again; reminders stop");
+        if next_fire(&schedule, &shutdown, "SCHEDULE").await.is_none() {
             return;
-        };
-        let wait = (next - Utc::now()).to_std().unwrap_or_default();
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {},
-            () = shutdown.wait() => return,
         }
+    }
+}
+
+/// Waits for the next fire of `schedule` and returns its time; `None` on shutdown, or when
+/// the schedule (the variable `name`) never fires again.
+pub async fn next_fire(
+    schedule: &cron::Schedule,
+    shutdown: &Shutdown,
+    name: &str,
+) -> Option<chrono::DateTime<Utc>> {
+    let Some(next) = schedule.upcoming(Utc).next() else {
+        tracing::warn!(
+            variable = name,
+            "the schedule never fires again; its clock stops"
+        );
+        return None;
+    };
+    let wait = (next - Utc::now()).to_std().unwrap_or_default();
+    tokio::select! {
+        () = tokio::time::sleep(wait) => Some(next),
+        () = shutdown.wait() => None,
     }
 }
 

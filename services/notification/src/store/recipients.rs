@@ -18,10 +18,12 @@ pub struct Recipient {
     pub lang: String,
 }
 
-/// Records (or refreshes) a confirmed participant, unless a newer change is already known.
+/// Records (or refreshes) a confirmed participant, with their own zone and language when
+/// the message gives them, unless a newer change is already known.
 ///
 /// # Errors
 /// When Postgres fails.
+#[allow(clippy::too_many_arguments)]
 pub async fn confirmed(
     conn: &mut PgConnection,
     registration_id: Uuid,
@@ -29,14 +31,16 @@ pub async fn confirmed(
     name: &str,
     email: &str,
     manage_url: &str,
+    details: Details<'_>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
-         VALUES ($1, $2, $3, $4, $5, 'confirmed', $6) \
+        "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
+         VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, $7, coalesce($8, 'en')) \
          ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, \
              manage_url = CASE WHEN $5 = '' THEN recipients.manage_url ELSE $5 END, \
-             status = 'confirmed', status_at = $6 \
+             status = 'confirmed', status_at = $6, \
+             timezone = coalesce($7, recipients.timezone), lang = coalesce($8, recipients.lang) \
          WHERE recipients.status_at < $6 AND recipients.status <> 'erased'",
     )
     .bind(registration_id)
@@ -45,9 +49,30 @@ pub async fn confirmed(
     .bind(email)
     .bind(manage_url)
     .bind(at)
+    .bind(details.timezone)
+    .bind(details.lang())
     .execute(&mut *conn)
     .await
     .map(drop)
+}
+
+/// What a message may tell about a participant besides how to reach them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Details<'a> {
+    /// Their own IANA time zone, if they gave one.
+    pub timezone: Option<&'a str>,
+    /// Their language as the message gives it (an unknown one is stored as English).
+    pub lang: Option<&'a str>,
+}
+
+impl Details<'_> {
+    fn lang(&self) -> Option<&'static str> {
+        self.lang.map(|l| {
+            convene_shared::i18n::Lang::parse(l)
+                .unwrap_or_default()
+                .code()
+        })
+    }
 }
 
 /// Marks a participant cancelled, unless a newer confirmation is already known.
@@ -128,16 +153,17 @@ pub async fn status_changed(
     registration_id: Uuid,
     event_id: Uuid,
     status: &str,
-    contact: Option<(&str, &str, &str)>,
+    contact: Option<(&str, &str, &str, Details<'_>)>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     match contact {
-        Some((name, email, manage_url)) => {
+        Some((name, email, manage_url, details)) => {
             sqlx::query(
-                "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'en')) \
                  ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
-                     status = $6, status_at = $7 \
+                     status = $6, status_at = $7, \
+                     timezone = coalesce($8, recipients.timezone), lang = coalesce($9, recipients.lang) \
                  WHERE recipients.status_at < $7 AND recipients.status <> 'erased'",
             )
             .bind(registration_id)
@@ -147,6 +173,8 @@ pub async fn status_changed(
             .bind(manage_url)
             .bind(status)
             .bind(at)
+            .bind(details.timezone)
+            .bind(details.lang())
             .execute(&mut *conn)
             .await?;
         }
@@ -163,43 +191,6 @@ pub async fn status_changed(
         }
     }
     Ok(())
-}
-
-/// Records the participant's own time zone.
-///
-/// # Errors
-/// When Postgres fails.
-pub async fn set_timezone(
-    conn: &mut PgConnection,
-    registration_id: Uuid,
-    timezone: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE recipients SET timezone = $2 WHERE registration_id = $1 AND status <> 'erased'",
-    )
-    .bind(registration_id)
-    .bind(timezone)
-    .execute(&mut *conn)
-    .await
-    .map(drop)
-}
-
-/// Records the participant's language (an unknown one is stored as English).
-///
-/// # Errors
-/// When Postgres fails.
-pub async fn set_lang(
-    conn: &mut PgConnection,
-    registration_id: Uuid,
-    lang: &str,
-) -> sqlx::Result<()> {
-    let lang = convene_shared::i18n::Lang::parse(lang).unwrap_or_default();
-    sqlx::query("UPDATE recipients SET lang = $2 WHERE registration_id = $1 AND status <> 'erased'")
-        .bind(registration_id)
-        .bind(lang.code())
-        .execute(&mut *conn)
-        .await
-        .map(drop)
 }
 
 /// Replaces a participant's personal link (they asked for a new one).

@@ -68,7 +68,7 @@ pub async fn register(
     match invitation.filter(|t| !t.trim().is_empty()) {
         Some(token) => {
             let hash = hash_token(token.trim());
-            match invitations::find_by_token_for_update(&mut tx, event.id, &hash).await? {
+            match invitations::find_by_token(&mut tx, event.id, &hash, true).await? {
                 None => return Ok(Registered::InvitationUnknown),
                 Some(i) if !i.email.eq_ignore_ascii_case(new.email.as_str()) => {
                     return Ok(Registered::InvitationForAnother)

@@ -76,7 +76,7 @@ pub async fn form(
     if let Some(token) = invitation_param(query.as_deref()) {
         let found = match state.pool.acquire().await {
             Ok(mut conn) => {
-                invitations::find_by_token(&mut conn, event.id, &hash_token(token)).await
+                invitations::find_by_token(&mut conn, event.id, &hash_token(token), false).await
             }
             Err(e) => Err(e),
         };

@@ -60,28 +60,9 @@ pub async fn insert(
     .await
 }
 
-/// The invitation to `event_id` whose link holds the token with this hash, locked until
-/// the transaction ends (so two registrations with one link are handled one after the
-/// other).
-///
-/// # Errors
-/// When Postgres fails.
-pub async fn find_by_token_for_update(
-    conn: &mut PgConnection,
-    event_id: Uuid,
-    token_hash: &[u8],
-) -> sqlx::Result<Option<Invitation>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM invitations \
-         WHERE event_id = $1 AND token_hash = $2 AND erased_at IS NULL FOR UPDATE"
-    ))
-    .bind(event_id)
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await
-}
-
-/// The invitation behind a link, for showing the form (the address it is bound to).
+/// The invitation to `event_id` whose link holds the token with this hash. With `lock`, it
+/// stays locked until the transaction ends, so that two registrations with one link are
+/// handled one after the other.
 ///
 /// # Errors
 /// When Postgres fails.
@@ -89,10 +70,12 @@ pub async fn find_by_token(
     conn: &mut PgConnection,
     event_id: Uuid,
     token_hash: &[u8],
+    lock: bool,
 ) -> sqlx::Result<Option<Invitation>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM invitations \
-         WHERE event_id = $1 AND token_hash = $2 AND erased_at IS NULL"
+         WHERE event_id = $1 AND token_hash = $2 AND erased_at IS NULL{}",
+        if lock { " FOR UPDATE" } else { "" }
     ))
     .bind(event_id)
     .bind(token_hash)
