@@ -248,16 +248,40 @@ impl Message for CosponsorOfferReceived {
     const KIND: &'static str = keys::COSPONSOR_OFFER_RECEIVED;
 }
 
-/// `reminder.due`: remind one participant of one exchange.
+/// `reminder.due`: remind participants of one exchange, one reminder (offset) each. One
+/// message carries a batch of up to [`ReminderDue::MAX_BATCH`] participants: a fan-out to
+/// 100 000 people is 1 000 messages, not 100 000 (`make bench`, row 4).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReminderDue {
-    pub registration_id: Uuid,
+    /// The participants' registrations.
+    #[serde(default)]
+    pub registration_ids: Vec<Uuid>,
+    /// One participant, as messages from schedulers before batches carried it; read as
+    /// a batch of one. Never written now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_id: Option<Uuid>,
     pub event: EventSnapshot,
     /// Which reminder this is, in minutes before the start.
     pub offset_minutes: i32,
 }
 impl Message for ReminderDue {
     const KIND: &'static str = keys::REMINDER_DUE;
+}
+
+impl ReminderDue {
+    /// The most participants one message carries (about 4 KB of ids).
+    pub const MAX_BATCH: usize = 100;
+
+    /// Every participant to remind, whichever field carries them.
+    pub fn participants(&self) -> Vec<Uuid> {
+        let mut ids = self.registration_ids.clone();
+        if let Some(id) = self.registration_id {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
 }
 
 /// `event.retention_due`: the exchange ended long enough ago (`RETENTION_DAYS`) that its
@@ -402,4 +426,34 @@ pub struct DigestOffer {
     pub contact_name: String,
     pub support_kind: String,
     pub received_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reminder_from_before_batches_is_a_batch_of_one() {
+        let id = Uuid::now_v7();
+        let old = serde_json::json!({
+            "registration_id": id,
+            "event": {
+                "event_id": Uuid::now_v7(), "slug": "x", "title": "X",
+                "starts_at": "2026-12-01T10:00:00Z", "ends_at": "2026-12-01T12:00:00Z",
+                "timezone": "UTC", "version": 1
+            },
+            "offset_minutes": 60
+        });
+        let m: ReminderDue = serde_json::from_value(old).unwrap();
+        assert_eq!(m.participants(), vec![id]);
+        // What is written now carries only the batch.
+        let again = serde_json::to_value(ReminderDue {
+            registration_ids: vec![id],
+            registration_id: None,
+            ..m
+        })
+        .unwrap();
+        assert!(again.get("registration_id").is_none());
+        assert_eq!(again["registration_ids"], serde_json::json!([id]));
+    }
 }

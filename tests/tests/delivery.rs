@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use convene_tests::infra;
 use convene_tests::stack::participant;
-use convene_tests::Stack;
+use convene_tests::{Stack, StackOptions};
 use serde_json::json;
 
 #[tokio::test]
@@ -70,6 +70,15 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
         letter["reason"].as_str().unwrap().contains("refused"),
         "{letter}"
     );
+    // The refused email did not take the participant's record with it: later messages
+    // about them (a reminder) find them.
+    let recorded = stack
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM notification.recipients WHERE email = '{}'",
+            person["email"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(recorded, 1);
     // Listing does not consume it.
     let again = Command::new(&notification)
         .args(["dead-letters", "list"])
@@ -101,4 +110,123 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().trim().is_empty());
+}
+
+/// A `reminder.due` batch as the scheduler announces it, written into the scheduler's
+/// outbox so that its relay publishes it: the real path from there on.
+async fn announce_reminders(pool: &sqlx::PgPool, payload: serde_json::Value) {
+    let message_id = uuid::Uuid::now_v7();
+    let envelope = json!({
+        "message_id": message_id,
+        "kind": "reminder.due",
+        "occurred_at": chrono::Utc::now(),
+        "correlation_id": uuid::Uuid::now_v7(),
+        "payload": payload,
+    });
+    sqlx::query(
+        "INSERT INTO scheduling.outbox (message_id, routing_key, envelope) VALUES ($1, 'reminder.due', $2)",
+    )
+    .bind(message_id)
+    .bind(envelope)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_reminder_batch_sends_who_is_known_now_and_the_late_one_on_retry_each_once() {
+    let stack = Stack::start_with(StackOptions {
+        retry_delays_ms: "1000,2000,4000".to_owned(),
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let (ana, mei) = (participant("Ana Silva"), participant("Mei Chen"));
+    for p in [&ana, &mei] {
+        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+    }
+    let (ana, mei) = (
+        ana["email"].as_str().unwrap(),
+        mei["email"].as_str().unwrap(),
+    );
+    stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(30), |m| {
+            m.to.contains(ana) || m.to.contains(mei)
+        })
+        .await;
+    let pool = sqlx::PgPool::connect(&stack.db.url).await.unwrap();
+    let id_of = |email: &str| {
+        sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT registration_id FROM notification.recipients WHERE email = $1",
+        )
+        .bind(email.to_owned())
+        .fetch_one(&pool)
+    };
+    let (ana_id, mei_id) = (id_of(ana).await.unwrap(), id_of(mei).await.unwrap());
+    // Someone whose confirmation has not reached the notification service yet.
+    let late_id = uuid::Uuid::now_v7();
+    let late = format!("late-{}@example.org", late_id.simple());
+    let starts_at = chrono::Utc::now() + chrono::Duration::days(2);
+    let event = json!({
+        "event_id": uuid::Uuid::now_v7(), "slug": slug, "title": "Batch exchange",
+        "starts_at": starts_at, "ends_at": starts_at + chrono::Duration::hours(2),
+        "timezone": "Europe/Zurich", "version": 1
+    });
+    announce_reminders(
+        &pool,
+        json!({ "registration_ids": [ana_id, mei_id, late_id], "event": event, "offset_minutes": 60 }),
+    )
+    .await;
+    // From a scheduler before batches: one participant, another reminder of Ana's.
+    announce_reminders(
+        &pool,
+        json!({ "registration_id": ana_id, "event": event, "offset_minutes": 1440 }),
+    )
+    .await;
+    let reminders = |to: &str| {
+        stack
+            .mailbox
+            .to(to)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Reminder"))
+            .count()
+    };
+    stack
+        .mailbox
+        .wait_for(3, Duration::from_secs(30), |m| {
+            m.subject.starts_with("Reminder") && (m.to.contains(ana) || m.to.contains(mei))
+        })
+        .await;
+    assert_eq!(reminders(&late), 0);
+
+    // The late confirmation arrives (as `registration.confirmed` leaves it): the batch's
+    // retry sends theirs, and nobody else's again.
+    sqlx::query(
+        "INSERT INTO notification.recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
+         VALUES ($1, $2, 'Late Person', $3, 'http://127.0.0.1/registrations/x', 'confirmed', now())",
+    )
+    .bind(late_id)
+    .bind(uuid::Uuid::now_v7())
+    .bind(&late)
+    .execute(&pool)
+    .await
+    .unwrap();
+    stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(late.as_str()))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        (reminders(ana), reminders(mei), reminders(&late)),
+        (2, 1, 1),
+        "each reminder once: Ana's two offsets, Mei's and the late one's"
+    );
+    assert!(
+        stack
+            .notification
+            .logs()
+            .contains("recipients not known yet"),
+        "the late participant was a retry, not a loss"
+    );
 }

@@ -22,6 +22,12 @@ use crate::store::invitees::{self, Invitee};
 use crate::store::recipients::{Details, Recipient};
 use crate::store::{notes, recipients, sent};
 
+/// Emails per transaction when a message sends several (a batch of reminders, an exchange's
+/// participants): their keys are claimed in one statement and recorded in one commit. It
+/// also bounds how many of one message's emails a crash between the SMTP server's
+/// acceptance and that commit can send twice.
+const SEND_CHUNK: usize = 10;
+
 /// The notification service's message handler.
 pub struct Inbox {
     pub pool: PgPool,
@@ -36,33 +42,7 @@ impl Handler for Inbox {
         match envelope.kind.as_str() {
             RegistrationConfirmed::KIND => {
                 let m: RegistrationConfirmed = payload(&envelope)?;
-                let details = Details {
-                    timezone: m.timezone.as_deref(),
-                    lang: m.lang.as_deref(),
-                };
-                let mut conn = self.pool.acquire().await.map_err(db)?;
-                recipients::confirmed(
-                    &mut conn,
-                    m.registration_id,
-                    m.event.event_id,
-                    &m.name,
-                    &m.email,
-                    &m.manage_url,
-                    details,
-                    m.registered_at,
-                )
-                .await
-                .map_err(db)?;
-                drop(conn);
-                // A later confirmation (approved, or a freed seat taken) carries no link:
-                // the one sent with the first message is on record.
-                let Some(to) = self.reachable(m.registration_id).await? else {
-                    return Ok(());
-                };
-                let mut email =
-                    render::confirmation(&m, &to.manage_url, envelope.message_id).map_err(bug)?;
-                email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
-                self.send_once(&envelope, &email).await
+                self.confirm(&envelope, &m).await
             }
             RegistrationCancelled::KIND => {
                 let m: RegistrationCancelled = payload(&envelope)?;
@@ -78,28 +58,7 @@ impl Handler for Inbox {
             }
             ReminderDue::KIND => {
                 let m: ReminderDue = payload(&envelope)?;
-                let Some(to) = self.reachable(m.registration_id).await? else {
-                    return Ok(());
-                };
-                if to.status != "confirmed" {
-                    tracing::info!(registration_id = %m.registration_id, "reminder skipped: registration cancelled");
-                    metrics::reminder_skipped(ReminderSkipped::Cancelled);
-                    return Ok(());
-                }
-                if m.event.starts_at <= Utc::now() {
-                    tracing::info!(registration_id = %m.registration_id, "reminder skipped: the exchange has started");
-                    metrics::reminder_skipped(ReminderSkipped::Started);
-                    return Ok(());
-                }
-                let note =
-                    notes::for_reminder(&self.pool, m.event.event_id, m.offset_minutes, &to.lang)
-                        .await
-                        .map_err(db)?;
-                let mut email =
-                    render::reminder(&m, &to, note.as_deref(), Utc::now()).map_err(bug)?;
-                email.calendar =
-                    self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
-                self.send_once(&envelope, &email).await
+                self.remind(&envelope, &m).await
             }
             RegistrationStatusChanged::KIND => {
                 let m: RegistrationStatusChanged = payload(&envelope)?;
@@ -154,6 +113,7 @@ impl Handler for Inbox {
                 }
                 // One email per participant, each sent at most once: a retry after a
                 // partial failure only sends the ones still missing.
+                let mut emails = Vec::new();
                 for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
                     .await
                     .map_err(db)?
@@ -162,12 +122,13 @@ impl Handler for Inbox {
                         render::event_changed(&m, &to, envelope.message_id).map_err(bug)?;
                     email.calendar =
                         self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
-                    self.send_once(&envelope, &email).await?;
+                    emails.push(email);
                 }
-                Ok(())
+                self.send_all(&envelope, &emails).await
             }
             EventCancelled::KIND => {
                 let m: EventCancelled = payload(&envelope)?;
+                let mut emails = Vec::new();
                 for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
                     .await
                     .map_err(db)?
@@ -175,9 +136,9 @@ impl Handler for Inbox {
                     let mut email = render::event_cancelled(&m, &to).map_err(bug)?;
                     email.calendar =
                         self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
-                    self.send_once(&envelope, &email).await?;
+                    emails.push(email);
                 }
-                Ok(())
+                self.send_all(&envelope, &emails).await
             }
             CosponsorOfferDecided::KIND => {
                 let m: CosponsorOfferDecided = payload(&envelope)?;
@@ -224,12 +185,13 @@ impl Handler for Inbox {
                 let m: CosponsorOfferReceived = payload(&envelope)?;
                 // One email per organiser; each is sent at most once, so a retry after a
                 // partial failure only sends the ones still missing.
-                for organiser in &m.organiser_emails {
-                    let email =
-                        render::cosponsor_offer(&m, organiser, envelope.message_id).map_err(bug)?;
-                    self.send_once(&envelope, &email).await?;
-                }
-                Ok(())
+                let emails = m
+                    .organiser_emails
+                    .iter()
+                    .map(|organiser| render::cosponsor_offer(&m, organiser, envelope.message_id))
+                    .collect::<askama::Result<Vec<_>>>()
+                    .map_err(bug)?;
+                self.send_all(&envelope, &emails).await
             }
             other => Err(Failure::Permanent(anyhow::anyhow!(
                 "unexpected message kind {other:?}"
@@ -239,6 +201,95 @@ impl Handler for Inbox {
 }
 
 impl Inbox {
+    /// Records a confirmed participant and sends their confirmation, in one transaction:
+    /// the participant's row and the email's key commit together (one WAL flush where two
+    /// took two). A refused email still commits the participant (see
+    /// [`Self::send_chunk_in`]), so that later messages about them find them.
+    async fn confirm(&self, envelope: &Envelope, m: &RegistrationConfirmed) -> Result<(), Failure> {
+        let details = Details {
+            timezone: m.timezone.as_deref(),
+            lang: m.lang.as_deref(),
+        };
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let recorded = recipients::confirmed(
+            &mut tx,
+            m.registration_id,
+            m.event.event_id,
+            &m.name,
+            &m.email,
+            &m.manage_url,
+            details,
+            m.registered_at,
+        )
+        .await
+        .map_err(db)?;
+        // Left as it was: a newer change is known, or the participant was erased.
+        let to = match recorded {
+            Some(to) => Some(to),
+            None => recipients::find(&mut *tx, m.registration_id)
+                .await
+                .map_err(db)?,
+        };
+        // A later confirmation (approved, or a freed seat taken) carries no link: the one
+        // sent with the first message is on record.
+        let Some(to) = to.filter(|to| to.status != "erased" && !to.email.is_empty()) else {
+            tx.commit().await.map_err(db)?;
+            return Ok(());
+        };
+        let mut email =
+            render::confirmation(m, &to.manage_url, envelope.message_id).map_err(bug)?;
+        email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
+        self.send_chunk_in(tx, envelope, std::slice::from_ref(&email))
+            .await
+    }
+
+    /// Sends one batch of reminders (`reminder.due`): each participant's own, unless their
+    /// registration was cancelled or their data erased, and none once the exchange has
+    /// started. The batch's recipients and the exchange's notes are read once. A participant
+    /// not known yet (their confirmation still on its way) makes the message a transient
+    /// failure after the others are sent: the retry sends only theirs.
+    async fn remind(&self, envelope: &Envelope, m: &ReminderDue) -> Result<(), Failure> {
+        let ids = m.participants();
+        if m.event.starts_at <= Utc::now() {
+            tracing::info!(
+                count = ids.len(),
+                "reminders skipped: the exchange has started"
+            );
+            for _ in &ids {
+                metrics::reminder_skipped(ReminderSkipped::Started);
+            }
+            return Ok(());
+        }
+        let found = recipients::find_many(&self.pool, &ids).await.map_err(db)?;
+        let unknown = ids.len() - found.len();
+        let notes = notes::for_event(&self.pool, m.event.event_id)
+            .await
+            .map_err(db)?;
+        let now = Utc::now();
+        let mut emails = Vec::with_capacity(found.len());
+        for to in found {
+            if to.status == "erased" || to.email.is_empty() {
+                continue;
+            }
+            if to.status != "confirmed" {
+                tracing::info!(registration_id = %to.registration_id, "reminder skipped: registration cancelled");
+                metrics::reminder_skipped(ReminderSkipped::Cancelled);
+                continue;
+            }
+            let note = notes::pick(&notes, m.offset_minutes, &to.lang);
+            let mut email = render::reminder(m, &to, note.as_deref(), now).map_err(bug)?;
+            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
+            emails.push(email);
+        }
+        self.send_all(envelope, &emails).await?;
+        if unknown > 0 {
+            return Err(Failure::Transient(anyhow::anyhow!(
+                "{unknown} recipients not known yet"
+            )));
+        }
+        Ok(())
+    }
+
     /// The participant behind a registration, if we may still email them: `None` once
     /// their data was erased. Not known yet (their first message, with the address, is
     /// still on its way) is a transient failure, so the message is tried again after it.
@@ -288,54 +339,137 @@ impl Inbox {
         Some((ics, method))
     }
 
-    /// Sends `email` unless its key was sent before. The key is claimed (its row inserted,
-    /// uncommitted) for the duration, so concurrent copies of a message wait, then see it
-    /// sent; the claim commits right after the SMTP server accepts, and rolls back if it
-    /// refuses. If Postgres fails at that point the record is written again until it is
-    /// in: this process never sends an accepted email twice. The one window left: the process dies after the server accepted and before
-    /// the record commits, and the redelivered message sends it again (docs/messages.md).
+    /// Sends `email` unless its key was sent before (see [`Self::send_all`]).
     async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        if !sent::claim(&mut tx, &email.key, email.kind, envelope.message_id)
-            .await
-            .map_err(db)?
-        {
-            tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
-            return Ok(());
-        }
-        if let Err(failure) = self.mailer.send(&self.from, email).await {
-            metrics::email_failed(email.kind, &failure);
-            return Err(failure);
-        }
-        // Counted once the server accepted it.
-        metrics::email_sent(email.kind);
-        if email.kind == "reminder" {
-            metrics::reminder_sent();
-        }
-        // From here until the commit, a crash sends this email twice: log how long.
-        let accepted_at = std::time::Instant::now();
-        if let Err(e) = tx.commit().await {
-            tracing::warn!(error = %e, kind = email.kind, "the email is out but not recorded; recording it until Postgres answers");
-            self.record_until_done(envelope, email).await;
-        }
-        let unrecorded_ms = accepted_at.elapsed().as_secs_f64() * 1000.0;
-        tracing::info!(kind = email.kind, unrecorded_ms, "email sent");
-        Ok(())
+        self.send_all(envelope, std::slice::from_ref(email)).await
     }
 
-    /// Records an email the SMTP server accepted, retrying with backoff for as long as
+    /// Sends each of `emails` whose key was not sent before, [`SEND_CHUNK`] at a time. A
+    /// refusal of one address does not stop the others (the message then goes to the
+    /// dead-letter queue, and a replay sends only what is still missing); any other
+    /// failure stops here, and the retry sends only what is still missing.
+    async fn send_all(&self, envelope: &Envelope, emails: &[Outgoing]) -> Result<(), Failure> {
+        let mut refused = None;
+        for chunk in emails.chunks(SEND_CHUNK) {
+            match self.send_chunk(envelope, chunk).await {
+                Ok(()) => {}
+                Err(failure @ Failure::Permanent(_)) => {
+                    refused.get_or_insert(failure);
+                }
+                Err(failure) => return Err(failure),
+            }
+        }
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Sends one chunk of emails in one transaction. Their keys are claimed (rows inserted,
+    /// uncommitted) in one statement for the duration, so concurrent copies of a message
+    /// wait, then see them sent; the emails go side by side (the SMTP pool bounds how many
+    /// at once); the keys of those the server refused are given back, and the rest commit
+    /// together. If Postgres fails at that point the records are written again until they
+    /// are in: this process never sends an accepted email twice. The one window left: the
+    /// process dies after the server accepted and before the commit, and the redelivered
+    /// message sends those again (docs/messages.md); the log's `unrecorded_ms` measures it.
+    async fn send_chunk(&self, envelope: &Envelope, chunk: &[Outgoing]) -> Result<(), Failure> {
+        let tx = self.pool.begin().await.map_err(db)?;
+        self.send_chunk_in(tx, envelope, chunk).await
+    }
+
+    /// [`Self::send_chunk`] in a transaction already open, whose other writes commit with
+    /// the keys, also when the SMTP server refuses (its keys are given back first).
+    async fn send_chunk_in(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        envelope: &Envelope,
+        chunk: &[Outgoing],
+    ) -> Result<(), Failure> {
+        let keys: Vec<&str> = chunk.iter().map(|e| e.key.as_str()).collect();
+        let kinds: Vec<&str> = chunk.iter().map(|e| e.kind).collect();
+        let claimed = sent::claim(&mut tx, &keys, &kinds, envelope.message_id)
+            .await
+            .map_err(db)?;
+        let to_send: Vec<&Outgoing> = chunk.iter().filter(|e| claimed.contains(&e.key)).collect();
+        for email in chunk.iter().filter(|e| !claimed.contains(&e.key)) {
+            tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
+        }
+        let sends = to_send.iter().map(|email| async move {
+            let result = self.mailer.send(&self.from, email).await;
+            (result, std::time::Instant::now())
+        });
+        let results = futures_util::future::join_all(sends).await;
+
+        let mut accepted = Vec::new();
+        let mut given_back = Vec::new();
+        let mut failure: Option<Failure> = None;
+        for (email, (result, at)) in to_send.into_iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    // Counted once the server accepted it.
+                    metrics::email_sent(email.kind);
+                    if email.kind == "reminder" {
+                        metrics::reminder_sent();
+                    }
+                    accepted.push((email, at));
+                }
+                Err(f) => {
+                    metrics::email_failed(email.kind, &f);
+                    given_back.push(email.key.as_str());
+                    // A failure worth retrying outranks a refusal: the retry may get through.
+                    if failure
+                        .as_ref()
+                        .is_none_or(|w| matches!(w, Failure::Permanent(_)))
+                    {
+                        failure = Some(f);
+                    }
+                }
+            }
+        }
+        // From each acceptance until this commit, a crash sends that email twice.
+        let recorded = async {
+            if !given_back.is_empty() {
+                sent::release(&mut tx, &given_back).await?;
+            }
+            tx.commit().await
+        };
+        let mut lost = None;
+        if let Err(e) = recorded.await {
+            tracing::warn!(error = %e, emails = accepted.len(), "emails out but not recorded; recording them until Postgres answers");
+            let out: Vec<&Outgoing> = accepted.iter().map(|(email, _)| *email).collect();
+            self.record_until_done(envelope, &out).await;
+            // The transaction's other writes (a participant's row) are lost with it: the
+            // message must run again, and its emails are now recorded as sent.
+            lost = Some(Failure::Transient(anyhow::anyhow!(
+                "the transaction did not commit: {e}"
+            )));
+        }
+        for (email, at) in &accepted {
+            let unrecorded_ms = at.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(kind = email.kind, unrecorded_ms, "email sent");
+        }
+        match failure.or(lost) {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
+    /// Records emails the SMTP server accepted, retrying with backoff for as long as
     /// Postgres refuses (the shutdown limit bounds it).
-    async fn record_until_done(&self, envelope: &Envelope, email: &Outgoing) {
+    async fn record_until_done(&self, envelope: &Envelope, emails: &[&Outgoing]) {
+        if emails.is_empty() {
+            return;
+        }
+        let keys: Vec<&str> = emails.iter().map(|e| e.key.as_str()).collect();
+        let kinds: Vec<&str> = emails.iter().map(|e| e.kind).collect();
         let mut backoff = Backoff::default();
         loop {
             let attempt = async {
                 let mut conn = self.pool.acquire().await?;
-                sent::record(&mut conn, &email.key, email.kind, envelope.message_id).await
+                sent::record(&mut conn, &keys, &kinds, envelope.message_id).await
             };
             match attempt.await {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::warn!(error = %e, kind = email.kind, "recording a sent email failed; trying again");
+                    tracing::warn!(error = %e, emails = keys.len(), "recording sent emails failed; trying again");
                     tokio::time::sleep(backoff.next_delay()).await;
                 }
             }

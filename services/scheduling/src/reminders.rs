@@ -1,6 +1,8 @@
 //! The reminder clock: on every tick of `SCHEDULE`, decide which reminders are due and
-//! announce each (`reminder.due`, one message per participant) through the outbox.
+//! announce them through the outbox (`reminder.due`, one message per batch of up to
+//! [`ReminderDue::MAX_BATCH`] participants of one exchange and offset).
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -96,7 +98,7 @@ pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
     loop {
         let mut tx = pool.begin().await?;
         let decided = reminders::decide_due(&mut tx, BATCH).await?;
-        let envelopes: Vec<Envelope> = decided.iter().map(announce).collect();
+        let envelopes = announce(&decided);
         outbox::enqueue_many(&mut tx, &envelopes).await?;
         tx.commit().await?;
         let now = Utc::now();
@@ -110,20 +112,88 @@ pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
     }
 }
 
-fn announce(d: &Decided) -> Envelope {
-    let message = ReminderDue {
-        registration_id: d.registration_id,
-        event: EventSnapshot {
-            event_id: d.event_id,
-            slug: d.slug.clone(),
-            title: d.title.clone(),
-            starts_at: d.starts_at,
-            ends_at: d.ends_at,
-            timezone: d.timezone.clone(),
-            version: d.version,
-        },
-        offset_minutes: d.offset_minutes,
-    };
-    // Each reminder is its own story in the logs.
-    Envelope::new(&message, Uuid::now_v7())
+/// The messages announcing `decided`: one per exchange and offset, split into batches of
+/// at most [`ReminderDue::MAX_BATCH`] participants.
+fn announce(decided: &[Decided]) -> Vec<Envelope> {
+    let mut groups: BTreeMap<(Uuid, i32), Vec<&Decided>> = BTreeMap::new();
+    for d in decided {
+        groups
+            .entry((d.event_id, d.offset_minutes))
+            .or_default()
+            .push(d);
+    }
+    let mut envelopes = Vec::new();
+    for group in groups.values() {
+        for batch in group.chunks(ReminderDue::MAX_BATCH) {
+            let d = batch[0];
+            let message = ReminderDue {
+                registration_ids: batch.iter().map(|d| d.registration_id).collect(),
+                registration_id: None,
+                event: EventSnapshot {
+                    event_id: d.event_id,
+                    slug: d.slug.clone(),
+                    title: d.title.clone(),
+                    starts_at: d.starts_at,
+                    ends_at: d.ends_at,
+                    timezone: d.timezone.clone(),
+                    version: d.version,
+                },
+                offset_minutes: d.offset_minutes,
+            };
+            // Each batch is its own story in the logs.
+            envelopes.push(Envelope::new(&message, Uuid::now_v7()));
+        }
+    }
+    envelopes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn decided(event_id: Uuid, offset_minutes: i32) -> Decided {
+        Decided {
+            registration_id: Uuid::now_v7(),
+            offset_minutes,
+            event_id,
+            slug: "exchange".to_owned(),
+            title: "Exchange".to_owned(),
+            starts_at: Utc::now(),
+            ends_at: Utc::now(),
+            timezone: "UTC".to_owned(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn one_message_per_exchange_and_offset_in_batches() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut all: Vec<Decided> = (0..250).map(|_| decided(a, 60)).collect();
+        all.extend((0..3).map(|_| decided(a, 1440)));
+        all.extend((0..2).map(|_| decided(b, 60)));
+        let envelopes = announce(&all);
+        let messages: Vec<ReminderDue> = envelopes.iter().map(|e| e.payload().unwrap()).collect();
+        let sizes: Vec<(Uuid, i32, usize)> = messages
+            .iter()
+            .map(|m| (m.event.event_id, m.offset_minutes, m.registration_ids.len()))
+            .collect();
+        let mut expected = vec![
+            (a, 60, 100),
+            (a, 60, 100),
+            (a, 60, 50),
+            (a, 1440, 3),
+            (b, 60, 2),
+        ];
+        expected.sort_by_key(|(e, o, _)| (*e, *o));
+        assert_eq!(sizes, expected);
+        // Every participant is announced exactly once.
+        let mut ids: Vec<Uuid> = messages
+            .iter()
+            .flat_map(ReminderDue::participants)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len());
+    }
 }

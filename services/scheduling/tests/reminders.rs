@@ -129,9 +129,18 @@ async fn concurrent_schedulers_decide_each_reminder_once() {
         .fetch_one(&pool)
         .await
         .unwrap();
+    // Announced in batches: every participant in exactly one message.
+    let (announced, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT rid) FROM outbox, \
+         jsonb_array_elements_text(envelope->'payload'->'registration_ids') AS rid",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let messages: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!((rows, messages), (2000, 2000));
+    assert_eq!((rows, announced, distinct), (2000, 2000, 2000));
+    assert!((20..2000).contains(&messages), "{messages} messages");
 }

@@ -271,7 +271,7 @@ pub fn reminder(
     }
     .render()?;
     Ok(Outgoing::for_recipient(
-        format!("reminder:{}:{}", m.registration_id, m.offset_minutes),
+        format!("reminder:{}:{}", to.registration_id, m.offset_minutes),
         "reminder",
         to,
         Tr(lang).with(

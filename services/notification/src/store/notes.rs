@@ -28,27 +28,23 @@ pub async fn replace(
     .map(drop)
 }
 
-/// The note for one reminder in `lang`; the English one when there is none in `lang`,
-/// then any other (a meeting link matters more than its language); `None` without notes.
+/// An exchange's notes (empty without any): read once for a whole batch of reminders,
+/// each of which then takes its own with [`pick`].
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn for_reminder(
-    pool: &PgPool,
-    event_id: Uuid,
-    offset_minutes: i32,
-    lang: &str,
-) -> sqlx::Result<Option<String>> {
+pub async fn for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<Vec<ReminderNote>> {
     let notes: Option<Json<Vec<ReminderNote>>> =
         sqlx::query_scalar("SELECT notes FROM reminder_notes WHERE event_id = $1")
             .bind(event_id)
             .fetch_optional(pool)
             .await?;
-    Ok(notes.and_then(|Json(notes)| pick(&notes, offset_minutes, lang)))
+    Ok(notes.map(|Json(notes)| notes).unwrap_or_default())
 }
 
-/// The best note for a reminder and a language (see [`for_reminder`]).
-fn pick(notes: &[ReminderNote], offset_minutes: i32, lang: &str) -> Option<String> {
+/// The note for one reminder in `lang`: the English one when there is none in `lang`, then
+/// any other (a meeting link matters more than its language); `None` without notes.
+pub fn pick(notes: &[ReminderNote], offset_minutes: i32, lang: &str) -> Option<String> {
     let for_offset = || notes.iter().filter(|n| n.offset_minutes == offset_minutes);
     for_offset()
         .find(|n| n.lang == lang)

@@ -19,7 +19,8 @@ pub struct Recipient {
 }
 
 /// Records (or refreshes) a confirmed participant, with their own zone and language when
-/// the message gives them, unless a newer change is already known.
+/// the message gives them, unless a newer change is already known. Returns the participant
+/// as recorded; `None` when the row was left as it was (a newer change, or erased).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -33,15 +34,16 @@ pub async fn confirmed(
     manage_url: &str,
     details: Details<'_>,
     at: DateTime<Utc>,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<Option<Recipient>> {
+    sqlx::query_as(
         "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
          VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, $7, coalesce($8, 'en')) \
          ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, \
              manage_url = CASE WHEN $5 = '' THEN recipients.manage_url ELSE $5 END, \
              status = 'confirmed', status_at = $6, \
              timezone = coalesce($7, recipients.timezone), lang = coalesce($8, recipients.lang) \
-         WHERE recipients.status_at < $6 AND recipients.status <> 'erased'",
+         WHERE recipients.status_at < $6 AND recipients.status <> 'erased' \
+         RETURNING registration_id, name, email, manage_url, status, timezone, lang",
     )
     .bind(registration_id)
     .bind(event_id)
@@ -51,9 +53,8 @@ pub async fn confirmed(
     .bind(at)
     .bind(details.timezone)
     .bind(details.lang())
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await
-    .map(drop)
 }
 
 /// What a message may tell about a participant besides how to reach them.
@@ -99,10 +100,25 @@ pub async fn cancelled(
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn find(pool: &PgPool, registration_id: Uuid) -> sqlx::Result<Option<Recipient>> {
+pub async fn find(
+    db: impl sqlx::PgExecutor<'_>,
+    registration_id: Uuid,
+) -> sqlx::Result<Option<Recipient>> {
     sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = $1")
         .bind(registration_id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
+        .await
+}
+
+/// The participants behind several registrations, in one query (a reminder batch); those
+/// not known are left out.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn find_many(pool: &PgPool, registration_ids: &[Uuid]) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = ANY($1)")
+        .bind(registration_ids)
+        .fetch_all(pool)
         .await
 }
 

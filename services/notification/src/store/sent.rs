@@ -1,49 +1,69 @@
 //! The `sent_emails` table: what the SMTP server has accepted, by idempotency key.
 
+use std::collections::HashSet;
+
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Claims the key for this transaction: inserts its row, unless an email with this key
-/// was sent already (`false`). The uncommitted row serialises work on the key across every
-/// notification process: a concurrent copy's claim waits for this transaction, then sees
-/// the key taken (committed) or free again (rolled back). One statement where a lock, a
-/// check and an insert took three round trips.
+/// Claims keys for this transaction: inserts their rows, except for keys whose email was
+/// sent already. Returns the keys claimed. The uncommitted rows serialise work on each key
+/// across every notification process: a concurrent copy's claim waits for this
+/// transaction, then sees the key taken (committed) or free again (rolled back or
+/// [released](release)). One statement for a whole batch of emails.
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn claim(
     conn: &mut PgConnection,
-    key: &str,
-    kind: &str,
+    keys: &[&str],
+    kinds: &[&str],
     message_id: Uuid,
-) -> sqlx::Result<bool> {
-    sqlx::query_scalar::<_, bool>(
-        "INSERT INTO sent_emails (key, kind, message_id) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO NOTHING RETURNING true",
+) -> sqlx::Result<HashSet<String>> {
+    let claimed: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO sent_emails (key, kind, message_id) \
+         SELECT key, kind, $3 FROM UNNEST($1::text[], $2::text[]) AS t(key, kind) \
+         ON CONFLICT (key) DO NOTHING RETURNING key",
     )
-    .bind(key)
-    .bind(kind)
+    .bind(keys)
+    .bind(kinds)
     .bind(message_id)
-    .fetch_optional(conn)
-    .await
-    .map(|claimed| claimed.is_some())
+    .fetch_all(conn)
+    .await?;
+    Ok(claimed.into_iter().collect())
 }
 
-/// Records that the email with this key was accepted by the SMTP server.
+/// Gives back keys claimed in this transaction whose email the SMTP server did not accept,
+/// so that the transaction can commit the others.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn release(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sent_emails WHERE key = ANY($1)")
+        .bind(keys)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Records that the emails with these keys were accepted by the SMTP server.
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn record(
     conn: &mut PgConnection,
-    key: &str,
-    kind: &str,
+    keys: &[&str],
+    kinds: &[&str],
     message_id: Uuid,
 ) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO sent_emails (key, kind, message_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
-        .bind(key)
-        .bind(kind)
-        .bind(message_id)
-        .execute(conn)
-        .await
-        .map(drop)
+    sqlx::query(
+        "INSERT INTO sent_emails (key, kind, message_id) \
+         SELECT key, kind, $3 FROM UNNEST($1::text[], $2::text[]) AS t(key, kind) \
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(keys)
+    .bind(kinds)
+    .bind(message_id)
+    .execute(conn)
+    .await
+    .map(drop)
 }
