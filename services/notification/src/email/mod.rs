@@ -1,6 +1,7 @@
 //! Email: what each message becomes (`render`), and how it leaves (`transport`).
 
 pub mod render;
+pub mod smtp_stream;
 pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics

@@ -6,7 +6,8 @@
 //! `.`) waits for the server's delayed ACK, about 40 ms: 23 messages/s per connection.
 //! Here each connection is a tokio `TcpStream` with `set_nodelay(true)` handed to lettre's
 //! `AsyncSmtpConnection`, which still speaks the protocol (upstream fixed this in lettre PR
-//! #1159, not in a release yet).
+//! #1159, not in a release yet), wrapped so that a message's body and its end leave as one
+//! packet (`smtp_stream`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::smtp_stream::SmtpStream;
 use super::Outgoing;
 
 /// Where emails go.
@@ -192,14 +194,15 @@ impl SmtpPool {
         }
     }
 
-    /// Opens a connection: TCP with `TCP_NODELAY`, EHLO, AUTH when credentials are set.
+    /// Opens a connection: TCP with `TCP_NODELAY` and writes held until the next read
+    /// ([`SmtpStream`]), EHLO, AUTH when credentials are set.
     async fn connect(&self) -> Result<AsyncSmtpConnection, SmtpError> {
         let open = async {
             let stream =
                 tokio::net::TcpStream::connect((self.target.host.as_str(), self.target.port))
                     .await
                     .map_err(SmtpError::Connect)?;
-            stream.set_nodelay(true).map_err(SmtpError::Connect)?;
+            let stream = SmtpStream::new(stream).map_err(SmtpError::Connect)?;
             let mut conn =
                 AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
             if let Some((user, password)) = &self.target.credentials {
