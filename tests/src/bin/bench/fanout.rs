@@ -108,6 +108,16 @@ pub struct DumpCounter {
 const RCPT: &[u8] = b"X-Rcpt-Args: ";
 
 impl DumpCounter {
+    /// Counts every message in the file, those already there included.
+    pub fn from_start(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            offset: 0,
+            messages: 0,
+        }
+    }
+
+    /// Counts the messages appended from now on.
     pub fn new(path: &Path) -> Self {
         let offset = std::fs::metadata(path).map_or(0, |m| m.len());
         Self {
@@ -119,6 +129,11 @@ impl DumpCounter {
 
     /// Reads what was appended since the last call (whole lines only).
     pub fn poll(&mut self) -> usize {
+        self.poll_each(|_| {})
+    }
+
+    /// As [`Self::poll`], calling `each` with every new message's recipient address.
+    pub fn poll_each(&mut self, mut each: impl FnMut(String)) -> usize {
         let Ok(mut file) = std::fs::File::open(&self.path) else {
             return self.messages;
         };
@@ -131,13 +146,26 @@ impl DumpCounter {
             return self.messages;
         };
         let whole = &new[..=last_newline];
-        self.messages += whole
-            .split(|b| *b == b'\n')
-            .filter(|line| line.starts_with(RCPT))
-            .count();
+        for line in whole.split(|b| *b == b'\n') {
+            if let Some(args) = line.strip_prefix(RCPT) {
+                self.messages += 1;
+                each(address(args));
+            }
+        }
         self.offset += whole.len() as u64;
         self.messages
     }
+}
+
+/// The address in an `X-Rcpt-Args` value: `<address> [parameters]`, in any case the
+/// server was given.
+fn address(args: &[u8]) -> String {
+    String::from_utf8_lossy(args)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches(['<', '>', '\r'])
+        .to_lowercase()
 }
 
 /// How many messages each recipient address got, from the dump file's `X-Rcpt-Args`.
@@ -151,15 +179,7 @@ fn recipients_in(dump: &Path, from: u64) -> HashMap<String, usize> {
     let _ = file.read_to_end(&mut all);
     for line in all.split(|b| *b == b'\n') {
         if let Some(args) = line.strip_prefix(RCPT) {
-            let args = String::from_utf8_lossy(args);
-            // `<address> [parameters]`, in any case the server was given.
-            let address = args
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .trim_matches(['<', '>', '\r'])
-                .to_lowercase();
-            *counts.entry(address).or_insert(0) += 1;
+            *counts.entry(address(args)).or_insert(0) += 1;
         }
     }
     counts
@@ -231,6 +251,8 @@ pub struct FanOut {
     pub missing: u64,
     pub duplicates: u64,
     pub mean_size: u64,
+    /// Where the CPU went, per email, from the due moment until the last was accepted.
+    pub cpu: String,
 }
 
 impl FanOut {
@@ -312,11 +334,13 @@ pub async fn run(
     .await
     .expect("making the reminder due");
     let due = Instant::now();
+    let cpu_before = crate::cpu::snapshot();
     let give_up = due + timeout;
     while (counter.poll() as u64) < n && Instant::now() < give_up {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = due.elapsed().as_secs_f64();
+    let cpu = crate::cpu::per_unit(&crate::cpu::since(&cpu_before), n as usize, "email");
     // A moment for duplicates to show up, if any would.
     tokio::time::sleep(Duration::from_millis(500)).await;
     counter.poll();
@@ -347,6 +371,7 @@ pub async fn run(
         missing,
         duplicates,
         mean_size,
+        cpu,
     }
 }
 
@@ -374,8 +399,7 @@ async fn ceiling(stack: &Stack, n: u64, sessions: u32, size: u64) -> Option<f64>
         );
         return None;
     }
-    let mut counter = DumpCounter::new(&sink.dump);
-    counter.offset = 0;
+    let mut counter = DumpCounter::from_start(&sink.dump);
     // The sink may still be writing the last few.
     let deadline = Instant::now() + Duration::from_secs(5);
     while (counter.poll() as u64) < n && Instant::now() < deadline {

@@ -1,8 +1,8 @@
 //! `make bench`: how fast Convene registers and confirms, measured against the ceilings of
 //! its own parts on the same machine in the same run, printed as one table.
 //!
-//! It starts the release binaries on a fresh database and vhost with a real SMTP server
-//! (aiosmtpd), then measures:
+//! It starts the release binaries on a fresh database and vhost, with Postfix's `smtp-sink`
+//! as the SMTP server of every row, then measures:
 //! 1. JSON registrations at several client counts, beside `pgbench` running the same
 //!    transaction a registration runs (the ceiling), and their ratio; 1b, a diagnosis: the
 //!    same at 32 clients with the consumers paused, the registration service alone;
@@ -12,12 +12,18 @@
 //!    due, until Postfix's smtp-sink has accepted every reminder, beside `smtp-source`'s
 //!    ceiling into the same kind of sink (see `fanout.rs`);
 //! 5. each service's resident memory, and how fast a service is ready;
-//! 6. rows 1 (32 clients) and 4 again with 1 000 000 registrations already stored.
+//! 6. rows 1 (32 clients) and 4 again with 1 000 000 registrations already stored;
+//!
+//! and, under the tables, where the CPU went during rows 1, 1b and 4 (see `cpu.rs`): on 2
+//! cores shared by every part, that is what says which part bounds a row. Each ceiling is
+//! measured once the consumers have caught up with the load before it.
 //!
 //! `QUICK=1` shortens every phase (CI runs it so the benchmark keeps working); the full run
-//! writes its table to `docs/benchmarks.md`. It fails only when emails go missing (or a
+//! writes its table to `docs/benchmarks.md`. `BENCH_PHASE_SECS` and `BENCH_FANOUT` change
+//! a phase's length and the fan-out's size, for profiling one row. It fails only when emails go missing (or a
 //! reminder is sent twice), never because something is slow.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -29,6 +35,7 @@ use convene_tests::{infra, Stack, StackOptions};
 use serde_json::json;
 use tokio::sync::Mutex;
 
+mod cpu;
 mod fanout;
 
 /// Where the results go in the report; the text around them is kept.
@@ -213,6 +220,29 @@ fn pgbench(db_url: &str, clients: usize, length: Duration, dir: &Path) -> Option
         })
 }
 
+/// Waits (at most `limit`) until the SMTP server writing `dump` has accepted a confirmation
+/// for every registration the load phases made (addresses `bench-…` and `e2e-…`; the
+/// participants seeded for rows 4 and 6 get no confirmation); returns how long that took.
+async fn drain(stack: &Stack, dump: &Path, limit: Duration) -> Duration {
+    let from_load = |address: &str| address.starts_with("bench-") || address.starts_with("e2e-");
+    let started = Instant::now();
+    let mut confirmations = 0;
+    let mut accepted = fanout::DumpCounter::from_start(dump);
+    loop {
+        accepted.poll_each(|address| confirmations += usize::from(from_load(&address)));
+        let registered = stack
+            .scalar_i64(
+                "SELECT count(*) FROM registration.registrations \
+                 WHERE email LIKE 'bench-%' OR email LIKE 'e2e-%'",
+            )
+            .await as usize;
+        if confirmations >= registered || started.elapsed() > limit {
+            return started.elapsed();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Sends a signal (`-STOP`, `-CONT`) to processes.
 fn signal(pids: &[u32], sig: &str) {
     for pid in pids {
@@ -220,16 +250,19 @@ fn signal(pids: &[u32], sig: &str) {
     }
 }
 
-/// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling. The
-/// processes in `paused` are stopped (SIGSTOP) during the load only, and resumed before
-/// the ceiling is measured.
+/// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling; also where
+/// the CPU went during the load. The processes in `paused` are stopped (SIGSTOP) during
+/// the load only, and resumed before the ceiling is measured, once the SMTP server writing
+/// `dump` has every confirmation.
 async fn registrations_row(
     stack: &Stack,
     clients: usize,
     phase: Duration,
     paused: &[u32],
-) -> String {
+    dump: &Path,
+) -> (String, String) {
     signal(paused, "-STOP");
+    let cpu_before = cpu::snapshot();
     let http = stack.http.clone();
     let url = stack.url("/api/events/bench/registrations");
     let result = load(clients, phase, move |n| {
@@ -245,12 +278,17 @@ async fn registrations_row(
         }
     })
     .await;
+    let cpu_used = cpu::per_unit(&cpu::since(&cpu_before), result.requests, "registration");
     signal(paused, "-CONT");
+    // The consumers catch up with what queued during the load (all of it, when they were
+    // paused) before pgbench runs: measured during their backlog, the ceiling came out at
+    // half its height.
+    drain(stack, dump, Duration::from_secs(600)).await;
     copy_tables(&stack.db.url).await;
     let ceiling = pgbench(&stack.db.url, clients, phase, stack.dir.path());
     let ratio = ceiling.map_or("n/a".to_owned(), |c| format!("{:.2}", result.rate() / c));
     println!("registrations at {clients} clients: {:.0}/s", result.rate());
-    format!(
+    let row = format!(
         "| | {clients} | {:.0} | {} | {} | {} | {} | {} | {ratio} |",
         result.rate(),
         ms(result.percentile(0.5)),
@@ -258,7 +296,8 @@ async fn registrations_row(
         ms(result.percentile(0.999)),
         result.errors,
         ceiling.map_or("n/a".to_owned(), |c| format!("{c:.0}")),
-    )
+    );
+    (row, cpu_used)
 }
 
 /// Starts a notification service on the stack's database and vhost that sends to
@@ -325,11 +364,13 @@ fn command_line(program: &str, args: &[&str]) -> String {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let quick = std::env::var("QUICK").is_ok_and(|q| q == "1");
-    let phase = if quick {
-        Duration::from_secs(3)
-    } else {
-        Duration::from_secs(20)
-    };
+    // BENCH_PHASE_SECS overrides each load phase's length (for profiling one).
+    let phase = Duration::from_secs(
+        std::env::var("BENCH_PHASE_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(if quick { 3 } else { 20 }),
+    );
     let client_counts: &[usize] = if quick { &[1, 32] } else { &[1, 8, 32, 128] };
     if std::env::var_os("CONVENE_BIN_DIR").is_none() {
         // SAFETY: set before any thread that reads the environment is started.
@@ -353,6 +394,13 @@ async fn main() -> std::process::ExitCode {
     })
     .await;
     stack.given_event(json!({ "slug": "bench" })).await;
+    // Every row's emails go to Postfix's smtp-sink: the harness's aiosmtpd (Python, a file
+    // per message) took 15–30 % of the 2 cores during row 1, a share of the machine the
+    // services under test then lacked. Its notification service is replaced by one
+    // pointed at the sink.
+    let sink = fanout::Sink::start(stack.dir.path(), "sink").await;
+    stack.notification.kill();
+    let notification = start_notification(&stack, &sink.url()).await;
     let mut report = String::new();
     let machine = format!(
         "{} cores, {}; {}; {}; RabbitMQ {}",
@@ -378,19 +426,31 @@ async fn main() -> std::process::ExitCode {
     let _ = writeln!(report, "| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |");
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|---|");
     let url = stack.url("/api/events/bench/registrations");
+    let mut cpu_lines = Vec::new();
     for &clients in client_counts {
-        let row = registrations_row(&stack, clients, phase, &[]).await;
+        let (row, cpu_used) = registrations_row(&stack, clients, phase, &[], &sink.dump).await;
         let _ = writeln!(report, "{row}");
+        if clients == 32 {
+            cpu_lines.push(format!("Row 1 at 32 clients: {cpu_used}."));
+        }
     }
     // 1b. A diagnosis, not a goal: the same at 32 clients with the consumers (notification,
     //     schedulers) paused, so the registration service and its relay have the machine
     //     with Postgres and RabbitMQ alone; the messages wait in RabbitMQ and are delivered
     //     after (row 3 waits for them). At most 10 s: a consumer stopped for longer misses
     //     its heartbeats and RabbitMQ drops its connection.
-    let consumers: Vec<u32> = std::iter::once(stack.notification.id())
+    let consumers: Vec<u32> = std::iter::once(notification.id())
         .chain(stack.schedulers.iter().map(|p| p.id()))
         .collect();
-    let row = registrations_row(&stack, 32, phase.min(Duration::from_secs(10)), &consumers).await;
+    let (row, cpu_used) = registrations_row(
+        &stack,
+        32,
+        phase.min(Duration::from_secs(10)),
+        &consumers,
+        &sink.dump,
+    )
+    .await;
+    cpu_lines.push(format!("Row 1b (consumers paused): {cpu_used}."));
     let _ = writeln!(
         report,
         "\n| 1b. The same, consumers paused (diagnosis) | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |\n|---|---|---|---|---|---|---|---|---|\n{row}"
@@ -416,21 +476,30 @@ async fn main() -> std::process::ExitCode {
 
     // 3. End to end: HTTP response → the SMTP server has the confirmation. First let the
     //    confirmations of the phases above drain, so they do not queue ahead.
-    let registered = || async {
-        stack
-            .scalar_i64("SELECT count(*) FROM registration.registrations")
-            .await as usize
-    };
-    let drain_deadline = Instant::now() + Duration::from_secs(if quick { 120 } else { 600 });
-    while stack.mailbox.all().len() < registered().await && Instant::now() < drain_deadline {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    let drained_in = drain_deadline.saturating_duration_since(Instant::now());
-    println!(
-        "earlier confirmations drained ({} left of the wait)",
-        ms(drained_in)
-    );
+    let waited = drain(
+        &stack,
+        &sink.dump,
+        Duration::from_secs(if quick { 120 } else { 600 }),
+    )
+    .await;
+    println!("earlier confirmations drained in {}", ms(waited));
     let (rate, seconds) = if quick { (50u64, 4u64) } else { (200, 30) };
+    // When the sink accepted each address's message: its dump file is read every 2 ms.
+    let arrivals: Arc<std::sync::Mutex<HashMap<String, SystemTime>>> = Arc::default();
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let (arrivals, watching) = (arrivals.clone(), watching.clone());
+        let mut dump = fanout::DumpCounter::new(&sink.dump);
+        tokio::spawn(async move {
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = SystemTime::now();
+                dump.poll_each(|address| {
+                    arrivals.lock().unwrap().entry(address).or_insert(now);
+                });
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
     let mut sent: Vec<(String, SystemTime)> = Vec::new();
     let interval = Duration::from_micros(1_000_000 / rate);
     let mut ticker = tokio::time::interval(interval);
@@ -456,27 +525,28 @@ async fn main() -> std::process::ExitCode {
         }
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    let arrived = |mails: &[convene_tests::Mail]| {
+    let arrived = || {
+        let arrivals = arrivals.lock().unwrap();
         sent.iter()
-            .filter(|(email, _)| mails.iter().any(|m| m.to.contains(email.as_str())))
+            .filter(|(email, _)| arrivals.contains_key(email))
             .count()
     };
-    let mut mails = stack.mailbox.all();
-    while arrived(&mails) < sent.len() && Instant::now() < deadline {
+    while arrived() < sent.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        mails = stack.mailbox.all();
     }
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = watcher.await;
     let mut delays: Vec<Duration> = Vec::new();
     let mut missing = 0;
-    for (email, answered) in &sent {
-        match mails.iter().find(|m| m.to.contains(email.as_str())) {
-            Some(mail) => {
-                let accepted = std::fs::metadata(&mail.file)
-                    .and_then(|m| m.modified())
-                    .unwrap_or(*answered);
-                delays.push(accepted.duration_since(*answered).unwrap_or_default());
+    {
+        let arrivals = arrivals.lock().unwrap();
+        for (email, answered) in &sent {
+            match arrivals.get(email) {
+                Some(accepted) => {
+                    delays.push(accepted.duration_since(*answered).unwrap_or_default())
+                }
+                None => missing += 1,
             }
-            None => missing += 1,
         }
     }
     delays.sort();
@@ -497,10 +567,6 @@ async fn main() -> std::process::ExitCode {
         .and_then(|n| n.parse().ok())
         .unwrap_or(if quick { 2_000 } else { 100_000 });
     let fanout_timeout = Duration::from_secs(if quick { 60 } else { 900 });
-    let sink = fanout::Sink::start(stack.dir.path(), "sink").await;
-    let first_notification = rss(stack.notification.id());
-    stack.notification.kill();
-    let notification = start_notification(&stack, &sink.url()).await;
     let _ = writeln!(report, "\n{}", fanout::HEADER);
     let fan = fanout::run(
         &stack,
@@ -512,13 +578,13 @@ async fn main() -> std::process::ExitCode {
     )
     .await;
     let _ = writeln!(report, "{}", fan.row("empty database"));
+    cpu_lines.push(format!("Row 4: {}.", fan.cpu));
     let mut broken = fan.missing + fan.duplicates;
 
     // 5. Footprint, and how fast a service is ready on a warm database.
     let _ = writeln!(
         report,
-        "\n| 5. Footprint | RSS now | RSS peak |\n|---|---|---|\n| notification (rows 1–3, aiosmtpd) | {:.1} MB | {:.1} MB |",
-        first_notification.0, first_notification.1
+        "\n| 5. Footprint | RSS now | RSS peak |\n|---|---|---|"
     );
     for process in [&stack.registration, &notification, &stack.schedulers[0]] {
         let (now, peak) = rss(process.id());
@@ -565,7 +631,7 @@ async fn main() -> std::process::ExitCode {
         "\n6. Growth: the same with {stored} registrations of another exchange already stored (seeded in {:.0} s).\n\n| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s) | ratio |\n|---|---|---|---|---|---|---|---|---|",
         seeded_in.as_secs_f64()
     );
-    let row = registrations_row(&stack, 32, phase, &[]).await;
+    let (row, _) = registrations_row(&stack, 32, phase, &[], &sink.dump).await;
     let _ = writeln!(report, "{row}\n\n{}", fanout::HEADER);
     let fan = fanout::run(
         &stack,
@@ -579,6 +645,15 @@ async fn main() -> std::process::ExitCode {
     let _ = writeln!(report, "{}", fan.row(&format!("{stored} stored")));
     broken += fan.missing + fan.duplicates;
     drop(notification);
+
+    // Where the CPU went: the 2 cores are shared by every program below.
+    let _ = writeln!(
+        report,
+        "\nWhere the CPU went (every process of a program added up, from /proc):\n"
+    );
+    for line in &cpu_lines {
+        let _ = writeln!(report, "- {line}");
+    }
 
     println!("\n{report}");
     let target = if quick {
