@@ -70,7 +70,7 @@ bench: check-services test-deps $(SMTP_SINK)
 	cargo build --release --workspace --bins
 	QUICK=$(QUICK) cargo run --release -p convene-tests --bin bench
 
-## Postfix's smtp-sink and smtp-source (the reminder fan-out's SMTP server and its ceiling),
+## Postfix's smtp-sink and smtp-source (the SMTP server of every row, and the fan-out's ceiling),
 ## taken out of Debian's postfix package without installing it: no mail daemon, no root.
 $(SMTP_SINK):
 	@command -v apt-get >/dev/null || { echo "make bench needs Postfix's smtp-sink: install the postfix package's binaries under var/postfix"; exit 1; }
