@@ -113,32 +113,30 @@ impl Handler for Inbox {
                 }
                 // One email per participant, each sent at most once: a retry after a
                 // partial failure only sends the ones still missing.
-                let mut emails = Vec::new();
-                for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
+                let participants = recipients::confirmed_for_event(&self.pool, m.event.event_id)
                     .await
-                    .map_err(db)?
-                {
+                    .map_err(db)?;
+                self.send_each(&envelope, &participants, |to| {
                     let mut email =
-                        render::event_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                        render::event_changed(&m, to, envelope.message_id).map_err(bug)?;
                     email.calendar =
                         self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
-                    emails.push(email);
-                }
-                self.send_all(&envelope, &emails).await
+                    Ok(email)
+                })
+                .await
             }
             EventCancelled::KIND => {
                 let m: EventCancelled = payload(&envelope)?;
-                let mut emails = Vec::new();
-                for to in recipients::confirmed_for_event(&self.pool, m.event.event_id)
+                let participants = recipients::confirmed_for_event(&self.pool, m.event.event_id)
                     .await
-                    .map_err(db)?
-                {
-                    let mut email = render::event_cancelled(&m, &to).map_err(bug)?;
+                    .map_err(db)?;
+                self.send_each(&envelope, &participants, |to| {
+                    let mut email = render::event_cancelled(&m, to).map_err(bug)?;
                     email.calendar =
                         self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
-                    emails.push(email);
-                }
-                self.send_all(&envelope, &emails).await
+                    Ok(email)
+                })
+                .await
             }
             CosponsorOfferDecided::KIND => {
                 let m: CosponsorOfferDecided = payload(&envelope)?;
@@ -185,13 +183,10 @@ impl Handler for Inbox {
                 let m: CosponsorOfferReceived = payload(&envelope)?;
                 // One email per organiser; each is sent at most once, so a retry after a
                 // partial failure only sends the ones still missing.
-                let emails = m
-                    .organiser_emails
-                    .iter()
-                    .map(|organiser| render::cosponsor_offer(&m, organiser, envelope.message_id))
-                    .collect::<askama::Result<Vec<_>>>()
-                    .map_err(bug)?;
-                self.send_all(&envelope, &emails).await
+                self.send_each(&envelope, &m.organiser_emails, |organiser| {
+                    render::cosponsor_offer(&m, organiser, envelope.message_id).map_err(bug)
+                })
+                .await
             }
             other => Err(Failure::Permanent(anyhow::anyhow!(
                 "unexpected message kind {other:?}"
@@ -266,7 +261,7 @@ impl Inbox {
             .await
             .map_err(db)?;
         let now = Utc::now();
-        let mut emails = Vec::with_capacity(found.len());
+        let mut to_remind = Vec::with_capacity(found.len());
         for to in found {
             if to.status == "erased" || to.email.is_empty() {
                 continue;
@@ -276,12 +271,15 @@ impl Inbox {
                 metrics::reminder_skipped(ReminderSkipped::Cancelled);
                 continue;
             }
-            let note = notes::pick(&notes, m.offset_minutes, &to.lang);
-            let mut email = render::reminder(m, &to, note.as_deref(), now).map_err(bug)?;
-            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
-            emails.push(email);
+            to_remind.push(to);
         }
-        self.send_all(envelope, &emails).await?;
+        self.send_each(envelope, &to_remind, |to| {
+            let note = notes::pick(&notes, m.offset_minutes, &to.lang);
+            let mut email = render::reminder(m, to, note.as_deref(), now).map_err(bug)?;
+            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
+            Ok(email)
+        })
+        .await?;
         if unknown > 0 {
             return Err(Failure::Transient(anyhow::anyhow!(
                 "{unknown} recipients not known yet"
@@ -339,19 +337,27 @@ impl Inbox {
         Some((ics, method))
     }
 
-    /// Sends `email` unless its key was sent before (see [`Self::send_all`]).
+    /// Sends `email` unless its key was sent before (see [`Self::send_chunk`]).
     async fn send_once(&self, envelope: &Envelope, email: &Outgoing) -> Result<(), Failure> {
-        self.send_all(envelope, std::slice::from_ref(email)).await
+        self.send_chunk(envelope, std::slice::from_ref(email)).await
     }
 
-    /// Sends each of `emails` whose key was not sent before, [`SEND_CHUNK`] at a time. A
-    /// refusal of one address does not stop the others (the message then goes to the
-    /// dead-letter queue, and a replay sends only what is still missing); any other
-    /// failure stops here, and the retry sends only what is still missing.
-    async fn send_all(&self, envelope: &Envelope, emails: &[Outgoing]) -> Result<(), Failure> {
+    /// Renders and sends one email per item (unless its key was sent before),
+    /// [`SEND_CHUNK`] at a time: rendered a chunk at a time, so that the emails to an
+    /// exchange of 100 000 participants are never all in memory at once. A refusal of one
+    /// address does not stop the others (the message then goes to the dead-letter queue,
+    /// and a replay sends only what is still missing); any other failure stops here, and
+    /// the retry sends only what is still missing.
+    async fn send_each<T: Sync>(
+        &self,
+        envelope: &Envelope,
+        items: &[T],
+        render: impl Fn(&T) -> Result<Outgoing, Failure> + Sync,
+    ) -> Result<(), Failure> {
         let mut refused = None;
-        for chunk in emails.chunks(SEND_CHUNK) {
-            match self.send_chunk(envelope, chunk).await {
+        for chunk in items.chunks(SEND_CHUNK) {
+            let emails = chunk.iter().map(&render).collect::<Result<Vec<_>, _>>()?;
+            match self.send_chunk(envelope, &emails).await {
                 Ok(()) => {}
                 Err(failure @ Failure::Permanent(_)) => {
                     refused.get_or_insert(failure);
