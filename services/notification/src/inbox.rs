@@ -197,9 +197,9 @@ impl Handler for Inbox {
 
 impl Inbox {
     /// Records a confirmed participant and sends their confirmation, in one transaction:
-    /// the participant's row and the email's key commit together (one WAL flush where two
-    /// took two). A refused email still commits the participant (see
-    /// [`Self::send_chunk_in`]), so that later messages about them find them.
+    /// the participant's row and the email's key commit together, one WAL flush instead of
+    /// two. A refused email still commits the participant (see [`Self::send_chunk_in`]), so
+    /// that later messages about them find them.
     async fn confirm(&self, envelope: &Envelope, m: &RegistrationConfirmed) -> Result<(), Failure> {
         let details = Details {
             timezone: m.timezone.as_deref(),
