@@ -45,7 +45,9 @@ pub async fn release(conn: &mut PgConnection, keys: &[&str]) -> sqlx::Result<()>
         .map(drop)
 }
 
-/// Records that the emails with these keys were accepted by the SMTP server.
+/// Records that the emails with these keys were accepted by the SMTP server (outside the
+/// transaction that claimed them: that one failed to commit). The same statement as
+/// [`claim`]; keys already recorded are left as they are.
 ///
 /// # Errors
 /// When Postgres fails.
@@ -55,15 +57,5 @@ pub async fn record(
     kinds: &[&str],
     message_id: Uuid,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO sent_emails (key, kind, message_id) \
-         SELECT key, kind, $3 FROM UNNEST($1::text[], $2::text[]) AS t(key, kind) \
-         ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(keys)
-    .bind(kinds)
-    .bind(message_id)
-    .execute(conn)
-    .await
-    .map(drop)
+    claim(conn, keys, kinds, message_id).await.map(drop)
 }
