@@ -88,28 +88,37 @@ pub async fn next_fire(
     }
 }
 
-/// Decides every due reminder, a batch per transaction, each with its message.
+/// Decides every due reminder, a batch per transaction, each with its message: exchange
+/// by exchange, walking its registrations in id order from where the last batch stopped.
 /// Returns how many were decided.
 ///
 /// # Errors
 /// When Postgres fails; the batch under way is rolled back and decided again next tick.
 pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
     let mut total = 0;
-    loop {
-        let mut tx = pool.begin().await?;
-        let decided = reminders::decide_due(&mut tx, BATCH).await?;
-        let envelopes = announce(&decided);
-        outbox::enqueue_many(&mut tx, &envelopes).await?;
-        tx.commit().await?;
-        let now = Utc::now();
-        for reminder in &decided {
-            metrics::reminder_due(reminder.lateness(now));
-        }
-        total += decided.len();
-        if (decided.len() as i64) < BATCH {
-            return Ok(total);
+    let events = reminders::due_events(&mut *pool.acquire().await?).await?;
+    for event_id in events {
+        let mut after = Uuid::nil();
+        loop {
+            let mut tx = pool.begin().await?;
+            let due = reminders::due_after(&mut tx, event_id, after, BATCH).await?;
+            // Fewer recorded than due: another scheduler recorded the rest (it announces them).
+            let decided = reminders::decide(&mut tx, event_id, &due).await?;
+            let envelopes = announce(&decided);
+            outbox::enqueue_many(&mut tx, &envelopes).await?;
+            tx.commit().await?;
+            let now = Utc::now();
+            for reminder in &decided {
+                metrics::reminder_due(reminder.lateness(now));
+            }
+            total += decided.len();
+            match due.last() {
+                Some((last, _)) if due.len() as i64 == BATCH => after = *last,
+                _ => break,
+            }
         }
     }
+    Ok(total)
 }
 
 /// The messages announcing `decided`: one per exchange and offset, split into batches of

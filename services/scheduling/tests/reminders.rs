@@ -144,3 +144,46 @@ async fn concurrent_schedulers_decide_each_reminder_once() {
     assert_eq!((rows, announced, distinct), (2000, 2000, 2000));
     assert!((20..2000).contains(&messages), "{messages} messages");
 }
+
+#[tokio::test]
+async fn one_tick_decides_every_reminder_across_batches_and_exchanges() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    // More than two batches of 1 000 in one exchange, a few in another, and one not due yet.
+    let big = event(&pool, now + Duration::minutes(30), &[HOUR]).await;
+    let small = event(&pool, now + Duration::minutes(45), &[HOUR, DAY]).await;
+    let later = event(&pool, now + Duration::days(3), &[DAY]).await;
+    for (event, count) in [(big, 2345), (small, 7), (later, 5)] {
+        sqlx::query(
+            "INSERT INTO registrations (registration_id, event_id, status, registered_at, status_at) \
+             SELECT gen_random_uuid(), $1, 'confirmed', $2, $2 FROM generate_series(1, $3)",
+        )
+        .bind(event)
+        .bind(now - Duration::days(2))
+        .bind(count)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // One already decided by an earlier tick is not decided again.
+    let earlier = registered(&pool, big, now - Duration::days(2)).await;
+    sqlx::query(
+        "INSERT INTO reminders (registration_id, offset_minutes, event_id) VALUES ($1, $2, $3)",
+    )
+    .bind(earlier)
+    .bind(HOUR)
+    .bind(big)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 2345 + 7);
+    let per_event: Vec<(Uuid, i32, i64)> = sqlx::query_as(
+        "SELECT event_id, offset_minutes, count(*) FROM reminders GROUP BY 1, 2 ORDER BY 3",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(per_event, vec![(small, HOUR, 7), (big, HOUR, 2346)]);
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
+}
