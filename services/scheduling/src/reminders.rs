@@ -2,9 +2,10 @@
 //! announce them through the outbox (`reminder.due`, one message per batch of up to
 //! [`ReminderDue::MAX_BATCH`] participants of one exchange and offset).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::Utc;
 use convene_shared::messages::{Envelope, EventSnapshot, ReminderDue};
@@ -40,6 +41,7 @@ pub async fn run(
     relay: Arc<Notify>,
     shutdown: Shutdown,
 ) {
+    let mut walks = Walks::default();
     loop {
         match crate::retention::tick(&pool, retention_days).await {
             Ok(0) => {}
@@ -51,7 +53,7 @@ pub async fn run(
                 tracing::warn!(error = %e, "the retention tick failed; the next one catches up")
             }
         }
-        match tick(&pool).await {
+        match tick_with(&pool, &mut walks).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!(count = n, "reminders due");
@@ -88,37 +90,110 @@ pub async fn next_fire(
     }
 }
 
-/// Decides every due reminder, a batch per transaction, each with its message: exchange
-/// by exchange, walking its registrations in id order from where the last batch stopped.
-/// Returns how many were decided.
+/// What a scheduler remembers between ticks: the due exchanges whose last walk found
+/// nothing to decide, and until when it leaves them alone.
+///
+/// While an exchange's reminder is due (until it starts), every registration is decided
+/// on the first walk, but a confirmation that arrives late (sent before the reminder's
+/// time, delivered after) is only found by walking again. Each walk reads every
+/// registration of the exchange: 100 000 take about 200 ms of Postgres, which at one tick
+/// a second was a third of the CPU of a fan-out (`make bench`, row 4). So a walk that
+/// found nothing rests for `factor` times its own length: the walks take at most about
+/// 1/`factor` of Postgres's time, and a late participant's reminder waits at most that long
+/// (4 s at 100 000). An offset that newly falls due is walked at once: the rest is per
+/// exchange and offset.
+#[derive(Debug)]
+pub struct Walks {
+    factor: u32,
+    resting: HashMap<(Uuid, i32), Instant>,
+}
+
+impl Walks {
+    /// A walk that found nothing rests this many times its own length.
+    pub const FACTOR: u32 = 20;
+
+    pub fn new(factor: u32) -> Self {
+        Self {
+            factor,
+            resting: HashMap::new(),
+        }
+    }
+
+    /// Whether exchange `event_id`'s walk for `offset` is resting now.
+    pub fn is_resting(&self, event_id: Uuid, offset: i32) -> bool {
+        self.resting
+            .get(&(event_id, offset))
+            .is_some_and(|until| *until > Instant::now())
+    }
+}
+
+impl Default for Walks {
+    fn default() -> Self {
+        Self::new(Self::FACTOR)
+    }
+}
+
+/// Decides every due reminder (see [`tick_with`]), remembering nothing between ticks.
 ///
 /// # Errors
 /// When Postgres fails; the batch under way is rolled back and decided again next tick.
 pub async fn tick(pool: &PgPool) -> sqlx::Result<usize> {
+    tick_with(pool, &mut Walks::default()).await
+}
+
+/// Decides every due reminder, a batch per transaction, each with its message: exchange
+/// by exchange, walking its registrations in id order from where the last batch stopped,
+/// except the exchanges whose walk is resting (see [`Walks`]). Returns how many were
+/// decided.
+///
+/// # Errors
+/// When Postgres fails; the batch under way is rolled back and decided again next tick.
+pub async fn tick_with(pool: &PgPool, walks: &mut Walks) -> sqlx::Result<usize> {
+    let due = reminders::due_events(&mut *pool.acquire().await?).await?;
+    let now = Instant::now();
+    walks
+        .resting
+        .retain(|key, until| *until > now && due.contains(key));
     let mut total = 0;
-    let events = reminders::due_events(&mut *pool.acquire().await?).await?;
-    for event_id in events {
-        let mut after = Uuid::nil();
-        loop {
-            let mut tx = pool.begin().await?;
-            let due = reminders::due_after(&mut tx, event_id, after, BATCH).await?;
-            // Fewer recorded than due: another scheduler recorded the rest (it announces them).
-            let decided = reminders::decide(&mut tx, event_id, &due).await?;
-            let envelopes = announce(&decided);
-            outbox::enqueue_many(&mut tx, &envelopes).await?;
-            tx.commit().await?;
-            let now = Utc::now();
-            for reminder in &decided {
-                metrics::reminder_due(reminder.lateness(now));
-            }
-            total += decided.len();
-            match due.last() {
-                Some((last, _)) if due.len() as i64 == BATCH => after = *last,
-                _ => break,
-            }
+    for (event_id, offset) in due {
+        if walks.is_resting(event_id, offset) {
+            continue;
         }
+        let started = Instant::now();
+        let decided = walk(pool, event_id).await?;
+        if decided == 0 {
+            let rest = started.elapsed() * walks.factor;
+            walks
+                .resting
+                .insert((event_id, offset), Instant::now() + rest);
+        }
+        total += decided;
     }
     Ok(total)
+}
+
+/// Decides the due reminders of one exchange, a batch of [`BATCH`] per transaction.
+async fn walk(pool: &PgPool, event_id: Uuid) -> sqlx::Result<usize> {
+    let mut total = 0;
+    let mut after = Uuid::nil();
+    loop {
+        let mut tx = pool.begin().await?;
+        let due = reminders::due_after(&mut tx, event_id, after, BATCH).await?;
+        // Fewer recorded than due: another scheduler recorded the rest (it announces them).
+        let decided = reminders::decide(&mut tx, event_id, &due).await?;
+        let envelopes = announce(&decided);
+        outbox::enqueue_many(&mut tx, &envelopes).await?;
+        tx.commit().await?;
+        let now = Utc::now();
+        for reminder in &decided {
+            metrics::reminder_due(reminder.lateness(now));
+        }
+        total += decided.len();
+        match due.last() {
+            Some((last, _)) if due.len() as i64 == BATCH => after = *last,
+            _ => return Ok(total),
+        }
+    }
 }
 
 /// The messages announcing `decided`: one per exchange and offset, split into batches of

@@ -187,3 +187,56 @@ async fn one_tick_decides_every_reminder_across_batches_and_exchanges() {
     assert_eq!(per_event, vec![(small, HOUR, 7), (big, HOUR, 2346)]);
     assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_walk_that_found_nothing_rests_but_a_newly_due_offset_is_walked_at_once() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    let e = event(&pool, now + Duration::hours(12), &[DAY, HOUR]).await;
+    let first = registered(&pool, e, now - Duration::days(2)).await;
+    // Resting for a long time (a huge factor): the test does not depend on timing.
+    let mut walks = scheduling::reminders::Walks::new(1_000_000);
+    use scheduling::reminders::tick_with;
+
+    assert_eq!(tick_with(&pool, &mut walks).await.unwrap(), 1);
+    assert!(
+        !walks.is_resting(e, DAY),
+        "a walk that decided something does not rest"
+    );
+    assert_eq!(tick_with(&pool, &mut walks).await.unwrap(), 0);
+    assert!(walks.is_resting(e, DAY));
+
+    // A late confirmation waits while the walk rests; a scheduler without that memory
+    // (or this one, once the rest is over) decides it.
+    let late = registered(&pool, e, now - Duration::days(2)).await;
+    assert_eq!(tick_with(&pool, &mut walks).await.unwrap(), 0);
+    assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 1);
+    assert_eq!(decided(&pool).await.len(), 2);
+
+    // The exchange moves: the hour reminder falls due, and is walked at once.
+    let moved = EventScheduled {
+        event: EventSnapshot {
+            event_id: e,
+            slug: format!("e-{}", e.simple()),
+            title: "Exchange".into(),
+            starts_at: now + Duration::minutes(30),
+            ends_at: now + Duration::hours(2),
+            timezone: "Europe/Zurich".into(),
+            version: 2,
+        },
+        reminder_offsets_minutes: vec![DAY, HOUR],
+        version: 2,
+        changes: vec![],
+        reminder_notes: vec![],
+    };
+    events::upsert(&pool, &moved).await.unwrap();
+    assert_eq!(tick_with(&pool, &mut walks).await.unwrap(), 2);
+    let mut expected = vec![(first, DAY), (first, HOUR), (late, DAY), (late, HOUR)];
+    expected.sort();
+    assert_eq!(decided(&pool).await, expected);
+
+    // With no rest at all, every tick walks again.
+    let mut eager = scheduling::reminders::Walks::new(0);
+    assert_eq!(tick_with(&pool, &mut eager).await.unwrap(), 0);
+    assert!(!eager.is_resting(e, HOUR));
+}

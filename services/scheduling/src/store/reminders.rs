@@ -32,16 +32,20 @@ impl Decided {
 }
 
 /// The exchanges that have not started and have at least one reminder offset whose time
-/// has come: the only ones whose registrations a tick needs to read.
+/// has come (the only ones whose registrations a tick needs to read), each with the
+/// closest such offset: the reminder now due for whoever registered before its time.
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn due_events(conn: &mut PgConnection) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
-        "SELECT event_id FROM events e \
-         WHERE e.starts_at > now() AND e.status = 'scheduled' \
-           AND EXISTS (SELECT 1 FROM unnest(e.reminder_offsets_minutes) AS off \
-                       WHERE e.starts_at - make_interval(mins => off) <= now()) \
+pub async fn due_events(conn: &mut PgConnection) -> sqlx::Result<Vec<(Uuid, i32)>> {
+    sqlx::query_as(
+        "SELECT event_id, due_offset FROM ( \
+             SELECT e.event_id, \
+                    (SELECT min(off) FROM unnest(e.reminder_offsets_minutes) AS off \
+                     WHERE e.starts_at - make_interval(mins => off) <= now()) AS due_offset \
+             FROM events e \
+             WHERE e.starts_at > now() AND e.status = 'scheduled' \
+         ) due WHERE due_offset IS NOT NULL \
          ORDER BY event_id",
     )
     .fetch_all(conn)
