@@ -141,17 +141,17 @@ impl SmtpPool {
 
     /// Sends `message` on a pooled connection (waiting for one if all are busy).
     async fn send(&self, message: &Message) -> Result<(), SmtpError> {
+        // Formatted (MIME, encodings) before taking a connection: a connection is held only
+        // while it talks to the server.
+        let formatted = message.formatted();
         let _permit = self
             .permits
             .acquire()
             .await
             .expect("the pool's semaphore is never closed");
         let mut conn = self.checkout().await?;
-        let sent = tokio::time::timeout(
-            self.timeout,
-            conn.send(message.envelope(), &message.formatted()),
-        )
-        .await;
+        let sent =
+            tokio::time::timeout(self.timeout, conn.send(message.envelope(), &formatted)).await;
         match sent {
             Ok(Ok(_)) => {
                 self.idle
