@@ -4,8 +4,10 @@
 //! It starts the release binaries on a fresh database and vhost, with Postfix's `smtp-sink`
 //! as the SMTP server of every row, then measures:
 //! 1. JSON registrations at several client counts, beside `pgbench` running the same
-//!    transaction a registration runs (the ceiling), and their ratio; 1b, a diagnosis: the
-//!    same at 32 clients with the consumers paused, the registration service alone;
+//!    transaction a registration runs (the ceiling, with pgbench's own p99), and their
+//!    ratio, with the consumers below the request path's priority as deployed; 1b, a
+//!    diagnosis: the same at 32 clients with the consumers paused, the registration service
+//!    alone; 1c: the same with every process at one priority;
 //! 2. the form page at 32 clients;
 //! 3. end to end: from the HTTP response to the SMTP server accepting the confirmation;
 //! 4. the reminder fan-out: an exchange of 100 000 seeded participants whose reminder falls
@@ -14,7 +16,7 @@
 //! 5. each service's resident memory, and how fast a service is ready;
 //! 6. rows 1 (32 clients) and 4 again with 1 000 000 registrations already stored;
 //!
-//! and, under the tables, where the CPU went during rows 1, 1b and 4 (see `cpu.rs`): on 2
+//! and, under the tables, where the CPU went during rows 1, 1b, 1c and 4 (see `cpu.rs`): on 2
 //! cores shared by every part, that is what says which part bounds a row. Each ceiling is
 //! measured once the consumers have caught up with the load before it.
 //!
