@@ -97,7 +97,7 @@ pub async fn next_fire(
 /// on the first walk, but a confirmation that arrives late (sent before the reminder's
 /// time, delivered after) is only found by walking again. Each walk reads every
 /// registration of the exchange: 100 000 take about 200 ms of Postgres, which at one tick
-/// a second was a third of the CPU of a fan-out (`make bench`, row 4). So a walk that
+/// a second was about a fifth of the CPU of a fan-out (`make bench`, row 4). So a walk that
 /// found nothing rests for `factor` times its own length: the walks take at most about
 /// 1/`factor` of Postgres's time, and a late participant's reminder waits at most that long
 /// (4 s at 100 000). An offset that newly falls due is walked at once: the rest is per
