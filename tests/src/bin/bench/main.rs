@@ -333,9 +333,9 @@ fn signal(pids: &[u32], sig: &str) {
 
 /// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling; also where
 /// the CPU went during the load, and how long after the load the SMTP server had every
-/// confirmation it was owed (the last column). The processes in `paused` are stopped (SIGSTOP) during
-/// the load only, and resumed before the ceiling is measured, once the SMTP server has
-/// accepted every confirmation owed.
+/// confirmation it was owed (the last column). The processes in `paused` are stopped
+/// (SIGSTOP) during the load only, and resumed before the ceiling is measured, once the
+/// SMTP server has accepted every confirmation owed.
 async fn registrations_row(
     stack: &Stack,
     clients: usize,
@@ -558,7 +558,9 @@ async fn main() -> std::process::ExitCode {
     //     path's priority (nice 0), competing for the cores on equal terms.
     if reniced && renice(&consumers, 0) {
         let (row, cpu_used) = registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
-        renice(&consumers, CONSUMER_NICE);
+        if !renice(&consumers, CONSUMER_NICE) {
+            eprintln!("bench: the consumers could not be reniced back to {CONSUMER_NICE}; the rows after 1c ran at equal priority");
+        }
         cpu_lines.push(format!("Row 1c (equal priority): {cpu_used}."));
         let _ = writeln!(
             report,
