@@ -168,23 +168,6 @@ fn address(args: &[u8]) -> String {
         .to_lowercase()
 }
 
-/// How many messages each recipient address got, from the dump file's `X-Rcpt-Args`.
-fn recipients_in(dump: &Path, from: u64) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    let Ok(mut file) = std::fs::File::open(dump) else {
-        return counts;
-    };
-    let _ = file.seek(SeekFrom::Start(from));
-    let mut all = Vec::new();
-    let _ = file.read_to_end(&mut all);
-    for line in all.split(|b| *b == b'\n') {
-        if let Some(args) = line.strip_prefix(RCPT) {
-            *counts.entry(address(args)).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
 /// Seeds `n` confirmed participants of the exchange `slug` into the three services'
 /// tables, registered an hour ago, with addresses `{prefix}-{i}@bench.example.org`.
 /// Returns how long it took.
@@ -336,17 +319,19 @@ pub async fn run(
     let due = Instant::now();
     let cpu_before = crate::cpu::snapshot();
     let give_up = due + timeout;
-    while (counter.poll() as u64) < n && Instant::now() < give_up {
+    // How many messages each address got, counted as the dump file is read.
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    let mut count = |address: String| *counts.entry(address).or_insert(0) += 1;
+    while (counter.poll_each(&mut count) as u64) < n && Instant::now() < give_up {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = due.elapsed().as_secs_f64();
     let cpu = crate::cpu::per_unit(&crate::cpu::since(&cpu_before), n as usize, "email");
     // A moment for duplicates to show up, if any would.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    counter.poll();
+    counter.poll_each(&mut count);
     pool.close().await;
 
-    let counts = recipients_in(&sink.dump, dump_from);
     let prefix = format!("{slug}-");
     let mut missing = 0;
     let mut duplicates = 0;

@@ -181,10 +181,11 @@ async fn copy_tables(db_url: &str) {
     pool.close().await;
 }
 
-/// What pgbench reached: its transactions per second, and its own latencies' p99.
+/// What pgbench reached: its transactions per second, and its own latencies' p99 (none
+/// when its per-transaction log could not be read).
 struct Ceiling {
     rate: f64,
-    p99: Duration,
+    p99: Option<Duration>,
 }
 
 /// pgbench's ceiling for the registration transaction at `clients`. Its p99 comes from its
@@ -260,7 +261,7 @@ fn pgbench(db_url: &str, clients: usize, length: Duration, dir: &Path) -> Option
     latencies.sort();
     Some(Ceiling {
         rate,
-        p99: percentile(&latencies, 0.99),
+        p99: (!latencies.is_empty()).then(|| percentile(&latencies, 0.99)),
     })
 }
 
@@ -304,24 +305,21 @@ impl Confirmations {
 /// started later inherit their parent thread's). Returns whether every thread took it
 /// (lowering it again needs root).
 fn renice(pids: &[u32], nice: i32) -> bool {
-    let mut all = true;
+    let mut threads = Vec::new();
     for pid in pids {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            all = false;
-            continue;
+            return false;
         };
-        for task in tasks.flatten() {
-            let ok = Command::new("renice")
-                .args(["-n", &nice.to_string(), "-p"])
-                .arg(task.file_name())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            all &= ok;
-        }
+        threads.extend(tasks.flatten().map(|task| task.file_name()));
     }
-    all
+    // renice exits non-zero if any of them failed.
+    Command::new("renice")
+        .args(["-n", &nice.to_string(), "-p"])
+        .args(&threads)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Sends a signal (`-STOP`, `-CONT`) to processes.
@@ -329,6 +327,15 @@ fn signal(pids: &[u32], sig: &str) {
     for pid in pids {
         let _ = Command::new("kill").arg(sig).arg(pid.to_string()).status();
     }
+}
+
+/// The heading and separator of a table of row-1 phases (rows 1, 1b, 1c and 6), named
+/// `title`.
+fn registrations_header(title: &str) -> String {
+    format!(
+        "| {title} | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s, its p99) | ratio | confirmations done after the load |\n{}",
+        "|---|---|---|---|---|---|---|---|---|---|"
+    )
 }
 
 /// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling; also where
@@ -383,7 +390,7 @@ async fn registrations_row(
         ceiling.map_or("n/a".to_owned(), |c| format!(
             "{:.0}, p99 {}",
             c.rate,
-            ms(c.p99)
+            c.p99.map_or("n/a".to_owned(), ms)
         )),
         drained.as_secs_f64(),
     );
@@ -523,8 +530,7 @@ async fn main() -> std::process::ExitCode {
     );
 
     // 1. Registrations, beside the ceiling.
-    let _ = writeln!(report, "| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s, its p99) | ratio | confirmations done after the load |");
-    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(report, "{}", registrations_header("1. JSON registrations"));
     let url = stack.url("/api/events/bench/registrations");
     let mut cpu_lines = Vec::new();
     let mut confirmations = Confirmations::new(&sink.dump);
@@ -552,7 +558,8 @@ async fn main() -> std::process::ExitCode {
     cpu_lines.push(format!("Row 1b (consumers paused): {cpu_used}."));
     let _ = writeln!(
         report,
-        "\n| 1b. The same, consumers paused (diagnosis) | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s, its p99) | ratio | confirmations done after the load |\n|---|---|---|---|---|---|---|---|---|---|\n{row}"
+        "\n{}\n{row}",
+        registrations_header("1b. The same, consumers paused (diagnosis)")
     );
     // 1c. What the priority buys: the same at 32 clients with the consumers at the request
     //     path's priority (nice 0), competing for the cores on equal terms.
@@ -564,7 +571,8 @@ async fn main() -> std::process::ExitCode {
         cpu_lines.push(format!("Row 1c (equal priority): {cpu_used}."));
         let _ = writeln!(
             report,
-            "\n| 1c. The same, consumers at equal priority | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s, its p99) | ratio | confirmations done after the load |\n|---|---|---|---|---|---|---|---|---|---|\n{row}"
+            "\n{}\n{row}",
+            registrations_header("1c. The same, consumers at equal priority")
         );
     }
 
@@ -733,8 +741,9 @@ async fn main() -> std::process::ExitCode {
     println!("growth: {stored} registrations stored in {seeded_in:?}");
     let _ = writeln!(
         report,
-        "\n6. Growth: the same with {stored} registrations of another exchange already stored (seeded in {:.0} s).\n\n| 1. JSON registrations | clients | req/s | p50 | p99 | p99.9 | errors | pgbench ceiling (tx/s, its p99) | ratio | confirmations done after the load |\n|---|---|---|---|---|---|---|---|---|---|",
-        seeded_in.as_secs_f64()
+        "\n6. Growth: the same with {stored} registrations of another exchange already stored (seeded in {:.0} s).\n\n{}",
+        seeded_in.as_secs_f64(),
+        registrations_header("1. JSON registrations")
     );
     let (row, _) = registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
     let _ = writeln!(report, "{row}\n\n{}", fanout::HEADER);
