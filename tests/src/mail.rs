@@ -13,6 +13,9 @@ pub struct Mail {
     pub file: PathBuf,
     /// The attached calendar entry (iCalendar text), if any.
     pub calendar: Option<String>,
+    /// Whether the client sent `RCPT` and `DATA` without waiting for the answer to `MAIL`
+    /// (the test SMTP server's `X-Pipelined`); `None` for an email written to a file.
+    pub pipelined: Option<bool>,
 }
 
 impl Mail {
@@ -118,5 +121,6 @@ fn parse(path: &Path) -> Option<Mail> {
         body,
         file: path.to_path_buf(),
         calendar,
+        pipelined: header("X-Pipelined").map(|v| v == "yes"),
     })
 }

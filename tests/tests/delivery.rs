@@ -45,26 +45,8 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
 
     // The operator sees it in the dead-letter queue, with the reason.
     let notification = infra::bin_dir().join("notification");
-    let mut listed = String::new();
-    for _ in 0..100 {
-        let out = Command::new(&notification)
-            .args(["dead-letters", "list"])
-            .env("AMQP_URL", &stack.vhost.url)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        listed = String::from_utf8(out.stdout).unwrap();
-        if !listed.trim().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let letter: serde_json::Value =
-        serde_json::from_str(listed.lines().next().expect("one dead letter")).unwrap();
+    let letters = dead_letters(&stack).await;
+    let letter = letters.first().expect("one dead letter");
     assert_eq!(letter["kind"], "registration.confirmed");
     assert!(
         letter["reason"].as_str().unwrap().contains("refused"),
@@ -110,6 +92,101 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
         .output()
         .unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().trim().is_empty());
+}
+
+/// Where the SMTP server offers PIPELINING, `MAIL`, `RCPT` and `DATA` leave together (two
+/// round trips per email instead of four); where it does not, each answer is awaited.
+#[tokio::test]
+async fn commands_are_pipelined_only_where_the_server_offers_it() {
+    let (offered, withheld) = tokio::join!(Stack::start(), Stack::start());
+    std::fs::write(withheld.mailbox.dir.join("no-pipelining"), "").unwrap();
+    for (stack, pipelined) in [(&offered, true), (&withheld, false)] {
+        let slug = stack.given_event(json!({})).await;
+        let person = participant("Pipeline Person");
+        assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+        let email = person["email"].as_str().unwrap();
+        let got = stack
+            .mailbox
+            .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+            .await;
+        assert_eq!(
+            got[0].pipelined,
+            Some(pipelined),
+            "PIPELINING offered: {pipelined}"
+        );
+    }
+}
+
+/// A mailbox the server does not have is refused at `RCPT`, in the middle of a pipelined
+/// group: that is permanent, and the connection it happened on is not used again (the
+/// group's answer to `DATA` is still unread on it). With a pool of one connection, the
+/// next email goes out at the first attempt.
+#[tokio::test]
+async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_out() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("SMTP_POOL_SIZE".to_owned(), "1".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    // The test SMTP server refuses every address that starts with `refused.`.
+    let refused = participant("Refused Person");
+    assert_eq!(stack.register_json(&slug, &refused).await.status(), 201);
+    let letters = dead_letters(&stack).await;
+    let reason = letters[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("refused") && reason.contains("550"),
+        "{reason}"
+    );
+    let refused_email = refused["email"].as_str().unwrap();
+    assert!(
+        !reason.contains(refused_email),
+        "no address in a reason: {reason}"
+    );
+
+    let person = participant("Next Person");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap();
+    let got = stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+    assert_eq!(got[0].pipelined, Some(true));
+    assert!(
+        !stack.notification.logs().contains("retrying later"),
+        "the next email needed no retry: {}",
+        stack.notification.logs()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stack.mailbox.to(email).len(), 1);
+    assert!(stack.mailbox.to(refused_email).is_empty());
+}
+
+/// The dead letters an operator lists (`notification dead-letters list`), once there is
+/// at least one.
+async fn dead_letters(stack: &Stack) -> Vec<serde_json::Value> {
+    let notification = infra::bin_dir().join("notification");
+    for _ in 0..100 {
+        let out = Command::new(&notification)
+            .args(["dead-letters", "list"])
+            .env("AMQP_URL", &stack.vhost.url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listed = String::from_utf8(out.stdout).unwrap();
+        if !listed.trim().is_empty() {
+            return listed
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no dead letter within 20 s");
 }
 
 /// A `reminder.due` batch as the scheduler announces it, written into the scheduler's

@@ -3,9 +3,9 @@
 //!
 //! lettre writes a message's body and the `\r\n.\r\n` that ends it as two writes, each
 //! flushed: with `TCP_NODELAY` that is two packets, two wake-ups and two reads for the
-//! server, per email. SMTP without pipelining is request–response, so nothing written
-//! needs to leave before the client reads the reply to it: sending it then makes the body
-//! and its end one packet, the way Postfix's `smtp-source` sends them. In the reminder
+//! server, per email. SMTP is request–response (with `PIPELINING`, a group of commands
+//! then their replies), so nothing written needs to leave before the client reads the
+//! reply to it: sending it then makes the body and its end one packet, the way Postfix's `smtp-source` sends them. In the reminder
 //! fan-out (`make bench`, row 4) the SMTP server's CPU per email is the largest share.
 
 use std::io;

@@ -322,10 +322,31 @@ pub async fn run(
     // How many messages each address got, counted as the dump file is read.
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut count = |address: String| *counts.entry(address).or_insert(0) += 1;
-    while (counter.poll_each(&mut count) as u64) < n && Instant::now() < give_up {
+    // The pace, second by second (printed, not tabled): how long the first email took,
+    // and whether the rate holds or tails off.
+    let mut progress = Vec::new();
+    let mut first = None;
+    let mut next_mark = Duration::from_secs(1);
+    loop {
+        let accepted = counter.poll_each(&mut count) as u64;
+        if accepted > 0 && first.is_none() {
+            first = Some(due.elapsed());
+        }
+        if due.elapsed() >= next_mark {
+            progress.push(format!("{accepted} at {:.0} s", next_mark.as_secs_f64()));
+            next_mark += Duration::from_secs(1);
+        }
+        if accepted >= n || Instant::now() >= give_up {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = due.elapsed().as_secs_f64();
+    println!(
+        "fan-out {slug}: the first accepted {:.2} s after due; {}",
+        first.unwrap_or_default().as_secs_f64(),
+        progress.join(", ")
+    );
     let cpu = crate::cpu::per_unit(&crate::cpu::since(&cpu_before), n as usize, "email");
     // A moment for duplicates to show up, if any would.
     tokio::time::sleep(Duration::from_millis(500)).await;
