@@ -307,3 +307,98 @@ async fn a_reminder_batch_sends_who_is_known_now_and_the_late_one_on_retry_each_
         "the late participant was a retry, not a loss"
     );
 }
+
+/// A batch of reminders goes on one connection, each email's content carrying the next
+/// one's commands. A mailbox refused in the middle (550 at `RCPT`) stops only its own
+/// email: those before and after it arrive once each, the batch is dead-lettered for that
+/// one (a replay sends only what is missing), and nothing is retried.
+#[tokio::test]
+async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("SMTP_POOL_SIZE".to_owned(), "1".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let people = [
+        participant("Ana Silva"),
+        participant("Refused Middle"),
+        participant("Mei Chen"),
+        participant("Ola Nordmann"),
+    ];
+    for p in &people {
+        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+    }
+    let emails: Vec<&str> = people
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    let accepted = [emails[0], emails[2], emails[3]];
+    stack
+        .mailbox
+        .wait_for(3, Duration::from_secs(30), |m| {
+            accepted.iter().any(|e| m.to.contains(e))
+        })
+        .await;
+    // The refused confirmation is dead-lettered; the reminder's letter comes after it.
+    assert_eq!(dead_letters(&stack).await.len(), 1);
+
+    let pool = sqlx::PgPool::connect(&stack.db.url).await.unwrap();
+    let mut ids = Vec::new();
+    for email in &emails {
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "SELECT registration_id FROM notification.recipients WHERE email = $1",
+        )
+        .bind(email.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let starts_at = chrono::Utc::now() + chrono::Duration::days(2);
+    let event = json!({
+        "event_id": uuid::Uuid::now_v7(), "slug": slug, "title": "Batch exchange",
+        "starts_at": starts_at, "ends_at": starts_at + chrono::Duration::hours(2),
+        "timezone": "Europe/Zurich", "version": 1
+    });
+    announce_reminders(
+        &pool,
+        json!({ "registration_ids": ids, "event": event, "offset_minutes": 60 }),
+    )
+    .await;
+
+    let reminders = stack
+        .mailbox
+        .wait_for(3, Duration::from_secs(30), |m| {
+            m.subject.starts_with("Reminder") && accepted.iter().any(|e| m.to.contains(e))
+        })
+        .await;
+    assert!(reminders.iter().all(|m| m.pipelined == Some(true)));
+    let mut letters = Vec::new();
+    for _ in 0..100 {
+        letters = dead_letters(&stack).await;
+        if letters.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reminder = letters
+        .iter()
+        .find(|l| l["kind"] == "reminder.due")
+        .expect("the batch's dead letter");
+    assert!(
+        reminder["reason"].as_str().unwrap().contains("550"),
+        "{reminder}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for email in accepted {
+        let got = stack.mailbox.to(email);
+        assert_eq!(got.len(), 2, "a confirmation and one reminder for {email}");
+    }
+    assert!(stack.mailbox.to(emails[1]).is_empty());
+    assert!(
+        !stack.notification.logs().contains("retrying later"),
+        "{}",
+        stack.notification.logs()
+    );
+}

@@ -370,8 +370,9 @@ impl Inbox {
 
     /// Sends one chunk of emails in one transaction. Their keys are claimed (rows inserted,
     /// uncommitted) in one statement for the duration, so concurrent copies of a message
-    /// wait, then see them sent; the emails go side by side (the SMTP pool bounds how many
-    /// at once); the keys of those the server refused are given back, and the rest commit
+    /// wait, then see them sent; the emails go one after the other on one SMTP connection
+    /// (one round trip each where the server pipelines, `email::pipelining`); the keys of
+    /// those the server refused are given back, and the rest commit
     /// together. If Postgres fails at that point the records are written again until they
     /// are in: this process never sends an accepted email twice. The one window left: the
     /// process dies after the server accepted and before the commit, and the redelivered
@@ -398,11 +399,7 @@ impl Inbox {
         for email in chunk.iter().filter(|e| !claimed.contains(&e.key)) {
             tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
         }
-        let sends = to_send.iter().map(|email| async move {
-            let result = self.mailer.send(&self.from, email).await;
-            (result, std::time::Instant::now())
-        });
-        let results = futures_util::future::join_all(sends).await;
+        let results = self.mailer.send_all(&self.from, &to_send).await;
 
         let mut accepted = Vec::new();
         let mut given_back = Vec::new();

@@ -1,5 +1,6 @@
 //! Email: what each message becomes (`render`), and how it leaves (`transport`).
 
+pub mod pipelining;
 pub mod render;
 pub mod smtp_stream;
 pub mod transport;

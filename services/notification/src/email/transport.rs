@@ -10,25 +10,24 @@
 //! packet (`smtp_stream`).
 //!
 //! Where the server offers `PIPELINING` (RFC 2920; Postfix, Exim and the large providers
-//! do), `MAIL`, `RCPT` and `DATA` leave together and their three answers are read after:
-//! two round trips per email instead of lettre's four. lettre still writes each command
-//! and parses each answer; only the waiting in between is ours ([`send_pipelined`]).
+//! do), a batch of emails goes on one connection with one round trip per email instead of
+//! lettre's four (`pipelining`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use convene_shared::consumer::Failure;
 use convene_shared::telemetry::redact_addresses;
-use lettre::address::{Address, Envelope};
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
-use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
-use lettre::transport::smtp::response::Response;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
+use super::pipelining::{self, Commands};
 use super::smtp_stream::SmtpStream;
 use super::Outgoing;
 
@@ -67,38 +66,61 @@ impl Mailer {
         })
     }
 
-    /// Sends one email. A refusal that will not change (5xx, a bad address) is
-    /// [`Failure::Permanent`]; anything else (server down, 4xx, timeout) is transient.
-    ///
-    /// # Errors
-    /// As above.
-    pub async fn send(&self, from: &Mailbox, email: &Outgoing) -> Result<(), Failure> {
-        let message = build(from, email)?;
+    /// Sends each email, in order; one result per email, with when it left (accepted by
+    /// the SMTP server, or written). A refusal that will not change (5xx, a bad address) is
+    /// [`Failure::Permanent`]; anything else (server down, 4xx, timeout) is transient. One
+    /// email's failure does not stop the others.
+    pub async fn send_all(
+        &self,
+        from: &Mailbox,
+        emails: &[&Outgoing],
+    ) -> Vec<(Result<(), Failure>, Instant)> {
         match self {
-            Self::Smtp(pool) => match pool.send(&message).await {
-                Ok(()) => Ok(()),
-                // A server's refusal often quotes the recipient's address; the error is
-                // logged and kept in the dead letter's reason, so the address goes.
-                Err(SmtpError::Smtp(e)) if e.is_permanent() => {
-                    Err(Failure::Permanent(anyhow::anyhow!(
-                        "the SMTP server refused the email: {}",
-                        redact_addresses(&e.to_string())
-                    )))
+            Self::Smtp(pool) => {
+                // Built and formatted (MIME, encodings) before taking a connection: a
+                // connection is held only while it talks to the server.
+                let mut results: Vec<Option<Result<(), Failure>>> = Vec::new();
+                let mut messages = Vec::new();
+                for email in emails {
+                    match build(from, email) {
+                        Ok(message) => {
+                            messages.push((message.envelope().clone(), message.formatted()));
+                            results.push(None);
+                        }
+                        Err(failure) => results.push(Some(Err(failure))),
+                    }
                 }
-                Err(e) => Err(Failure::Transient(anyhow::anyhow!(
-                    "SMTP: {}",
-                    redact_addresses(&e.to_string())
-                ))),
-            },
-            Self::Files { transport, dir } => match transport.send(message).await {
-                Ok(id) => {
-                    tracing::info!(path = %dir.join(format!("{id}.eml")).display(), kind = email.kind, "email written to a file (no SMTP_URL set)");
-                    Ok(())
+                let mut sent = pool.send_all(&messages).await.into_iter();
+                results
+                    .into_iter()
+                    .map(|built| match built {
+                        Some(failure) => (failure, Instant::now()),
+                        None => match sent.next().expect("one result per message") {
+                            Ok(at) => (Ok(()), at),
+                            Err(e) => (Err(e.into_failure()), Instant::now()),
+                        },
+                    })
+                    .collect()
+            }
+            Self::Files { transport, dir } => {
+                let mut results = Vec::with_capacity(emails.len());
+                for email in emails {
+                    let written = match build(from, email) {
+                        Ok(message) => match transport.send(message).await {
+                            Ok(id) => {
+                                tracing::info!(path = %dir.join(format!("{id}.eml")).display(), kind = email.kind, "email written to a file (no SMTP_URL set)");
+                                Ok(())
+                            }
+                            Err(e) => Err(Failure::Transient(anyhow::anyhow!(
+                                "writing the email file: {e}"
+                            ))),
+                        },
+                        Err(failure) => Err(failure),
+                    };
+                    results.push((written, Instant::now()));
                 }
-                Err(e) => Err(Failure::Transient(anyhow::anyhow!(
-                    "writing the email file: {e}"
-                ))),
-            },
+                results
+            }
         }
     }
 }
@@ -120,6 +142,27 @@ pub enum SmtpError {
     Connect(std::io::Error),
     #[error("no answer from the SMTP server within {0:?}")]
     Timeout(Duration),
+    /// Not tried: connecting for an earlier email of the same batch failed.
+    #[error("not sent, the SMTP server could not be reached: {0}")]
+    NotTried(String),
+}
+
+impl SmtpError {
+    /// What the consumer makes of it: only a refusal (5xx) is permanent.
+    fn into_failure(self) -> Failure {
+        match self {
+            // A server's refusal often quotes the recipient's address; the error is
+            // logged and kept in the dead letter's reason, so the address goes.
+            Self::Smtp(e) if e.is_permanent() => Failure::Permanent(anyhow::anyhow!(
+                "the SMTP server refused the email: {}",
+                redact_addresses(&e.to_string())
+            )),
+            e => Failure::Transient(anyhow::anyhow!(
+                "SMTP: {}",
+                redact_addresses(&e.to_string())
+            )),
+        }
+    }
 }
 
 /// Up to `size` SMTP connections with `TCP_NODELAY`, each reused for message after
@@ -153,41 +196,110 @@ impl SmtpPool {
         }
     }
 
-    /// Sends `message` on a pooled connection (waiting for one if all are busy).
-    async fn send(&self, message: &Message) -> Result<(), SmtpError> {
-        // Formatted (MIME, encodings) before taking a connection: a connection is held only
-        // while it talks to the server.
-        let formatted = message.formatted();
+    /// Sends each `(envelope, formatted message)` in order on one pooled connection
+    /// (waiting for one if all are busy), and on a fresh one after a failure; one result
+    /// per message: when the server accepted it, or why not.
+    async fn send_all(&self, messages: &[(Envelope, Vec<u8>)]) -> Vec<Result<Instant, SmtpError>> {
         let _permit = self
             .permits
             .acquire()
             .await
             .expect("the pool's semaphore is never closed");
-        let mut conn = self.checkout().await?;
-        let envelope = message.envelope();
-        let sending = async {
-            if conn.pipelining && all_ascii(envelope, &formatted) {
-                send_pipelined(&mut conn.smtp, envelope, &formatted).await
-            } else {
-                // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
-                conn.smtp.send(envelope, &formatted).await
-            }
-        };
-        let sent = tokio::time::timeout(self.timeout, sending).await;
-        match sent {
-            Ok(Ok(_)) => {
+        let mut results = Vec::with_capacity(messages.len());
+        while results.len() < messages.len() {
+            let mut conn = match self.checkout().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // This email gets the reason; the rest of the batch is not tried.
+                    let reason = e.to_string();
+                    results.push(Err(e));
+                    results
+                        .resize_with(messages.len(), || Err(SmtpError::NotTried(reason.clone())));
+                    break;
+                }
+            };
+            let rest = &messages[results.len()..];
+            if self.send_on(&mut conn, rest, &mut results).await {
                 self.idle
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push((conn, Instant::now()));
-                Ok(())
             }
-            // Dropping the connection closes it: whatever the server still had to say
-            // about this transaction (a pipelined group's later answers) goes with it, and
-            // a transaction without its message is never delivered.
+            // Otherwise it is dropped, which closes it: whatever the server still had to
+            // say (a pipelined group's later answers) goes with it, and a transaction whose
+            // content was never written is never delivered.
+        }
+        results
+    }
+
+    /// Sends `messages` in order on `conn`, pushing one result per message tried, until
+    /// the first failure (then `false`: the connection must not be used again) or the
+    /// end (`true`). Each step waits at most the pool's timeout.
+    async fn send_on(
+        &self,
+        conn: &mut Connection,
+        messages: &[(Envelope, Vec<u8>)],
+        results: &mut Vec<Result<Instant, SmtpError>>,
+    ) -> bool {
+        let step = |result: Result<Result<(), lettre::transport::smtp::Error>, _>| match result {
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(SmtpError::Smtp(e)),
             Err(_) => Err(SmtpError::Timeout(self.timeout)),
+        };
+        // Whether the email at hand's commands are already written and answered (`354`).
+        let mut open = false;
+        for (i, (envelope, email)) in messages.iter().enumerate() {
+            if !(conn.pipelining && pipelining::plain(envelope, email)) {
+                // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
+                let sent = tokio::time::timeout(self.timeout, conn.smtp.send(envelope, email));
+                match step(sent.await.map(|r| r.map(drop))) {
+                    Ok(()) => results.push(Ok(Instant::now())),
+                    Err(e) => {
+                        results.push(Err(e));
+                        return false;
+                    }
+                }
+                continue;
+            }
+            if !open {
+                let commands = Commands::new(envelope);
+                let opened = tokio::time::timeout(self.timeout, commands.open(&mut conn.smtp));
+                if let Err(e) = step(opened.await) {
+                    results.push(Err(e));
+                    return false;
+                }
+            }
+            // The next email's commands ride behind this content, when it goes this way too.
+            let next = messages
+                .get(i + 1)
+                .filter(|(envelope, email)| pipelining::plain(envelope, email))
+                .map(|(envelope, _)| Commands::new(envelope));
+            let written = pipelining::content(&mut conn.smtp, email, next.as_ref());
+            match step(
+                tokio::time::timeout(self.timeout, written)
+                    .await
+                    .map(|r| r.map(drop)),
+            ) {
+                Ok(()) => results.push(Ok(Instant::now())),
+                Err(e) => {
+                    results.push(Err(e));
+                    return false;
+                }
+            }
+            if let Some(next) = next {
+                let answered =
+                    tokio::time::timeout(self.timeout, next.read_answers(&mut conn.smtp));
+                if let Err(e) = step(answered.await) {
+                    // The next email's commands were refused: that is its result.
+                    results.push(Err(e));
+                    return false;
+                }
+                open = true;
+            } else {
+                open = false;
+            }
         }
+        true
     }
 
     /// An idle connection that still answers, or a new one.
@@ -232,7 +344,7 @@ impl SmtpPool {
             // lettre keeps only the extensions it knows from its EHLO, and PIPELINING is not
             // one of them: a second EHLO (RFC 5321 allows it at any time) shows them all.
             let offered = smtp.command(Ehlo::new(self.hello.clone())).await?;
-            let pipelining = offers_pipelining(&offered);
+            let pipelining = pipelining::offered(&offered);
             if let Some((user, password)) = &self.target.credentials {
                 smtp.auth(
                     DEFAULT_MECHANISMS,
@@ -246,64 +358,6 @@ impl SmtpPool {
             .await
             .map_err(|_| SmtpError::Timeout(self.timeout))?
     }
-}
-
-/// Whether an EHLO answer lists `PIPELINING`.
-fn offers_pipelining(ehlo: &Response) -> bool {
-    ehlo.message()
-        .any(|line| line.trim().eq_ignore_ascii_case("PIPELINING"))
-}
-
-/// Sends one email as RFC 2920 allows: `MAIL`, `RCPT` and `DATA` in one write, then their
-/// answers in order, then the message (one more write and answer). lettre formats each
-/// command and parses each answer; a refusal (4xx/5xx) is its error as from its own
-/// `send`, so the caller tells permanent from transient the same way.
-///
-/// On an error the connection must be dropped: the group's later answers may be unread.
-async fn send_pipelined(
-    smtp: &mut AsyncSmtpConnection,
-    envelope: &Envelope,
-    email: &[u8],
-) -> Result<Response, lettre::transport::smtp::Error> {
-    let group = Group {
-        mail: Mail::new(envelope.from().cloned(), Vec::new()),
-        rcpts: envelope
-            .to()
-            .iter()
-            .map(|to| Rcpt::new(to.clone(), Vec::new()))
-            .collect(),
-    };
-    // lettre writes the whole group, then reads the answer to MAIL.
-    smtp.command(&group).await?;
-    for _ in &group.rcpts {
-        smtp.read_response().await?;
-    }
-    smtp.read_response().await?; // DATA's 354
-    smtp.message(email).await
-}
-
-/// `MAIL`, each `RCPT` and `DATA`, written as one (lettre's own formatting of each).
-struct Group {
-    mail: Mail,
-    rcpts: Vec<Rcpt>,
-}
-
-impl std::fmt::Display for Group {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.mail)?;
-        for rcpt in &self.rcpts {
-            write!(f, "{rcpt}")?;
-        }
-        write!(f, "{Data}")
-    }
-}
-
-/// Whether lettre's `send` would add no `MAIL` parameter: ASCII addresses and content
-/// (lettre's MIME encodings make the content ASCII). Anything else goes through lettre's
-/// `send`, which negotiates 8BITMIME and SMTPUTF8.
-fn all_ascii(envelope: &Envelope, email: &[u8]) -> bool {
-    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
-    envelope.from().is_none_or(ascii) && envelope.to().iter().all(ascii) && email.is_ascii()
 }
 
 /// The parts of `smtp://[user:password@]host[:port]`.
