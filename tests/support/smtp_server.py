@@ -39,7 +39,9 @@ class Store:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        # A pipelining client has already sent what follows MAIL: it is in the buffer.
+        # A pipelining client has already sent what follows MAIL: it is in the stream's
+        # buffer (asyncio's StreamReader keeps it in `_buffer`, private but stable; the
+        # aiosmtpd version is pinned in requirements.txt).
         envelope.pipelined = b"DATA" in bytes(server._reader._buffer)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)

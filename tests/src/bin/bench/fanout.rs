@@ -342,11 +342,10 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = due.elapsed().as_secs_f64();
-    println!(
-        "fan-out {slug}: the first accepted {:.2} s after due; {}",
-        first.unwrap_or_default().as_secs_f64(),
-        progress.join(", ")
-    );
+    let first = first.map_or("none accepted".to_owned(), |t| {
+        format!("the first accepted {:.2} s after due", t.as_secs_f64())
+    });
+    println!("fan-out {slug}: {first}; {}", progress.join(", "));
     let cpu = crate::cpu::per_unit(&crate::cpu::since(&cpu_before), n as usize, "email");
     // A moment for duplicates to show up, if any would.
     tokio::time::sleep(Duration::from_millis(500)).await;
