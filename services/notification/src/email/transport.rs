@@ -234,69 +234,46 @@ impl SmtpPool {
 
     /// Sends `messages` in order on `conn`, pushing one result per message tried, until
     /// the first failure (then `false`: the connection must not be used again) or the
-    /// end (`true`). Each step waits at most the pool's timeout.
+    /// end (`true`). Each email waits at most the pool's timeout.
     async fn send_on(
         &self,
         conn: &mut Connection,
         messages: &[(Envelope, Vec<u8>)],
         results: &mut Vec<Result<Instant, SmtpError>>,
     ) -> bool {
-        let step = |result: Result<Result<(), lettre::transport::smtp::Error>, _>| match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(SmtpError::Smtp(e)),
-            Err(_) => Err(SmtpError::Timeout(self.timeout)),
-        };
-        // Whether the email at hand's commands are already written and answered (`354`).
-        let mut open = false;
+        // The commands of the email at hand, when written behind the previous content
+        // (their answers not read yet).
+        let mut ahead: Option<Commands> = None;
         for (i, (envelope, email)) in messages.iter().enumerate() {
-            if !(conn.pipelining && pipelining::plain(envelope, email)) {
-                // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
-                let sent = tokio::time::timeout(self.timeout, conn.smtp.send(envelope, email));
-                match step(sent.await.map(|r| r.map(drop))) {
-                    Ok(()) => results.push(Ok(Instant::now())),
-                    Err(e) => {
-                        results.push(Err(e));
-                        return false;
-                    }
+            let one = async {
+                if !(conn.pipelining && pipelining::plain(envelope, email)) {
+                    // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
+                    return conn.smtp.send(envelope, email).await.map(drop);
                 }
-                continue;
-            }
-            if !open {
-                let commands = Commands::new(envelope);
-                let opened = tokio::time::timeout(self.timeout, commands.open(&mut conn.smtp));
-                if let Err(e) = step(opened.await) {
-                    results.push(Err(e));
-                    return false;
+                match ahead.take() {
+                    Some(commands) => commands.read_answers(&mut conn.smtp).await?,
+                    None => Commands::new(envelope).open(&mut conn.smtp).await?,
                 }
-            }
-            // The next email's commands ride behind this content, when it goes this way too.
-            let next = messages
-                .get(i + 1)
-                .filter(|(envelope, email)| pipelining::plain(envelope, email))
-                .map(|(envelope, _)| Commands::new(envelope));
-            let written = pipelining::content(&mut conn.smtp, email, next.as_ref());
-            match step(
-                tokio::time::timeout(self.timeout, written)
+                // The next email's commands ride behind this content, when it goes this
+                // way too.
+                ahead = messages
+                    .get(i + 1)
+                    .filter(|(envelope, email)| pipelining::plain(envelope, email))
+                    .map(|(envelope, _)| Commands::new(envelope));
+                pipelining::content(&mut conn.smtp, email, ahead.as_ref())
                     .await
-                    .map(|r| r.map(drop)),
-            ) {
-                Ok(()) => results.push(Ok(Instant::now())),
-                Err(e) => {
-                    results.push(Err(e));
+                    .map(drop)
+            };
+            match tokio::time::timeout(self.timeout, one).await {
+                Ok(Ok(())) => results.push(Ok(Instant::now())),
+                Ok(Err(e)) => {
+                    results.push(Err(SmtpError::Smtp(e)));
                     return false;
                 }
-            }
-            if let Some(next) = next {
-                let answered =
-                    tokio::time::timeout(self.timeout, next.read_answers(&mut conn.smtp));
-                if let Err(e) = step(answered.await) {
-                    // The next email's commands were refused: that is its result.
-                    results.push(Err(e));
+                Err(_) => {
+                    results.push(Err(SmtpError::Timeout(self.timeout)));
                     return false;
                 }
-                open = true;
-            } else {
-                open = false;
             }
         }
         true
