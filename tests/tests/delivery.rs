@@ -44,8 +44,7 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
     assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
 
     // The operator sees it in the dead-letter queue, with the reason.
-    let notification = infra::bin_dir().join("notification");
-    let letters = dead_letters(&stack).await;
+    let letters = dead_letters(&stack, 1).await;
     let letter = letters.first().expect("one dead letter");
     assert_eq!(letter["kind"], "registration.confirmed");
     assert!(
@@ -62,20 +61,12 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
         .await;
     assert_eq!(recorded, 1);
     // Listing does not consume it.
-    let again = Command::new(&notification)
-        .args(["dead-letters", "list"])
-        .env("AMQP_URL", &stack.vhost.url)
-        .output()
-        .unwrap();
+    let again = dead_letters_cli(&stack, "list");
     assert_eq!(String::from_utf8(again.stdout).unwrap().lines().count(), 1);
 
     // Once the cause is fixed, replaying delivers it.
     std::fs::remove_file(stack.mailbox.dir.join("refuse-5xx")).unwrap();
-    let out = Command::new(&notification)
-        .args(["dead-letters", "replay"])
-        .env("AMQP_URL", &stack.vhost.url)
-        .output()
-        .unwrap();
+    let out = dead_letters_cli(&stack, "replay");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("replayed 1"),
         "{}",
@@ -86,16 +77,13 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
         .mailbox
         .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
         .await;
-    let out = Command::new(&notification)
-        .args(["dead-letters", "list"])
-        .env("AMQP_URL", &stack.vhost.url)
-        .output()
-        .unwrap();
+    let out = dead_letters_cli(&stack, "list");
     assert!(String::from_utf8(out.stdout).unwrap().trim().is_empty());
 }
 
-/// Where the SMTP server offers PIPELINING, `MAIL`, `RCPT` and `DATA` leave together (two
-/// round trips per email instead of four); where it does not, each answer is awaited.
+/// Where the SMTP server offers PIPELINING, `MAIL`, `RCPT` and `DATA` leave together
+/// (behind the previous email's content, one round trip per email instead of four);
+/// where it does not, each answer is awaited.
 #[tokio::test]
 async fn commands_are_pipelined_only_where_the_server_offers_it() {
     let (offered, withheld) = tokio::join!(Stack::start(), Stack::start());
@@ -123,16 +111,12 @@ async fn commands_are_pipelined_only_where_the_server_offers_it() {
 /// next email goes out at the first attempt.
 #[tokio::test]
 async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_out() {
-    let stack = Stack::start_with(StackOptions {
-        env: vec![("SMTP_POOL_SIZE".to_owned(), "1".to_owned())],
-        ..StackOptions::default()
-    })
-    .await;
+    let stack = one_smtp_connection().await;
     let slug = stack.given_event(json!({})).await;
     // The test SMTP server refuses every address that starts with `refused.`.
     let refused = participant("Refused Person");
     assert_eq!(stack.register_json(&slug, &refused).await.status(), 201);
-    let letters = dead_letters(&stack).await;
+    let letters = dead_letters(&stack, 1).await;
     let reason = letters[0]["reason"].as_str().unwrap();
     assert!(
         reason.contains("refused") && reason.contains("550"),
@@ -162,31 +146,66 @@ async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_ou
     assert!(stack.mailbox.to(refused_email).is_empty());
 }
 
-/// The dead letters an operator lists (`notification dead-letters list`), once there is
-/// at least one.
-async fn dead_letters(stack: &Stack) -> Vec<serde_json::Value> {
-    let notification = infra::bin_dir().join("notification");
+/// A stack whose notification service has one SMTP connection: a connection left in a
+/// bad state would be the one the next email gets.
+async fn one_smtp_connection() -> Stack {
+    Stack::start_with(StackOptions {
+        env: vec![("SMTP_POOL_SIZE".to_owned(), "1".to_owned())],
+        ..StackOptions::default()
+    })
+    .await
+}
+
+/// Runs `notification dead-letters <action>` against the stack's vhost.
+fn dead_letters_cli(stack: &Stack, action: &str) -> std::process::Output {
+    Command::new(infra::bin_dir().join("notification"))
+        .args(["dead-letters", action])
+        .env("AMQP_URL", &stack.vhost.url)
+        .output()
+        .unwrap()
+}
+
+/// The dead letters an operator lists (`notification dead-letters list`), once there are
+/// at least `at_least`.
+async fn dead_letters(stack: &Stack, at_least: usize) -> Vec<serde_json::Value> {
+    let mut letters = Vec::new();
     for _ in 0..100 {
-        let out = Command::new(&notification)
-            .args(["dead-letters", "list"])
-            .env("AMQP_URL", &stack.vhost.url)
-            .output()
-            .unwrap();
+        let out = dead_letters_cli(stack, "list");
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let listed = String::from_utf8(out.stdout).unwrap();
-        if !listed.trim().is_empty() {
-            return listed
-                .lines()
-                .map(|line| serde_json::from_str(line).unwrap())
-                .collect();
+        letters = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        if letters.len() >= at_least {
+            return letters;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("no dead letter within 20 s");
+    panic!("{at_least} dead letters expected within 20 s, got {letters:?}");
+}
+
+/// The notification service's id for a participant (its copy of the registration).
+async fn recipient_id(pool: &sqlx::PgPool, email: &str) -> uuid::Uuid {
+    sqlx::query_scalar("SELECT registration_id FROM notification.recipients WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// An exchange two days ahead, as a `reminder.due` batch carries it.
+fn upcoming_event(slug: &str) -> serde_json::Value {
+    let starts_at = chrono::Utc::now() + chrono::Duration::days(2);
+    json!({
+        "event_id": uuid::Uuid::now_v7(), "slug": slug, "title": "Batch exchange",
+        "starts_at": starts_at, "ends_at": starts_at + chrono::Duration::hours(2),
+        "timezone": "Europe/Zurich", "version": 1
+    })
 }
 
 /// A `reminder.due` batch as the scheduler announces it, written into the scheduler's
@@ -233,23 +252,14 @@ async fn a_reminder_batch_sends_who_is_known_now_and_the_late_one_on_retry_each_
         })
         .await;
     let pool = sqlx::PgPool::connect(&stack.db.url).await.unwrap();
-    let id_of = |email: &str| {
-        sqlx::query_scalar::<_, uuid::Uuid>(
-            "SELECT registration_id FROM notification.recipients WHERE email = $1",
-        )
-        .bind(email.to_owned())
-        .fetch_one(&pool)
-    };
-    let (ana_id, mei_id) = (id_of(ana).await.unwrap(), id_of(mei).await.unwrap());
+    let (ana_id, mei_id) = (
+        recipient_id(&pool, ana).await,
+        recipient_id(&pool, mei).await,
+    );
     // Someone whose confirmation has not reached the notification service yet.
     let late_id = uuid::Uuid::now_v7();
     let late = format!("late-{}@example.org", late_id.simple());
-    let starts_at = chrono::Utc::now() + chrono::Duration::days(2);
-    let event = json!({
-        "event_id": uuid::Uuid::now_v7(), "slug": slug, "title": "Batch exchange",
-        "starts_at": starts_at, "ends_at": starts_at + chrono::Duration::hours(2),
-        "timezone": "Europe/Zurich", "version": 1
-    });
+    let event = upcoming_event(&slug);
     announce_reminders(
         &pool,
         json!({ "registration_ids": [ana_id, mei_id, late_id], "event": event, "offset_minutes": 60 }),
@@ -314,11 +324,7 @@ async fn a_reminder_batch_sends_who_is_known_now_and_the_late_one_on_retry_each_
 /// one (a replay sends only what is missing), and nothing is retried.
 #[tokio::test]
 async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
-    let stack = Stack::start_with(StackOptions {
-        env: vec![("SMTP_POOL_SIZE".to_owned(), "1".to_owned())],
-        ..StackOptions::default()
-    })
-    .await;
+    let stack = one_smtp_connection().await;
     let slug = stack.given_event(json!({})).await;
     let people = [
         participant("Ana Silva"),
@@ -341,26 +347,14 @@ async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
         })
         .await;
     // The refused confirmation is dead-lettered; the reminder's letter comes after it.
-    assert_eq!(dead_letters(&stack).await.len(), 1);
+    assert_eq!(dead_letters(&stack, 1).await.len(), 1);
 
     let pool = sqlx::PgPool::connect(&stack.db.url).await.unwrap();
     let mut ids = Vec::new();
     for email in &emails {
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "SELECT registration_id FROM notification.recipients WHERE email = $1",
-        )
-        .bind(email.to_string())
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        ids.push(id);
+        ids.push(recipient_id(&pool, email).await);
     }
-    let starts_at = chrono::Utc::now() + chrono::Duration::days(2);
-    let event = json!({
-        "event_id": uuid::Uuid::now_v7(), "slug": slug, "title": "Batch exchange",
-        "starts_at": starts_at, "ends_at": starts_at + chrono::Duration::hours(2),
-        "timezone": "Europe/Zurich", "version": 1
-    });
+    let event = upcoming_event(&slug);
     announce_reminders(
         &pool,
         json!({ "registration_ids": ids, "event": event, "offset_minutes": 60 }),
@@ -374,14 +368,7 @@ async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
         })
         .await;
     assert!(reminders.iter().all(|m| m.pipelined == Some(true)));
-    let mut letters = Vec::new();
-    for _ in 0..100 {
-        letters = dead_letters(&stack).await;
-        if letters.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let letters = dead_letters(&stack, 2).await;
     let reminder = letters
         .iter()
         .find(|l| l["kind"] == "reminder.due")
