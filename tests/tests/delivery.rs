@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use convene_tests::infra;
 use convene_tests::stack::participant;
-use convene_tests::{Stack, StackOptions};
+use convene_tests::{Mail, Stack, StackOptions};
 use serde_json::json;
 
 #[tokio::test]
@@ -90,15 +90,9 @@ async fn commands_are_pipelined_only_where_the_server_offers_it() {
     std::fs::write(withheld.mailbox.dir.join("no-pipelining"), "").unwrap();
     for (stack, pipelined) in [(&offered, true), (&withheld, false)] {
         let slug = stack.given_event(json!({})).await;
-        let person = participant("Pipeline Person");
-        assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
-        let email = person["email"].as_str().unwrap();
-        let got = stack
-            .mailbox
-            .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
-            .await;
+        let confirmation = registers_and_is_emailed(stack, &slug, "Pipeline Person").await;
         assert_eq!(
-            got[0].pipelined,
+            confirmation.pipelined,
             Some(pipelined),
             "PIPELINING offered: {pipelined}"
         );
@@ -128,22 +122,29 @@ async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_ou
         "no address in a reason: {reason}"
     );
 
-    let person = participant("Next Person");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
-    let email = person["email"].as_str().unwrap();
-    let got = stack
-        .mailbox
-        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
-        .await;
-    assert_eq!(got[0].pipelined, Some(true));
+    let confirmation = registers_and_is_emailed(&stack, &slug, "Next Person").await;
+    assert_eq!(confirmation.pipelined, Some(true));
     assert!(
         !stack.notification.logs().contains("retrying later"),
         "the next email needed no retry: {}",
         stack.notification.logs()
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(stack.mailbox.to(email).len(), 1);
+    assert_eq!(stack.mailbox.to(&confirmation.to).len(), 1);
     assert!(stack.mailbox.to(refused_email).is_empty());
+}
+
+/// Registers a new participant called `name` and returns the confirmation the SMTP
+/// server accepted for them.
+async fn registers_and_is_emailed(stack: &Stack, slug: &str, name: &str) -> Mail {
+    let person = participant(name);
+    assert_eq!(stack.register_json(slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap();
+    let mut got = stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+    got.remove(0)
 }
 
 /// A stack whose notification service has one SMTP connection: a connection left in a
