@@ -1,5 +1,6 @@
 //! What the scheduling service learns from messages: exchanges and who registered.
 
+use convene_shared::batch::Batcher;
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::{
     Envelope, EventCancelled, EventScheduled, Message, ParticipantErased, RegistrationCancelled,
@@ -7,12 +8,50 @@ use convene_shared::messages::{
 };
 use sqlx::PgPool;
 
+use crate::store::registrations::Confirmed;
 use crate::store::{events, registrations};
 
 /// The scheduling service's message handler. Every write is an idempotent upsert that
 /// keeps the newest state, so redeliveries and reordering are harmless.
 pub struct Inbox {
-    pub pool: PgPool,
+    pool: PgPool,
+    /// Confirmations, the one message every registration sends, are recorded together:
+    /// those handled side by side share one statement and one commit.
+    confirmations: Batcher<Confirmed, Result<(), Failure>>,
+}
+
+impl Inbox {
+    /// A handler that records up to `batch` confirmations per statement (the consumer's
+    /// prefetch: as many as can be handled at once).
+    pub fn new(pool: PgPool, batch: usize) -> Self {
+        let writer = pool.clone();
+        let confirmations = Batcher::spawn(batch.max(1), 1, move |batch: Vec<Confirmed>| {
+            record_confirmations(writer.clone(), batch)
+        });
+        Self {
+            pool,
+            confirmations,
+        }
+    }
+}
+
+/// Records a batch of confirmations in one statement. If that fails for another reason
+/// than Postgres being down, one of them may be at fault: each is then tried on its own,
+/// so that only its own message is retried.
+async fn record_confirmations(pool: PgPool, batch: Vec<Confirmed>) -> Vec<Result<(), Failure>> {
+    match registrations::confirmed(&pool, &batch).await {
+        Ok(()) => batch.iter().map(|_| Ok(())).collect(),
+        Err(e) if batch.len() > 1 && !convene_shared::db::is_unavailable(&e) => {
+            tracing::warn!(error = %e, items = batch.len(), "recording confirmations together failed; recording each on its own");
+            let mut results = Vec::with_capacity(batch.len());
+            for one in &batch {
+                let result = registrations::confirmed(&pool, std::slice::from_ref(one)).await;
+                results.push(result.map_err(|e| failure(&e)));
+            }
+            results
+        }
+        Err(e) => batch.iter().map(|_| Err(failure(&e))).collect(),
+    }
 }
 
 impl Handler for Inbox {
@@ -24,13 +63,16 @@ impl Handler for Inbox {
             }
             RegistrationConfirmed::KIND => {
                 let m: RegistrationConfirmed = payload(&envelope)?;
-                registrations::confirmed(
-                    &self.pool,
-                    m.registration_id,
-                    m.event.event_id,
-                    m.registered_at,
-                )
-                .await
+                let confirmed = Confirmed {
+                    id: m.registration_id,
+                    event_id: m.event.event_id,
+                    at: m.registered_at,
+                };
+                return self
+                    .confirmations
+                    .submit(confirmed)
+                    .await
+                    .unwrap_or_else(|gone| Err(Failure::Transient(gone.into())));
             }
             RegistrationCancelled::KIND => {
                 let m: RegistrationCancelled = payload(&envelope)?;
@@ -56,14 +98,16 @@ impl Handler for Inbox {
                 )))
             }
         };
-        result.map_err(|e| {
-            // Postgres down holds the message (no retry used up); anything else is retried.
-            if convene_shared::db::is_unavailable(&e) {
-                Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
-            } else {
-                Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
-            }
-        })
+        result.map_err(|e| failure(&e))
+    }
+}
+
+/// Postgres down holds the message (no retry used up); anything else is retried.
+fn failure(e: &sqlx::Error) -> Failure {
+    if convene_shared::db::is_unavailable(e) {
+        Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
+    } else {
+        Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
     }
 }
 

@@ -86,9 +86,10 @@ impl Application {
             prefetch: self.settings.prefetch,
             retry_delays_ms: self.settings.retry_delays_ms.clone(),
         };
-        let inbox = Arc::new(Inbox {
-            pool: self.pool.clone(),
-        });
+        let inbox = Arc::new(Inbox::new(
+            self.pool.clone(),
+            usize::from(self.settings.prefetch),
+        ));
         let tasks = [
             tokio::spawn(consumer::run(
                 self.settings.common.amqp_url.clone(),

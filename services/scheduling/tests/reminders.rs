@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use convene_shared::messages::{EventScheduled, EventSnapshot};
 use convene_tests::infra::TestDatabase;
-use scheduling::store::{events, registrations};
+use scheduling::store::events;
+use scheduling::store::registrations::{self, Confirmed};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -42,7 +43,12 @@ async fn event(pool: &PgPool, starts_at: DateTime<Utc>, offsets: &[i32]) -> Uuid
 
 async fn registered(pool: &PgPool, event: Uuid, at: DateTime<Utc>) -> Uuid {
     let id = Uuid::now_v7();
-    registrations::confirmed(pool, id, event, at).await.unwrap();
+    let confirmed = Confirmed {
+        id,
+        event_id: event,
+        at,
+    };
+    registrations::confirmed(pool, &[confirmed]).await.unwrap();
     id
 }
 
@@ -102,9 +108,12 @@ async fn no_reminder_after_the_start_nor_for_a_cancelled_registration() {
         .unwrap();
     assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
     // A late, older confirmation does not revive the cancelled registration.
-    registrations::confirmed(&pool, cancelled, upcoming, now - Duration::days(1))
-        .await
-        .unwrap();
+    let late = Confirmed {
+        id: cancelled,
+        event_id: upcoming,
+        at: now - Duration::days(1),
+    };
+    registrations::confirmed(&pool, &[late]).await.unwrap();
     assert_eq!(scheduling::reminders::tick(&pool).await.unwrap(), 0);
 }
 
@@ -239,4 +248,59 @@ async fn a_walk_that_found_nothing_rests_but_a_newly_due_offset_is_walked_at_onc
     let mut eager = scheduling::reminders::Walks::new(0);
     assert_eq!(tick_with(&pool, &mut eager).await.unwrap(), 0);
     assert!(!eager.is_resting(e, HOUR));
+}
+
+#[tokio::test]
+async fn confirmations_recorded_together_keep_each_registrations_newest_state() {
+    let (_db, pool) = database().await;
+    let now = Utc::now();
+    let upcoming = event(&pool, now + Duration::hours(1), &[10]).await;
+    let (twice, cancelled, fresh) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    registrations::cancelled(&pool, cancelled, upcoming, now)
+        .await
+        .unwrap();
+    let at = |id, at| Confirmed {
+        id,
+        event_id: upcoming,
+        at,
+    };
+    // One batch: a registration named twice (the newer first), one cancelled since, one new.
+    registrations::confirmed(
+        &pool,
+        &[
+            at(twice, now - Duration::minutes(1)),
+            at(cancelled, now - Duration::days(1)),
+            at(fresh, now - Duration::minutes(5)),
+            at(twice, now - Duration::minutes(9)),
+        ],
+    )
+    .await
+    .unwrap();
+    let rows: Vec<(Uuid, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT registration_id, status, status_at FROM registrations ORDER BY registration_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let round = |t: DateTime<Utc>| t.timestamp_micros();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(id, s, t)| (id, s, round(t)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                twice,
+                "confirmed".to_string(),
+                round(now - Duration::minutes(1))
+            ),
+            (cancelled, "cancelled".to_string(), round(now)),
+            (
+                fresh,
+                "confirmed".to_string(),
+                round(now - Duration::minutes(5))
+            ),
+        ]
+    );
 }
