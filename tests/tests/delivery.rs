@@ -390,3 +390,101 @@ async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
         stack.notification.logs()
     );
 }
+
+/// Confirmations that arrive together are handled together: recorded, sent on one
+/// connection and committed in one transaction. Each still gets its own result: every
+/// participant's confirmation arrives once, a refused address dead-letters only its own
+/// message, and a registration confirmed twice in the same batch (a second message about
+/// it) gets both emails, as if they had come one after the other.
+#[tokio::test]
+async fn confirmations_arriving_together_commit_together_and_each_is_sent_once() {
+    let stack = one_smtp_connection().await;
+    let slug = stack.given_event(json!({})).await;
+    let pool = sqlx::PgPool::connect(&stack.db.url).await.unwrap();
+    let event = upcoming_event(&slug);
+    let people: Vec<(uuid::Uuid, String)> = ["a", "b", "refused.c", "d", "e", "f"]
+        .iter()
+        .map(|who| {
+            let id = uuid::Uuid::now_v7();
+            (id, format!("{who}-{}@example.org", id.simple()))
+        })
+        .collect();
+    let twice = &people[1];
+    let confirmed = |(id, email): &(uuid::Uuid, String), at: chrono::DateTime<chrono::Utc>| {
+        json!({
+            "registration_id": id, "event": event, "name": "Batch Person", "email": email,
+            "manage_url": format!("http://127.0.0.1/registrations/{}", id.simple()),
+            "registered_at": at, "lang": "fr"
+        })
+    };
+    let now = chrono::Utc::now();
+    let mut payloads: Vec<_> = people.iter().map(|p| confirmed(p, now)).collect();
+    payloads.push(confirmed(twice, now + chrono::Duration::seconds(1)));
+    // All in one transaction of the registration service's outbox: its relay publishes
+    // them together, and the notification service receives them at once.
+    let mut tx = pool.begin().await.unwrap();
+    for payload in payloads {
+        let message_id = uuid::Uuid::now_v7();
+        let envelope = json!({
+            "message_id": message_id, "kind": "registration.confirmed",
+            "occurred_at": now, "correlation_id": uuid::Uuid::now_v7(), "payload": payload,
+        });
+        sqlx::query(
+            "INSERT INTO registration.outbox (message_id, routing_key, envelope) VALUES ($1, 'registration.confirmed', $2)",
+        )
+        .bind(message_id)
+        .bind(envelope)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let accepted: Vec<&str> = people
+        .iter()
+        .map(|(_, email)| email.as_str())
+        .filter(|email| !email.starts_with("refused."))
+        .collect();
+    stack
+        .mailbox
+        .wait_for(accepted.len() + 1, Duration::from_secs(30), |m| {
+            accepted.iter().any(|e| m.to.contains(e))
+        })
+        .await;
+    let letters = dead_letters(&stack, 1).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["body"]["payload"]["email"], people[2].1);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for email in &accepted {
+        let expected = if *email == twice.1 { 2 } else { 1 };
+        assert_eq!(stack.mailbox.to(email).len(), expected, "{email}");
+    }
+    assert!(stack.mailbox.to(&people[2].1).is_empty());
+    // Confirmations shared a transaction: their keys were committed together.
+    let together: i64 = sqlx::query_scalar(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM notification.sent_emails \
+         WHERE kind = 'confirmation' GROUP BY xmin::text) AS t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(together >= 2, "one transaction per confirmation");
+    // The refused participant is recorded all the same (later messages find them), and
+    // the one confirmed twice holds the newer confirmation.
+    let (status_at, refused_recorded): (chrono::DateTime<chrono::Utc>, i64) = sqlx::query_as(
+        "SELECT (SELECT status_at FROM notification.recipients WHERE registration_id = $1), \
+                (SELECT count(*) FROM notification.recipients WHERE registration_id = $2)",
+    )
+    .bind(twice.0)
+    .bind(people[2].0)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(status_at > now, "the newer confirmation is on record");
+    assert_eq!(refused_recorded, 1);
+    assert!(
+        !stack.notification.logs().contains("retrying later"),
+        "{}",
+        stack.notification.logs()
+    );
+}

@@ -1,7 +1,11 @@
 //! What the notification service does with each message it consumes: decide who gets which
 //! email, and send each exactly once.
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use chrono::Utc;
+use convene_shared::batch::Batcher;
 use convene_shared::broker::Backoff;
 use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{Failure, Handler};
@@ -15,34 +19,104 @@ use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChange
 use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::email::transport::Mailer;
 use crate::email::{render, Outgoing};
 use crate::store::invitees::{self, Invitee};
-use crate::store::recipients::{Details, Recipient};
+use crate::store::recipients::{Confirmed, Details, Recipient};
 use crate::store::{notes, recipients, sent};
 
 /// Emails per transaction when a message sends several (a batch of reminders, an exchange's
-/// participants): their keys are claimed in one statement and recorded in one commit. It
-/// also bounds how many of one message's emails a crash between the SMTP server's
-/// acceptance and that commit can send twice.
+/// participants), or when confirmations are handled side by side: their keys are claimed in
+/// one statement and recorded in one commit. It also bounds how many emails a crash
+/// between the SMTP server's acceptance and that commit can send twice, per transaction.
 const SEND_CHUNK: usize = 10;
 
 /// The notification service's message handler.
 pub struct Inbox {
-    pub pool: PgPool,
-    pub mailer: Mailer,
-    pub from: Mailbox,
+    pool: PgPool,
+    mailer: Mailer,
+    from: Mailbox,
     /// The address calendar entries come from (`ICS_ORGANIZER`).
-    pub organizer: String,
+    organizer: String,
+    /// Confirmations, the one email every registration sends, are handled together: those
+    /// that arrive side by side are recorded, sent on one connection and committed at once.
+    confirmations: Batcher<Confirmation, Result<(), Failure>>,
+}
+
+/// A `registration.confirmed` waiting for its batch, with the span its delivery is handled
+/// in: the batch's log lines about it go there, under its correlation id.
+struct Confirmation {
+    envelope: Envelope,
+    message: RegistrationConfirmed,
+    span: tracing::Span,
+}
+
+/// One email of a chunk, with the message it answers.
+struct Letter<'a> {
+    email: &'a Outgoing,
+    message_id: Uuid,
+    span: &'a tracing::Span,
+}
+
+/// What became of a chunk: each email's own result (sent now or before, or why not), and
+/// whether the transaction around it committed.
+struct Delivered {
+    each: Vec<Result<(), Failure>>,
+    /// Why the commit failed, if it did: the transaction's other writes are lost.
+    lost: Option<String>,
+}
+
+impl Inbox {
+    /// The handler, with `senders` batches of confirmations under way at once (one SMTP
+    /// connection each: the pool's size).
+    pub fn new(
+        pool: PgPool,
+        mailer: Mailer,
+        from: Mailbox,
+        organizer: String,
+        senders: usize,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|inbox: &std::sync::Weak<Self>| {
+            let inbox = inbox.clone();
+            let confirmations = Batcher::spawn(SEND_CHUNK, senders.max(1), move |batch| {
+                let inbox = inbox.upgrade();
+                async move {
+                    match inbox {
+                        Some(inbox) => inbox.confirm_batch(batch).await,
+                        None => batch
+                            .iter()
+                            .map(|_| Err(Failure::Transient(anyhow::anyhow!("shutting down"))))
+                            .collect(),
+                    }
+                }
+            });
+            Self {
+                pool,
+                mailer,
+                from,
+                organizer,
+                confirmations,
+            }
+        })
+    }
 }
 
 impl Handler for Inbox {
     async fn handle(&self, envelope: Envelope) -> Result<(), Failure> {
         match envelope.kind.as_str() {
             RegistrationConfirmed::KIND => {
-                let m: RegistrationConfirmed = payload(&envelope)?;
-                self.confirm(&envelope, &m).await
+                let message: RegistrationConfirmed = payload(&envelope)?;
+                let confirmation = Confirmation {
+                    envelope,
+                    message,
+                    span: tracing::Span::current(),
+                };
+                self.confirmations
+                    .submit(confirmation)
+                    .await
+                    .unwrap_or_else(|gone| Err(Failure::Transient(gone.into())))
             }
             RegistrationCancelled::KIND => {
                 let m: RegistrationCancelled = payload(&envelope)?;
@@ -196,46 +270,121 @@ impl Handler for Inbox {
 }
 
 impl Inbox {
-    /// Records a confirmed participant and sends their confirmation, in one transaction:
-    /// the participant's row and the email's key commit together, one WAL flush instead of
-    /// two. A refused email still commits the participant (see [`Self::send_chunk_in`]), so
-    /// that later messages about them find them.
-    async fn confirm(&self, envelope: &Envelope, m: &RegistrationConfirmed) -> Result<(), Failure> {
-        let details = Details {
-            timezone: m.timezone.as_deref(),
-            lang: m.lang.as_deref(),
+    /// Records confirmed participants and sends their confirmations, those handled side by
+    /// side in one transaction: their rows and their emails' keys commit together, one WAL
+    /// flush for the batch. A refused email still commits its participant (see
+    /// [`Self::send_letters`]), so that later messages about them find them.
+    ///
+    /// A registration named twice (two copies of a message, or a confirmation and the
+    /// re-confirmation after an approval) is confirmed once in the batch and once more
+    /// after it, as if its messages had come one after the other.
+    async fn confirm_batch(&self, batch: Vec<Confirmation>) -> Vec<Result<(), Failure>> {
+        let mut seen = HashSet::new();
+        let (first, again): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .enumerate()
+            .partition(|(_, c)| seen.insert(c.message.registration_id));
+        let (order, first): (Vec<usize>, Vec<Confirmation>) = first.into_iter().unzip();
+        let mut results: Vec<(usize, Result<(), Failure>)> = order
+            .into_iter()
+            .zip(self.confirm_distinct(&first).await)
+            .collect();
+        for (i, confirmation) in again {
+            let mut alone = self
+                .confirm_distinct(std::slice::from_ref(&confirmation))
+                .await;
+            results.push((i, alone.pop().expect("one result per confirmation")));
+        }
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, result)| result).collect()
+    }
+
+    /// [`Self::confirm_batch`] for confirmations of distinct registrations.
+    async fn confirm_distinct(&self, batch: &[Confirmation]) -> Vec<Result<(), Failure>> {
+        // 1. Record the participants; read those left as they were (a newer change is
+        //    known, or they were erased).
+        let recorded = async {
+            let mut tx = self.pool.begin().await?;
+            let rows: Vec<Confirmed> = batch
+                .iter()
+                .map(|c| Confirmed {
+                    registration_id: c.message.registration_id,
+                    event_id: c.message.event.event_id,
+                    name: &c.message.name,
+                    email: &c.message.email,
+                    manage_url: &c.message.manage_url,
+                    details: Details {
+                        timezone: c.message.timezone.as_deref(),
+                        lang: c.message.lang.as_deref(),
+                    },
+                    at: c.message.registered_at,
+                })
+                .collect();
+            let mut known: HashMap<Uuid, Recipient> = recipients::confirmed(&mut tx, &rows)
+                .await?
+                .into_iter()
+                .map(|to| (to.registration_id, to))
+                .collect();
+            let unchanged: Vec<Uuid> = rows
+                .iter()
+                .map(|r| r.registration_id)
+                .filter(|id| !known.contains_key(id))
+                .collect();
+            if !unchanged.is_empty() {
+                let found = recipients::find_many(&mut *tx, &unchanged).await?;
+                known.extend(found.into_iter().map(|to| (to.registration_id, to)));
+            }
+            sqlx::Result::Ok((tx, known))
         };
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let recorded = recipients::confirmed(
-            &mut tx,
-            m.registration_id,
-            m.event.event_id,
-            &m.name,
-            &m.email,
-            &m.manage_url,
-            details,
-            m.registered_at,
-        )
-        .await
-        .map_err(db)?;
-        // Left as it was: a newer change is known, or the participant was erased.
-        let to = match recorded {
-            Some(to) => Some(to),
-            None => recipients::find(&mut *tx, m.registration_id)
-                .await
-                .map_err(db)?,
+        let (tx, known) = match recorded.await {
+            Ok(recorded) => recorded,
+            Err(e) => return batch.iter().map(|_| Err(db_ref(&e))).collect(),
         };
-        // A later confirmation (approved, or a freed seat taken) carries no link: the one
-        // sent with the first message is on record.
-        let Some(to) = to.filter(|to| to.status != "erased" && !to.email.is_empty()) else {
-            tx.commit().await.map_err(db)?;
-            return Ok(());
-        };
-        let mut email =
-            render::confirmation(m, &to.manage_url, envelope.message_id).map_err(bug)?;
-        email.calendar = self.calendar(&m.event, Method::Request, &m.email, &to.manage_url);
-        self.send_chunk_in(tx, envelope, std::slice::from_ref(&email))
-            .await
+
+        // 2. Each one's email, with the link on record (a later confirmation carries none).
+        //    Nobody erased since is emailed.
+        let mut results: Vec<Result<(), Failure>> = batch.iter().map(|_| Ok(())).collect();
+        let mut emails = Vec::with_capacity(batch.len());
+        for (i, c) in batch.iter().enumerate() {
+            let Some(to) = known
+                .get(&c.message.registration_id)
+                .filter(|to| to.status != "erased" && !to.email.is_empty())
+            else {
+                continue;
+            };
+            match render::confirmation(&c.message, &to.manage_url, c.envelope.message_id) {
+                Ok(mut email) => {
+                    email.calendar = self.calendar(
+                        &c.message.event,
+                        Method::Request,
+                        &c.message.email,
+                        &to.manage_url,
+                    );
+                    emails.push((i, email));
+                }
+                Err(e) => results[i] = Err(bug(e)),
+            }
+        }
+
+        // 3. Send them, and commit with the participants.
+        let letters: Vec<Letter> = emails
+            .iter()
+            .map(|(i, email)| Letter {
+                email,
+                message_id: batch[*i].envelope.message_id,
+                span: &batch[*i].span,
+            })
+            .collect();
+        let delivered = self.send_letters(tx, &letters).await;
+        for ((i, _), result) in emails.iter().zip(delivered.each) {
+            results[*i] = result;
+        }
+        if let Some(e) = delivered.lost {
+            for result in results.iter_mut().filter(|r| r.is_ok()) {
+                *result = Err(not_committed(&e));
+            }
+        }
+        results
     }
 
     /// Sends one batch of reminders (`reminder.due`): each participant's own, unless their
@@ -382,29 +531,84 @@ impl Inbox {
         self.send_chunk_in(tx, envelope, chunk).await
     }
 
-    /// [`Self::send_chunk`] in a transaction already open, whose other writes commit with
-    /// the keys, also when the SMTP server refuses (its keys are given back first).
+    /// [`Self::send_chunk`] in a transaction already open: the message's emails, with one
+    /// result for the message. A failure worth retrying outranks a refusal (the retry may
+    /// get through), and a failed commit fails the message.
     async fn send_chunk_in(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        tx: sqlx::Transaction<'static, sqlx::Postgres>,
         envelope: &Envelope,
         chunk: &[Outgoing],
     ) -> Result<(), Failure> {
-        let keys: Vec<&str> = chunk.iter().map(|e| e.key.as_str()).collect();
-        let kinds: Vec<&str> = chunk.iter().map(|e| e.kind).collect();
-        let claimed = sent::claim(&mut tx, &keys, &kinds, envelope.message_id)
-            .await
-            .map_err(db)?;
-        let to_send: Vec<&Outgoing> = chunk.iter().filter(|e| claimed.contains(&e.key)).collect();
-        for email in chunk.iter().filter(|e| !claimed.contains(&e.key)) {
-            tracing::info!(kind = email.kind, "already sent; skipping the duplicate");
+        let span = tracing::Span::current();
+        let letters: Vec<Letter> = chunk
+            .iter()
+            .map(|email| Letter {
+                email,
+                message_id: envelope.message_id,
+                span: &span,
+            })
+            .collect();
+        let delivered = self.send_letters(tx, &letters).await;
+        let mut failure: Option<Failure> = None;
+        for f in delivered.each.into_iter().filter_map(Result::err) {
+            if failure
+                .as_ref()
+                .is_none_or(|w| matches!(w, Failure::Permanent(_)))
+            {
+                failure = Some(f);
+            }
         }
-        let results = self.mailer.send_all(&self.from, &to_send).await;
+        match failure.or(delivered.lost.map(|e| not_committed(&e))) {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends a chunk of emails in a transaction already open, whose other writes commit
+    /// with their keys, also when the SMTP server refuses some (their keys are given back
+    /// first). Their keys are claimed (rows inserted, uncommitted) in one statement for the
+    /// duration, so concurrent copies wait, then see them sent; an email whose key was sent
+    /// before is skipped, and counts as sent. If Postgres fails at the commit, the accepted
+    /// emails are recorded again until they are in: this process never sends an accepted
+    /// email twice.
+    async fn send_letters(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        letters: &[Letter<'_>],
+    ) -> Delivered {
+        let mut each: Vec<Result<(), Failure>> = letters.iter().map(|_| Ok(())).collect();
+        let mut claimed = HashSet::new();
+        if !letters.is_empty() {
+            let keys: Vec<&str> = letters.iter().map(|l| l.email.key.as_str()).collect();
+            let kinds: Vec<&str> = letters.iter().map(|l| l.email.kind).collect();
+            let ids: Vec<Uuid> = letters.iter().map(|l| l.message_id).collect();
+            match sent::claim(&mut tx, &keys, &kinds, &ids).await {
+                Ok(keys) => claimed = keys,
+                Err(e) => {
+                    return Delivered {
+                        each: letters.iter().map(|_| Err(db_ref(&e))).collect(),
+                        lost: None,
+                    }
+                }
+            }
+        }
+        // Each claimed key is sent once, even if two emails of the chunk share it.
+        let mut to_send = Vec::with_capacity(letters.len());
+        for (i, letter) in letters.iter().enumerate() {
+            if claimed.remove(&letter.email.key) {
+                to_send.push(i);
+            } else {
+                tracing::info!(parent: letter.span, kind = letter.email.kind, "already sent; skipping the duplicate");
+            }
+        }
+        let emails: Vec<&Outgoing> = to_send.iter().map(|&i| letters[i].email).collect();
+        let results = self.mailer.send_all(&self.from, &emails).await;
 
         let mut accepted = Vec::new();
         let mut given_back = Vec::new();
-        let mut failure: Option<Failure> = None;
-        for (email, (result, at)) in to_send.into_iter().zip(results) {
+        for (&i, (result, at)) in to_send.iter().zip(results) {
+            let email = letters[i].email;
             match result {
                 Ok(()) => {
                     // Counted once the server accepted it.
@@ -412,18 +616,12 @@ impl Inbox {
                     if email.kind == "reminder" {
                         metrics::reminder_sent();
                     }
-                    accepted.push((email, at));
+                    accepted.push((i, at));
                 }
                 Err(f) => {
                     metrics::email_failed(email.kind, &f);
                     given_back.push(email.key.as_str());
-                    // A failure worth retrying outranks a refusal: the retry may get through.
-                    if failure
-                        .as_ref()
-                        .is_none_or(|w| matches!(w, Failure::Permanent(_)))
-                    {
-                        failure = Some(f);
-                    }
+                    each[i] = Err(f);
                 }
             }
         }
@@ -437,37 +635,34 @@ impl Inbox {
         let mut lost = None;
         if let Err(e) = recorded.await {
             tracing::warn!(error = %e, emails = accepted.len(), "emails out but not recorded; recording them until Postgres answers");
-            let out: Vec<&Outgoing> = accepted.iter().map(|(email, _)| *email).collect();
-            self.record_until_done(envelope, &out).await;
+            let out: Vec<&Letter> = accepted.iter().map(|(i, _)| &letters[*i]).collect();
+            self.record_until_done(&out).await;
             // The transaction's other writes (a participant's row) are lost with it: the
             // message must run again, and its emails are now recorded as sent.
-            lost = Some(Failure::Transient(anyhow::anyhow!(
-                "the transaction did not commit: {e}"
-            )));
+            lost = Some(e.to_string());
         }
-        for (email, at) in &accepted {
+        for (i, at) in &accepted {
             let unrecorded_ms = at.elapsed().as_secs_f64() * 1000.0;
-            tracing::info!(kind = email.kind, unrecorded_ms, "email sent");
+            let letter = &letters[*i];
+            tracing::info!(parent: letter.span, kind = letter.email.kind, unrecorded_ms, "email sent");
         }
-        match failure.or(lost) {
-            Some(failure) => Err(failure),
-            None => Ok(()),
-        }
+        Delivered { each, lost }
     }
 
     /// Records emails the SMTP server accepted, retrying with backoff for as long as
     /// Postgres refuses (the shutdown limit bounds it).
-    async fn record_until_done(&self, envelope: &Envelope, emails: &[&Outgoing]) {
-        if emails.is_empty() {
+    async fn record_until_done(&self, letters: &[&Letter<'_>]) {
+        if letters.is_empty() {
             return;
         }
-        let keys: Vec<&str> = emails.iter().map(|e| e.key.as_str()).collect();
-        let kinds: Vec<&str> = emails.iter().map(|e| e.kind).collect();
+        let keys: Vec<&str> = letters.iter().map(|l| l.email.key.as_str()).collect();
+        let kinds: Vec<&str> = letters.iter().map(|l| l.email.kind).collect();
+        let ids: Vec<Uuid> = letters.iter().map(|l| l.message_id).collect();
         let mut backoff = Backoff::default();
         loop {
             let attempt = async {
                 let mut conn = self.pool.acquire().await?;
-                sent::record(&mut conn, &keys, &kinds, envelope.message_id).await
+                sent::record(&mut conn, &keys, &kinds, &ids).await
             };
             match attempt.await {
                 Ok(()) => return,
@@ -489,11 +684,22 @@ fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
 /// Postgres being down holds the message (no retry is used up); any other database error
 /// is retried later.
 fn db(e: sqlx::Error) -> Failure {
-    if convene_shared::db::is_unavailable(&e) {
+    db_ref(&e)
+}
+
+/// [`db`], for an error that fails several messages.
+fn db_ref(e: &sqlx::Error) -> Failure {
+    if convene_shared::db::is_unavailable(e) {
         Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
     } else {
         Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
     }
+}
+
+/// The transaction of a chunk did not commit: its emails are recorded, but the message's
+/// other writes are lost, so it must run again.
+fn not_committed(e: &str) -> Failure {
+    Failure::Transient(anyhow::anyhow!("the transaction did not commit: {e}"))
 }
 
 fn bug(e: askama::Error) -> Failure {

@@ -85,16 +85,18 @@ impl Application {
             outbox: false,
         };
         convene_shared::metrics::expect_emails(&crate::email::KINDS);
-        let inbox = Arc::new(Inbox {
-            pool: self.pool.clone(),
-            mailer: self.mailer,
-            from: self.settings.mail_from.clone(),
-            organizer: if self.settings.ics_organizer.trim().is_empty() {
-                self.settings.mail_from.email.to_string()
-            } else {
-                self.settings.ics_organizer.trim().to_owned()
-            },
-        });
+        let organizer = if self.settings.ics_organizer.trim().is_empty() {
+            self.settings.mail_from.email.to_string()
+        } else {
+            self.settings.ics_organizer.trim().to_owned()
+        };
+        let inbox = Inbox::new(
+            self.pool.clone(),
+            self.mailer,
+            self.settings.mail_from.clone(),
+            organizer,
+            self.settings.smtp_pool_size as usize,
+        );
         let config = ConsumerConfig {
             inbox: topology::NOTIFICATION_INBOX,
             prefetch: self.settings.prefetch,

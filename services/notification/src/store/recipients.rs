@@ -18,42 +18,59 @@ pub struct Recipient {
     pub lang: String,
 }
 
-/// Records (or refreshes) a confirmed participant, with their own zone and language when
-/// the message gives them, unless a newer change is already known. Returns the participant
-/// as recorded; `None` when the row was left as it was (a newer change, or erased).
+/// A participant confirmed at `at`, as `registration.confirmed` tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Confirmed<'a> {
+    pub registration_id: Uuid,
+    pub event_id: Uuid,
+    pub name: &'a str,
+    pub email: &'a str,
+    /// Empty in a later confirmation (approved, or a freed seat taken): the link sent with
+    /// the first message is kept.
+    pub manage_url: &'a str,
+    pub details: Details<'a>,
+    pub at: DateTime<Utc>,
+}
+
+/// Records (or refreshes) confirmed participants in one statement, with their own zone and
+/// language when the message gives them, each unless a newer change of them is already
+/// known. Returns the participants as recorded; those left as they were (a newer change,
+/// or erased) are not returned. Each registration may appear once (one statement cannot
+/// change a row twice); rows are written in id order, so that two concurrent batches
+/// cannot deadlock.
 ///
 /// # Errors
-/// When Postgres fails.
-#[allow(clippy::too_many_arguments)]
+/// When Postgres fails, or a registration appears twice.
 pub async fn confirmed(
     conn: &mut PgConnection,
-    registration_id: Uuid,
-    event_id: Uuid,
-    name: &str,
-    email: &str,
-    manage_url: &str,
-    details: Details<'_>,
-    at: DateTime<Utc>,
-) -> sqlx::Result<Option<Recipient>> {
+    participants: &[Confirmed<'_>],
+) -> sqlx::Result<Vec<Recipient>> {
+    let mut rows: Vec<&Confirmed> = participants.iter().collect();
+    rows.sort_by_key(|c| c.registration_id);
+    // The language as given (NULL: keep the recorded one); a new row takes English.
     sqlx::query_as(
-        "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
-         VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, $7, coalesce($8, 'en')) \
-         ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, \
-             manage_url = CASE WHEN $5 = '' THEN recipients.manage_url ELSE $5 END, \
-             status = 'confirmed', status_at = $6, \
-             timezone = coalesce($7, recipients.timezone), lang = coalesce($8, recipients.lang) \
-         WHERE recipients.status_at < $6 AND recipients.status <> 'erased' \
+        "WITH c AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+                 $6::timestamptz[], $7::text[], $8::text[]) \
+                 AS c(id, event_id, name, email, manage_url, at, timezone, lang)) \
+         INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
+         SELECT id, event_id, name, email, manage_url, 'confirmed', at, timezone, coalesce(lang, 'en') FROM c ORDER BY id \
+         ON CONFLICT (registration_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, \
+             manage_url = CASE WHEN EXCLUDED.manage_url = '' THEN recipients.manage_url ELSE EXCLUDED.manage_url END, \
+             status = 'confirmed', status_at = EXCLUDED.status_at, \
+             timezone = coalesce(EXCLUDED.timezone, recipients.timezone), \
+             lang = coalesce((SELECT c.lang FROM c WHERE c.id = EXCLUDED.registration_id), recipients.lang) \
+         WHERE recipients.status_at < EXCLUDED.status_at AND recipients.status <> 'erased' \
          RETURNING registration_id, name, email, manage_url, status, timezone, lang",
     )
-    .bind(registration_id)
-    .bind(event_id)
-    .bind(name)
-    .bind(email)
-    .bind(manage_url)
-    .bind(at)
-    .bind(details.timezone)
-    .bind(details.lang())
-    .fetch_optional(&mut *conn)
+    .bind(rows.iter().map(|c| c.registration_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.event_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.name).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.email).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.manage_url).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.details.timezone).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.details.lang()).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
     .await
 }
 
@@ -115,10 +132,13 @@ pub async fn find(
 ///
 /// # Errors
 /// When Postgres fails.
-pub async fn find_many(pool: &PgPool, registration_ids: &[Uuid]) -> sqlx::Result<Vec<Recipient>> {
+pub async fn find_many(
+    db: impl sqlx::PgExecutor<'_>,
+    registration_ids: &[Uuid],
+) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = ANY($1)")
         .bind(registration_ids)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await
 }
 

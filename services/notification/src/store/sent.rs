@@ -9,7 +9,8 @@ use uuid::Uuid;
 /// sent already. Returns the keys claimed. The uncommitted rows serialise work on each key
 /// across every notification process: a concurrent copy's claim waits for this
 /// transaction, then sees the key taken (committed) or free again (rolled back or
-/// [released](release)). One statement for a whole batch of emails.
+/// [released](release)). One statement for a whole batch of emails; each key is recorded
+/// with the message its email answers.
 ///
 /// # Errors
 /// When Postgres fails.
@@ -17,16 +18,16 @@ pub async fn claim(
     conn: &mut PgConnection,
     keys: &[&str],
     kinds: &[&str],
-    message_id: Uuid,
+    message_ids: &[Uuid],
 ) -> sqlx::Result<HashSet<String>> {
     let claimed: Vec<String> = sqlx::query_scalar(
         "INSERT INTO sent_emails (key, kind, message_id) \
-         SELECT key, kind, $3 FROM UNNEST($1::text[], $2::text[]) AS t(key, kind) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::uuid[]) \
          ON CONFLICT (key) DO NOTHING RETURNING key",
     )
     .bind(keys)
     .bind(kinds)
-    .bind(message_id)
+    .bind(message_ids)
     .fetch_all(conn)
     .await?;
     Ok(claimed.into_iter().collect())
@@ -55,7 +56,7 @@ pub async fn record(
     conn: &mut PgConnection,
     keys: &[&str],
     kinds: &[&str],
-    message_id: Uuid,
+    message_ids: &[Uuid],
 ) -> sqlx::Result<()> {
-    claim(conn, keys, kinds, message_id).await.map(drop)
+    claim(conn, keys, kinds, message_ids).await.map(drop)
 }
