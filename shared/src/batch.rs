@@ -16,7 +16,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt as _;
-
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Submits items to the workers of one kind of batch.
@@ -42,7 +41,8 @@ impl<T: Send + 'static, R: Send + 'static> Batcher<T, R> {
         Fut: Future<Output = Vec<R>> + Send + 'static,
     {
         assert!(max > 0 && workers > 0, "a batch needs room and a worker");
-        // Room for everything that can be in flight: a submit never waits on the queue.
+        // Room for as many items as the workers take at once: with a consumer's prefetch
+        // no larger, a submit never waits for room.
         let (queue, receiver) = mpsc::channel(max * workers);
         let receiver = Arc::new(Mutex::new(receiver));
         let work = Arc::new(work);
