@@ -54,6 +54,18 @@ pub enum Failure {
     Unavailable(anyhow::Error),
 }
 
+impl Failure {
+    /// A database error: Postgres being down holds the message (no retry is used up); any
+    /// other error is retried later.
+    pub fn database(e: &sqlx::Error) -> Self {
+        if crate::db::is_unavailable(e) {
+            Self::Unavailable(anyhow::anyhow!("Postgres: {e}"))
+        } else {
+            Self::Transient(anyhow::anyhow!("Postgres: {e}"))
+        }
+    }
+}
+
 /// Does the work for one message.
 pub trait Handler: Send + Sync + 'static {
     fn handle(&self, envelope: Envelope) -> impl Future<Output = Result<(), Failure>> + Send;

@@ -338,7 +338,7 @@ impl Inbox {
         };
         let (tx, known) = match recorded.await {
             Ok(recorded) => recorded,
-            Err(e) => return batch.iter().map(|_| Err(db_ref(&e))).collect(),
+            Err(e) => return batch.iter().map(|_| Err(Failure::database(&e))).collect(),
         };
 
         // 2. Each one's email, with the link on record (a later confirmation carries none).
@@ -587,7 +587,7 @@ impl Inbox {
                 Ok(keys) => claimed = keys,
                 Err(e) => {
                     return Delivered {
-                        each: letters.iter().map(|_| Err(db_ref(&e))).collect(),
+                        each: letters.iter().map(|_| Err(Failure::database(&e))).collect(),
                         lost: None,
                     }
                 }
@@ -681,19 +681,9 @@ fn payload<M: Message>(envelope: &Envelope) -> Result<M, Failure> {
         .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed {} payload: {e}", M::KIND)))
 }
 
-/// Postgres being down holds the message (no retry is used up); any other database error
-/// is retried later.
+/// [`Failure::database`], for `map_err`.
 fn db(e: sqlx::Error) -> Failure {
-    db_ref(&e)
-}
-
-/// [`db`], for an error that fails several messages.
-fn db_ref(e: &sqlx::Error) -> Failure {
-    if convene_shared::db::is_unavailable(e) {
-        Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
-    } else {
-        Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
-    }
+    Failure::database(&e)
 }
 
 /// The transaction of a chunk did not commit: its emails are recorded, but the message's

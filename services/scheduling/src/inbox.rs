@@ -46,11 +46,11 @@ async fn record_confirmations(pool: PgPool, batch: Vec<Confirmed>) -> Vec<Result
             let mut results = Vec::with_capacity(batch.len());
             for one in &batch {
                 let result = registrations::confirmed(&pool, std::slice::from_ref(one)).await;
-                results.push(result.map_err(|e| failure(&e)));
+                results.push(result.map_err(|e| Failure::database(&e)));
             }
             results
         }
-        Err(e) => batch.iter().map(|_| Err(failure(&e))).collect(),
+        Err(e) => batch.iter().map(|_| Err(Failure::database(&e))).collect(),
     }
 }
 
@@ -98,16 +98,7 @@ impl Handler for Inbox {
                 )))
             }
         };
-        result.map_err(|e| failure(&e))
-    }
-}
-
-/// Postgres down holds the message (no retry used up); anything else is retried.
-fn failure(e: &sqlx::Error) -> Failure {
-    if convene_shared::db::is_unavailable(e) {
-        Failure::Unavailable(anyhow::anyhow!("Postgres: {e}"))
-    } else {
-        Failure::Transient(anyhow::anyhow!("Postgres: {e}"))
+        result.map_err(|e| Failure::database(&e))
     }
 }
 

@@ -5,8 +5,9 @@
 //! flushed: with `TCP_NODELAY` that is two packets, two wake-ups and two reads for the
 //! server, per email. SMTP is request–response (with `PIPELINING`, a group of commands
 //! then their replies), so nothing written needs to leave before the client reads the
-//! reply to it: sending it then makes the body and its end one packet, the way Postfix's `smtp-source` sends them. In the reminder
-//! fan-out (`make bench`, row 4) the SMTP server's CPU per email is the largest share.
+//! reply to it: sending it then makes the body and its end one packet, the way Postfix's
+//! `smtp-source` sends them. In the reminder fan-out (`make bench`, row 4) the SMTP
+//! server's CPU per email is the largest share.
 
 use std::io;
 use std::net::SocketAddr;

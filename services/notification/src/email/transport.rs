@@ -241,12 +241,17 @@ impl SmtpPool {
         messages: &[(Envelope, Vec<u8>)],
         results: &mut Vec<Result<Instant, SmtpError>>,
     ) -> bool {
+        // Which emails are pipelined (each checked once: the check reads the whole email).
+        let pipelined: Vec<bool> = messages
+            .iter()
+            .map(|(envelope, email)| conn.pipelining && pipelining::plain(envelope, email))
+            .collect();
         // The commands of the email at hand, when written behind the previous content
         // (their answers not read yet).
         let mut ahead: Option<Commands> = None;
         for (i, (envelope, email)) in messages.iter().enumerate() {
             let one = async {
-                if !(conn.pipelining && pipelining::plain(envelope, email)) {
+                if !pipelined[i] {
                     // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
                     return conn.smtp.send(envelope, email).await.map(drop);
                 }
@@ -258,7 +263,7 @@ impl SmtpPool {
                 // way too.
                 ahead = messages
                     .get(i + 1)
-                    .filter(|(envelope, email)| pipelining::plain(envelope, email))
+                    .filter(|_| pipelined[i + 1])
                     .map(|(envelope, _)| Commands::new(envelope));
                 pipelining::content(&mut conn.smtp, email, ahead.as_ref())
                     .await
