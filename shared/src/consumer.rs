@@ -2,7 +2,8 @@
 //! and a dead-letter queue an operator can list and replay.
 //!
 //! A [`Handler`] does the work for one message and says how it went:
-//! - `Ok(())` — the work is durably done; the delivery is acked.
+//! - `Ok(())` — the work is durably done; the delivery is acked (with one frame for the
+//!   deliveries that finish together, see [`crate::acks`]).
 //! - [`Failure::Transient`] — try again later: the message is republished to the next
 //!   delay queue (`<queue>.retry.<delay>ms`), whose TTL dead-letters it back to the inbox,
 //!   then acked. After the last tier it goes to the dead-letter queue.
@@ -34,6 +35,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel};
 use tracing::Instrument as _;
 
+use crate::acks::{Acks, Received};
 use crate::broker::{self, Backoff, BrokerHealth};
 use crate::messages::Envelope;
 use crate::shutdown::Shutdown;
@@ -169,6 +171,7 @@ async fn consume_on<H: Handler>(
     tracing::info!(queue = config.inbox.queue, "consuming");
 
     let limit = usize::from(config.prefetch);
+    let acks = Acks::spawn(config.prefetch);
     let mut in_flight = FuturesUnordered::new();
     // While lapin recovers a connection the consumer stream just goes quiet: watch the
     // channels' state to report it, and to take over if recovery takes too long.
@@ -207,10 +210,10 @@ async fn consume_on<H: Handler>(
             }
             item = consumer.next(), if in_flight.len() < limit => match item {
                 Some(Ok(delivery)) => {
-                    let publisher = &publisher;
-                    let channel = &channel;
+                    let received = acks.received(delivery.delivery_tag);
+                    let on = On { channel: &channel, publisher: &publisher, acks: &acks };
                     in_flight.push(async move {
-                        match process(delivery, config, handler.as_ref(), publisher, channel, shutdown).await {
+                        match process(delivery, received, config, handler.as_ref(), on, shutdown).await {
                             Ok(true) => {}
                             Ok(false) => tracing::warn!("delivery not acked (connection lost); it will be redelivered"),
                             Err(e) => tracing::warn!(error = %format!("{e:#}"), "delivery not settled; it will be redelivered"),
@@ -258,19 +261,28 @@ async fn consume_on<H: Handler>(
     result
 }
 
+/// What a delivery is settled on: the channel it came on, the channel retries and dead
+/// letters are published on, and the acker of the first.
+#[derive(Clone, Copy)]
+struct On<'a> {
+    channel: &'a Channel,
+    publisher: &'a Channel,
+    acks: &'a Acks,
+}
+
 /// Handles one delivery and settles it (ack, or retry/dead-letter then ack), every log
 /// line inside a `message` span that carries the message's correlation id. Returns
 /// whether the ack reached RabbitMQ (not when the connection was lost meanwhile).
 async fn process<H: Handler>(
     delivery: Delivery,
+    received: Received,
     config: &ConsumerConfig,
     handler: &H,
-    publisher: &Channel,
-    channel: &Channel,
+    on: On<'_>,
     shutdown: &Shutdown,
 ) -> anyhow::Result<bool> {
     let span = message_span(&delivery, config.inbox.queue);
-    settle(delivery, config, handler, publisher, channel, shutdown)
+    settle(delivery, received, config, handler, on, shutdown)
         .instrument(span)
         .await
 }
@@ -293,10 +305,10 @@ fn message_span(delivery: &Delivery, queue: &str) -> tracing::Span {
 
 async fn settle<H: Handler>(
     delivery: Delivery,
+    received: Received,
     config: &ConsumerConfig,
     handler: &H,
-    publisher: &Channel,
-    channel: &Channel,
+    on: On<'_>,
     shutdown: &Shutdown,
 ) -> anyhow::Result<bool> {
     let queue = config.inbox.queue;
@@ -312,7 +324,7 @@ async fn settle<H: Handler>(
                 "correlation_id",
                 tracing::field::display(envelope.correlation_id),
             );
-            handle_holding(handler, envelope, channel, shutdown).await?
+            handle_holding(handler, envelope, on.channel, shutdown).await?
         }
         Err(e) => Err(Failure::Permanent(anyhow::anyhow!(
             "not a Convene envelope: {e}"
@@ -332,7 +344,7 @@ async fn settle<H: Handler>(
                     tracing::warn!(attempt = attempt + 1, delay_ms = delay, error = %format!("{e:#}"), "handling failed; retrying later");
                     let retry_queue = config.inbox.retry_queue(*delay);
                     republish(
-                        publisher,
+                        on.publisher,
                         &delivery,
                         &retry_queue,
                         attempt + 1,
@@ -345,7 +357,7 @@ async fn settle<H: Handler>(
                     let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
                     tracing::error!(error = %reason, "handling failed for good; dead-lettered");
                     republish(
-                        publisher,
+                        on.publisher,
                         &delivery,
                         &config.inbox.dead_letter_queue(),
                         attempt + 1,
@@ -361,7 +373,7 @@ async fn settle<H: Handler>(
             tracing::error!(error = %reason, "message cannot be handled; dead-lettered");
             let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             republish(
-                publisher,
+                on.publisher,
                 &delivery,
                 &config.inbox.dead_letter_queue(),
                 attempt + 1,
@@ -371,8 +383,9 @@ async fn settle<H: Handler>(
             crate::metrics::dead_lettered(queue);
         }
     }
-    delivery
-        .ack(BasicAckOptions::default())
+    // Acked with the deliveries that finished alongside, where they allow (`crate::acks`).
+    on.acks
+        .ack(received, delivery.acker.clone())
         .await
         .context("acking")
 }

@@ -4,9 +4,10 @@
 //! environment, connecting to Postgres and applying a service's migrations in its own
 //! schema, the broker topology (every exchange, queue and routing key in one place), the
 //! message schemas that cross service boundaries, the transactional outbox and its relay,
-//! the consumer loop with retries and dead letters, group commit for its handlers, health and metrics endpoints, logging
+//! the consumer loop with retries and dead letters, group commit for its handlers and acks, health and metrics endpoints, logging
 //! with correlation ids, and shutdown.
 
+pub mod acks;
 pub mod batch;
 pub mod broker;
 pub mod calendar;
