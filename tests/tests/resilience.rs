@@ -4,9 +4,13 @@
 
 use std::time::{Duration, Instant};
 
+use convene_shared::messages::{Envelope, EventRetentionDue};
+use convene_shared::{broker, outbox, topology};
 use convene_tests::infra::{self, amqp_server_url, postgres_server_url};
+use convene_tests::scrape::scrape;
 use convene_tests::stack::participant;
 use convene_tests::{Proxy, Stack, StackOptions};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use serde_json::json;
 
 const MAIL_WAIT: Duration = Duration::from_secs(30);
@@ -207,4 +211,106 @@ async fn a_registration_published_before_the_notification_queue_exists_is_emaile
         .mailbox
         .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
         .await;
+}
+
+/// What the registration service consumes while Postgres is unreachable (here an
+/// exchange's retention period ending) is held and done once Postgres is back, using up
+/// no retry — as in the other two services.
+#[tokio::test]
+async fn an_erasure_due_while_postgres_is_unreachable_is_held_and_done_once_it_is_back() {
+    let server = postgres_server_url();
+    let proxy = Proxy::start(&infra::host_port(&server));
+    let stack = Stack::start_with(StackOptions {
+        postgres_via: Some(infra::through(&server, proxy.addr())),
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Held Erasure");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack
+        .mailbox
+        .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
+        .await;
+    let pool = stack.db.pool().await;
+    let event_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM registration.events WHERE slug = $1")
+            .bind(&slug)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    // The scheduler says the retention period is over while Postgres is out of reach.
+    proxy.cut();
+    let due = EventRetentionDue {
+        event_id,
+        ended_at: chrono::Utc::now(),
+    };
+    publish(&stack.vhost.url, &Envelope::new(&due, uuid::Uuid::new_v4())).await;
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !stack.registration.logs().contains("holding the message") {
+        assert!(
+            Instant::now() < deadline,
+            "the message was not held: {}",
+            stack.registration.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Longer than the first retry delay (1 s): a retried message would be counted by now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    proxy.restore();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stack
+        .scalar_i64("SELECT count(*) FROM registration.registrations WHERE erased_at IS NULL")
+        .await
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "not erased once Postgres was back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let metrics = scrape(&stack.http, &stack.service_urls()[0]).await;
+    for counter in ["messages_retried_total", "messages_dead_lettered_total"] {
+        assert_eq!(
+            metrics.value(&format!(
+                "convene_{counter}{{queue=\"{}\"}}",
+                topology::REGISTRATION_INBOX.queue
+            )),
+            Some(0.0),
+            "{counter}"
+        );
+    }
+    pool.close().await;
+}
+
+/// Publishes `envelope` as the outbox relay does, and waits for the broker's confirm.
+async fn publish(amqp_url: &str, envelope: &Envelope) {
+    let conn = broker::connect(amqp_url).await.expect("RabbitMQ");
+    let channel = conn.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let confirm = channel
+        .basic_publish(
+            topology::EXCHANGE.into(),
+            envelope.kind.as_str().into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
+            &serde_json::to_vec(envelope).unwrap(),
+            outbox::properties(envelope),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(confirm.is_ack(), "{confirm:?}");
+    conn.close(200, "published".into()).await.unwrap();
 }

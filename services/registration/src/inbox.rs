@@ -28,9 +28,11 @@ impl Handler for Inbox {
                     .payload()
                     .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed payload: {e}")))?;
                 // Idempotent: a second delivery finds nothing left to erase.
+                // Postgres down holds the message (`Failure::database`): an outage uses up
+                // no retry.
                 erase_event(&self.pool, m.event_id, envelope.correlation_id)
                     .await
-                    .map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))?;
+                    .map_err(|e| Failure::database(&e))?;
                 self.relay.notify_one();
                 Ok(())
             }
@@ -47,7 +49,7 @@ impl Handler for Inbox {
                     envelope.correlation_id,
                 )
                 .await
-                .map_err(|e| Failure::Transient(anyhow::anyhow!("Postgres: {e}")))?;
+                .map_err(|e| Failure::database(&e))?;
                 if announced > 0 {
                     self.relay.notify_one();
                 }
