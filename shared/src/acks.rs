@@ -15,7 +15,7 @@
 //! closes first.
 //!
 //! Nothing waits for a batch to fill: an ack is sent as soon as the acker is free, together
-//! with whatever else finished meanwhile. Acks go through the delivery's own [`Acker`], so
+//! with whatever else finished meanwhile (a [`Batcher`] with one worker). Acks go through the delivery's own [`Acker`], so
 //! that after lapin recovers a connection an old delivery's ack is dropped rather than
 //! sent on the new channel, where its tag means another message.
 
@@ -24,7 +24,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use lapin::options::BasicAckOptions;
 use lapin::Acker;
-use tokio::sync::{mpsc, oneshot};
+
+use crate::batch::Batcher;
 
 type DeliveryTag = u64;
 
@@ -50,6 +51,8 @@ struct Unacked {
     life: u64,
     last_tag: DeliveryTag,
     tags: BTreeSet<DeliveryTag>,
+    /// Ack frames asked of lapin so far, in every life (an old life's send nothing).
+    frames_sent: usize,
 }
 
 impl Unacked {
@@ -96,18 +99,11 @@ impl Unacked {
     }
 }
 
-struct Finished {
-    delivery: Received,
-    acker: Acker,
-    answer: oneshot::Sender<Answer>,
-}
-
 /// Acks the deliveries of one consumer channel; one per channel.
 pub struct Acks {
     unacked: Arc<Mutex<Unacked>>,
-    finished: mpsc::Sender<Finished>,
-    #[cfg(test)]
-    frames: Arc<std::sync::atomic::AtomicUsize>,
+    /// One worker, so that each batch's split sees the one before done.
+    batcher: Batcher<(Received, Acker), Answer>,
 }
 
 impl Acks {
@@ -115,22 +111,15 @@ impl Acks {
     #[must_use]
     pub fn spawn(prefetch: u16) -> Self {
         let unacked = Arc::new(Mutex::new(Unacked::default()));
-        // With no more deliveries than the prefetch in hand, an ack never waits for room.
-        let (finished, queue) = mpsc::channel(usize::from(prefetch.max(1)));
-        #[cfg(test)]
-        let frames = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        tokio::spawn(acker(
-            unacked.clone(),
-            queue,
-            #[cfg(test)]
-            frames.clone(),
-        ));
-        Self {
-            unacked,
-            finished,
-            #[cfg(test)]
-            frames,
-        }
+        let batcher = {
+            let unacked = unacked.clone();
+            // With no more deliveries than the prefetch in hand, an ack never waits for room.
+            Batcher::spawn(usize::from(prefetch.max(1)), 1, move |finished| {
+                let unacked = unacked.clone();
+                async move { ack_together(&unacked, finished).await }
+            })
+        };
+        Self { unacked, batcher }
     }
 
     /// Notes a delivery taken from the channel. Must be called for every delivery, in the
@@ -139,28 +128,24 @@ impl Acks {
         lock(&self.unacked).receive(tag)
     }
 
-    /// Acks a finished delivery, alone or together with others. Returns whether the ack
-    /// was sent (false: the channel was lost meanwhile; RabbitMQ redelivers the message).
+    /// Acks a finished delivery, alone or together with the others finished meanwhile.
+    /// Returns whether the ack was sent (false: the channel was lost meanwhile; RabbitMQ
+    /// redelivers the message).
     ///
     /// # Errors
     /// When lapin could not send the frame.
     pub async fn ack(&self, delivery: Received, acker: Acker) -> Answer {
-        let (answer, result) = oneshot::channel();
-        let finished = Finished {
-            delivery,
-            acker,
-            answer,
-        };
-        if self.finished.send(finished).await.is_err() {
-            return Ok(false); // the acker is gone: the channel is being closed
-        }
-        result.await.unwrap_or(Ok(false))
+        // No answer: the acker is gone (the channel is being closed); so is the delivery.
+        self.batcher
+            .submit((delivery, acker))
+            .await
+            .unwrap_or(Ok(false))
     }
 
     /// Ack frames sent so far.
     #[cfg(test)]
     fn frames(&self) -> usize {
-        self.frames.load(std::sync::atomic::Ordering::Relaxed)
+        lock(&self.unacked).frames_sent
     }
 }
 
@@ -169,40 +154,43 @@ fn lock(unacked: &Mutex<Unacked>) -> MutexGuard<'_, Unacked> {
     unacked.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Takes the next finished delivery and whatever else finished meanwhile, and acks them
-/// with as few frames as the deliveries still in hand allow.
-async fn acker(
-    unacked: Arc<Mutex<Unacked>>,
-    mut queue: mpsc::Receiver<Finished>,
-    #[cfg(test)] frames: Arc<std::sync::atomic::AtomicUsize>,
-) {
-    while let Some(first) = queue.recv().await {
-        // Handlers that finished in the same group commit are woken one after the other:
-        // let them reach this queue before looking.
-        tokio::task::yield_now().await;
-        let mut finished = vec![first];
-        while let Ok(next) = queue.try_recv() {
-            finished.push(next);
-        }
-        let (together, alone) = lock(&unacked).split(finished, |done| done.delivery);
+/// Acks finished deliveries with as few frames as the deliveries still in hand allow, all
+/// frames sent at once. Returns each delivery's answer, in order.
+async fn ack_together(unacked: &Mutex<Unacked>, finished: Vec<(Received, Acker)>) -> Vec<Answer> {
+    let count = finished.len();
+    let numbered: Vec<(usize, Received, Acker)> = finished
+        .into_iter()
+        .enumerate()
+        .map(|(i, (received, acker))| (i, received, acker))
+        .collect();
+    let (together, alone) = {
+        let mut unacked = lock(unacked);
+        let (together, alone) = unacked.split(numbered, |(_, received, _)| *received);
+        unacked.frames_sent += usize::from(!together.is_empty()) + alone.len();
+        (together, alone)
+    };
 
-        // One frame for those together, one for each of the others, all sent at once.
-        let frames_to_send: Vec<Vec<Finished>> = std::iter::once(together)
-            .filter(|group| !group.is_empty())
-            .chain(alone.into_iter().map(|done| vec![done]))
-            .collect();
-        #[cfg(test)]
-        frames.fetch_add(frames_to_send.len(), std::sync::atomic::Ordering::Relaxed);
-        futures_util::future::join_all(frames_to_send.into_iter().map(|group| async move {
-            let last = group.last().expect("groups are not empty");
-            let multiple = group.len() > 1;
-            let answer = last.acker.ack(BasicAckOptions { multiple }).await;
-            for done in group {
-                let _ = done.answer.send(answer.clone());
-            }
-        }))
-        .await;
+    // One frame for those together, one for each of the others.
+    let frames: Vec<Vec<(usize, Received, Acker)>> = std::iter::once(together)
+        .filter(|group| !group.is_empty())
+        .chain(alone.into_iter().map(|done| vec![done]))
+        .collect();
+    let answered = futures_util::future::join_all(frames.into_iter().map(|group| async move {
+        let (_, _, acker) = group.last().expect("groups are not empty");
+        let multiple = group.len() > 1;
+        let answer = acker.ack(BasicAckOptions { multiple }).await;
+        group
+            .into_iter()
+            .map(|(i, _, _)| (i, answer.clone()))
+            .collect::<Vec<_>>()
+    }))
+    .await;
+
+    let mut answers = vec![Ok(false); count];
+    for (i, answer) in answered.into_iter().flatten() {
+        answers[i] = answer;
     }
+    answers
 }
 
 #[cfg(test)]
