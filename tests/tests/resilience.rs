@@ -18,13 +18,7 @@ const MAIL_WAIT: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn a_registration_while_postgres_is_unreachable_gets_503_with_retry_after_and_writes_nothing()
 {
-    let server = postgres_server_url();
-    let proxy = Proxy::start(&infra::host_port(&server));
-    let stack = Stack::start_with(StackOptions {
-        postgres_via: Some(infra::through(&server, proxy.addr())),
-        ..StackOptions::default()
-    })
-    .await;
+    let (proxy, stack) = behind_a_postgres_proxy().await;
     let slug = stack.given_event(json!({})).await;
     let person = participant("Unreachable Database");
     let email = person["email"].as_str().unwrap().to_owned();
@@ -218,13 +212,7 @@ async fn a_registration_published_before_the_notification_queue_exists_is_emaile
 /// no retry — as in the other two services.
 #[tokio::test]
 async fn an_erasure_due_while_postgres_is_unreachable_is_held_and_done_once_it_is_back() {
-    let server = postgres_server_url();
-    let proxy = Proxy::start(&infra::host_port(&server));
-    let stack = Stack::start_with(StackOptions {
-        postgres_via: Some(infra::through(&server, proxy.addr())),
-        ..StackOptions::default()
-    })
-    .await;
+    let (proxy, stack) = behind_a_postgres_proxy().await;
     let slug = stack.given_event(json!({})).await;
     let person = participant("Held Erasure");
     let email = person["email"].as_str().unwrap().to_owned();
@@ -286,6 +274,18 @@ async fn an_erasure_due_while_postgres_is_unreachable_is_held_and_done_once_it_i
         );
     }
     pool.close().await;
+}
+
+/// Convene whose services reach Postgres through a proxy the test can cut.
+async fn behind_a_postgres_proxy() -> (Proxy, Stack) {
+    let server = postgres_server_url();
+    let proxy = Proxy::start(&infra::host_port(&server));
+    let stack = Stack::start_with(StackOptions {
+        postgres_via: Some(infra::through(&server, proxy.addr())),
+        ..StackOptions::default()
+    })
+    .await;
+    (proxy, stack)
 }
 
 /// Publishes `envelope` as the outbox relay does, and waits for the broker's confirm.
