@@ -34,7 +34,7 @@ type DeliveryTag = u64;
 type Answer = Result<bool, lapin::Error>;
 
 /// A delivery as the acker knows it: which life of the channel it came on, and its tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
     life: u64,
     tag: DeliveryTag,
@@ -142,7 +142,7 @@ impl Acks {
             .unwrap_or(Ok(false))
     }
 
-    /// Ack frames sent so far.
+    /// Ack frames asked of lapin so far.
     #[cfg(test)]
     fn frames(&self) -> usize {
         lock(&self.unacked).frames_sent
@@ -163,18 +163,17 @@ async fn ack_together(unacked: &Mutex<Unacked>, finished: Vec<(Received, Acker)>
         .enumerate()
         .map(|(i, (received, acker))| (i, received, acker))
         .collect();
-    let (together, alone) = {
+    // One frame for those together, one for each of the others.
+    let frames: Vec<Vec<(usize, Received, Acker)>> = {
         let mut unacked = lock(unacked);
         let (together, alone) = unacked.split(numbered, |(_, received, _)| *received);
-        unacked.frames_sent += usize::from(!together.is_empty()) + alone.len();
-        (together, alone)
+        let frames: Vec<_> = std::iter::once(together)
+            .filter(|group| !group.is_empty())
+            .chain(alone.into_iter().map(|done| vec![done]))
+            .collect();
+        unacked.frames_sent += frames.len();
+        frames
     };
-
-    // One frame for those together, one for each of the others.
-    let frames: Vec<Vec<(usize, Received, Acker)>> = std::iter::once(together)
-        .filter(|group| !group.is_empty())
-        .chain(alone.into_iter().map(|done| vec![done]))
-        .collect();
     let answered = futures_util::future::join_all(frames.into_iter().map(|group| async move {
         let (_, _, acker) = group.last().expect("groups are not empty");
         let multiple = group.len() > 1;

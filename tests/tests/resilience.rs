@@ -246,7 +246,8 @@ async fn an_erasure_due_while_postgres_is_unreachable_is_held_and_done_once_it_i
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Longer than the first retry delay (1 s): a retried message would be counted by now.
+    // Postgres stays away past the first retry delay (1 s), so that a message retried
+    // rather than held would have been through a retry by now.
     tokio::time::sleep(Duration::from_secs(2)).await;
     proxy.restore();
 
