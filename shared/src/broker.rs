@@ -2,7 +2,7 @@
 //!
 //! Services never share a connection between their publishing and consuming loops: each
 //! loop owns one and notices when it breaks (heartbeats on). Recovery has two layers:
-//! - lapin's own automatic recovery ([`connect_recovering`]): it reconnects with backoff
+//! - lapin's own automatic recovery ([`Broker::connect_recovering`]): it reconnects with backoff
 //!   and replays the channels, QoS, publisher confirms, declarations and consumers; a loop
 //!   that sees an error waits for it with [`recovered`];
 //! - the loop itself, as supervisor: when lapin cannot recover, or has not within
@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lapin::tcp::OwnedTLSConfig;
 use lapin::{Channel, Connection, ConnectionProperties};
 
 /// How long a loop waits for lapin's automatic recovery before it rebuilds the connection
@@ -62,27 +63,100 @@ fn with_heartbeat(url: &str) -> String {
     }
 }
 
-/// Connects once, without automatic recovery (start-up checks, operator commands).
-///
-/// # Errors
-/// When the broker is unreachable or refuses the credentials.
-pub async fn connect(url: &str) -> lapin::Result<Connection> {
-    Connection::connect(&with_heartbeat(url), properties()).await
+/// Where RabbitMQ is and whom to trust there: `AMQP_URL` (`amqp://`, or `amqps://` for
+/// TLS, checked against the Mozilla roots) and the extra certificate authorities of
+/// `AMQP_CA_FILE` (a private CA, as managed brokers and self-run clusters often use).
+/// Every connection a service opens, recovering ones included, goes through one of these.
+/// Its `Debug` leaves out the URL, which holds the broker password.
+#[derive(Clone)]
+pub struct Broker {
+    /// The URL with a heartbeat.
+    url: String,
+    /// PEM certificates trusted besides the Mozilla roots.
+    ca_chain: Option<String>,
 }
 
-/// Connects for a long-lived loop, with lapin's automatic recovery on: after a network
-/// failure or a broker restart it reconnects (0.1 s doubling to 2 s, a dozen tries a round)
-/// and replays the channels and everything declared on them.
-///
-/// # Errors
-/// When the broker is unreachable (after lapin's own retries) or refuses the credentials.
-pub async fn connect_recovering(url: &str) -> lapin::Result<Connection> {
-    let properties = properties().enable_auto_recover().configure_backoff(|b| {
-        b.with_min_delay(Duration::from_millis(100))
-            .with_max_delay(Duration::from_secs(2))
-            .with_max_times(12)
-    });
-    Connection::connect(&with_heartbeat(url), properties).await
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("tls", &self.url.starts_with("amqps://"))
+            .field("ca_chain", &self.ca_chain.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Broker {
+    /// `url` as `AMQP_URL` gives it; `ca_chain`, the PEM text of `AMQP_CA_FILE`.
+    pub fn new(url: &str, ca_chain: Option<String>) -> Self {
+        Self {
+            url: with_heartbeat(url),
+            ca_chain,
+        }
+    }
+
+    /// Connects once, without automatic recovery (start-up checks, operator commands).
+    ///
+    /// # Errors
+    /// When the broker is unreachable, its certificate is not trusted, or it refuses the
+    /// credentials.
+    pub async fn connect(&self) -> lapin::Result<Connection> {
+        self.open(properties()).await
+    }
+
+    /// Connects for a long-lived loop, with lapin's automatic recovery on: after a network
+    /// failure or a broker restart it reconnects (0.1 s doubling to 2 s, a dozen tries a
+    /// round, with the same TLS settings) and replays the channels and everything declared
+    /// on them.
+    ///
+    /// # Errors
+    /// When the broker is unreachable (after lapin's own retries) or refuses the
+    /// credentials.
+    pub async fn connect_recovering(&self) -> lapin::Result<Connection> {
+        let properties = properties().enable_auto_recover().configure_backoff(|b| {
+            b.with_min_delay(Duration::from_millis(100))
+                .with_max_delay(Duration::from_secs(2))
+                .with_max_times(12)
+        });
+        self.open(properties).await
+    }
+
+    /// Connects, retrying until `wait` has passed (used at start-up, where giving up with a
+    /// clear message beats hanging).
+    ///
+    /// # Errors
+    /// When the broker is still unreachable after `wait`.
+    pub async fn connect_within(&self, wait: Duration) -> anyhow::Result<Connection> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.connect().await {
+                Ok(conn) => return Ok(conn),
+                Err(e) if Instant::now() < deadline => {
+                    tracing::warn!(error = %e, "RabbitMQ not reachable yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => {
+                    return Err(anyhow::anyhow!(
+                        "RabbitMQ unreachable after {}s: {e}",
+                        wait.as_secs()
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn open(&self, properties: ConnectionProperties) -> lapin::Result<Connection> {
+        let tls = OwnedTLSConfig {
+            identity: None,
+            cert_chain: self.ca_chain.clone(),
+        };
+        Connection::connect_with_config(
+            &self.url,
+            properties,
+            tls,
+            lapin::runtime::default_runtime()?,
+        )
+        .await
+    }
 }
 
 /// Waits until lapin's automatic recovery has brought `channel` back.
@@ -125,30 +199,6 @@ pub async fn recovered(channel: &Channel, error: Option<lapin::Error>) -> anyhow
 /// Closes a connection without waiting long for a broker that may be gone.
 pub async fn close(conn: &Connection, reason: &str) {
     let _ = tokio::time::timeout(Duration::from_secs(2), conn.close(200, reason.into())).await;
-}
-
-/// Connects, retrying until `wait` has passed (used at start-up, where giving up with a
-/// clear message beats hanging).
-///
-/// # Errors
-/// When the broker is still unreachable after `wait`.
-pub async fn connect_within(url: &str, wait: Duration) -> anyhow::Result<Connection> {
-    let deadline = Instant::now() + wait;
-    loop {
-        match connect(url).await {
-            Ok(conn) => return Ok(conn),
-            Err(e) if Instant::now() < deadline => {
-                tracing::warn!(error = %e, "RabbitMQ not reachable yet; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => {
-                return Err(anyhow::anyhow!(
-                    "RabbitMQ unreachable after {}s: {e}",
-                    wait.as_secs()
-                ))
-            }
-        }
-    }
 }
 
 /// Exponential backoff between reconnection attempts: 0.2 s doubling to 5 s.

@@ -31,12 +31,17 @@ pub enum ConfigError {
 pub const DATABASE_URL: Var = Var {
     name: "DATABASE_URL",
     default: Some("postgres://postgres@127.0.0.1:5432/convene"),
-    help: "Postgres connection URL; the three services may share one database (each keeps its own schema).",
+    help: "Postgres connection URL; the three services may share one database (each keeps its own schema). TLS: add ?sslmode=require, or sslmode=verify-full&sslrootcert=/path/ca.pem to check the server's certificate.",
 };
 pub const AMQP_URL: Var = Var {
     name: "AMQP_URL",
     default: Some("amqp://guest:guest@127.0.0.1:5672/%2f"),
-    help: "RabbitMQ connection URL (the vhost is the path, %2f for /).",
+    help: "RabbitMQ connection URL (the vhost is the path, %2f for /); amqps://… for TLS (port 5671 by default).",
+};
+pub const AMQP_CA_FILE: Var = Var {
+    name: "AMQP_CA_FILE",
+    default: Some(""),
+    help: "PEM file of certificate authorities trusted for amqps:// besides the usual public ones (a private CA). Empty: only the public ones.",
 };
 pub const STARTUP_TIMEOUT_SECS: Var = Var {
     name: "STARTUP_TIMEOUT_SECS",
@@ -63,6 +68,7 @@ pub const RUST_LOG: Var = Var {
 pub const COMMON: &[Var] = &[
     DATABASE_URL,
     AMQP_URL,
+    AMQP_CA_FILE,
     STARTUP_TIMEOUT_SECS,
     SHUTDOWN_TIMEOUT_SECS,
     LOG_FORMAT,
@@ -124,13 +130,24 @@ impl Var {
     }
 }
 
-/// The settings every service shares.
-#[derive(Debug, Clone)]
+/// The settings every service shares. Its `Debug` leaves out the database URL, which
+/// holds a password.
+#[derive(Clone)]
 pub struct Common {
     pub database_url: String,
-    pub amqp_url: String,
+    pub broker: crate::broker::Broker,
     pub startup_timeout: Duration,
     pub shutdown_timeout: Duration,
+}
+
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Common")
+            .field("broker", &self.broker)
+            .field("startup_timeout", &self.startup_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Common {
@@ -143,17 +160,49 @@ impl Common {
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(DATABASE_URL.malformed("expected postgres://…"));
         }
-        let amqp_url = AMQP_URL.string()?;
-        if !(amqp_url.starts_with("amqp://") || amqp_url.starts_with("amqps://")) {
-            return Err(AMQP_URL.malformed("expected amqp://…"));
-        }
         Ok(Self {
             database_url,
-            amqp_url,
+            broker: broker_from_env()?,
             startup_timeout: STARTUP_TIMEOUT_SECS.seconds()?,
             shutdown_timeout: SHUTDOWN_TIMEOUT_SECS.seconds()?,
         })
     }
+}
+
+/// `AMQP_URL` and `AMQP_CA_FILE`, checked: what every service and the operators' commands
+/// connect to RabbitMQ with.
+///
+/// # Errors
+/// A URL that is not `amqp://` or `amqps://`, or a CA file that cannot be read or holds
+/// no certificate.
+pub fn broker_from_env() -> Result<crate::broker::Broker, ConfigError> {
+    let url = AMQP_URL.string()?;
+    if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+        return Err(AMQP_URL.malformed("expected amqp://… or amqps://…"));
+    }
+    let ca_chain = read_ca_file(&AMQP_CA_FILE)?;
+    if ca_chain.is_some() && !url.starts_with("amqps://") {
+        return Err(AMQP_CA_FILE.malformed("set, but AMQP_URL is not amqps://"));
+    }
+    Ok(crate::broker::Broker::new(&url, ca_chain))
+}
+
+/// The PEM text of a CA file named by `var` (`None` when the variable is empty).
+///
+/// # Errors
+/// When the file cannot be read or holds no PEM certificate.
+pub fn read_ca_file(var: &Var) -> Result<Option<String>, ConfigError> {
+    let path = var.string()?;
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| var.malformed(format!("cannot read {path}: {e}")))?;
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(var.malformed(format!("{path} holds no PEM certificate")));
+    }
+    Ok(Some(pem))
 }
 
 /// The text `--help` prints: what the service does and every variable with its default.

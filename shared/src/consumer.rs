@@ -36,7 +36,7 @@ use lapin::{BasicProperties, Channel};
 use tracing::Instrument as _;
 
 use crate::acks::{Acks, Received};
-use crate::broker::{self, Backoff, BrokerHealth};
+use crate::broker::{self, Backoff, Broker, BrokerHealth};
 use crate::messages::Envelope;
 use crate::shutdown::Shutdown;
 use crate::topology::{self, Inbox};
@@ -86,7 +86,7 @@ pub struct ConsumerConfig {
 /// Consumes `config.inbox` until `shutdown`. lapin recovers a lost connection by itself;
 /// this loop rebuilds it (and re-declares the topology) when that recovery gives up.
 pub async fn run<H: Handler>(
-    amqp_url: String,
+    broker: Broker,
     config: ConsumerConfig,
     handler: Arc<H>,
     health: BrokerHealth,
@@ -95,7 +95,7 @@ pub async fn run<H: Handler>(
     crate::metrics::expect_queue(config.inbox.queue);
     let mut backoff = Backoff::default();
     while !shutdown.is_triggered() {
-        match consume_once(&amqp_url, &config, &handler, &health, &shutdown).await {
+        match consume_once(&broker, &config, &handler, &health, &shutdown).await {
             Ok(()) => {}
             Err(e) => {
                 health.set(false);
@@ -112,14 +112,14 @@ pub async fn run<H: Handler>(
 }
 
 async fn consume_once<H: Handler>(
-    amqp_url: &str,
+    broker: &Broker,
     config: &ConsumerConfig,
     handler: &Arc<H>,
     health: &BrokerHealth,
     shutdown: &Shutdown,
 ) -> anyhow::Result<()> {
     let conn = tokio::select! {
-        conn = broker::connect_recovering(amqp_url) => conn.context("connecting")?,
+        conn = broker.connect_recovering() => conn.context("connecting")?,
         () = shutdown.wait() => return Ok(()),
     };
     let result = consume_on(&conn, config, handler, health, shutdown).await;
@@ -482,10 +482,8 @@ pub struct DeadLetter {
 ///
 /// # Errors
 /// When RabbitMQ cannot be reached.
-pub async fn list_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
-    let conn = broker::connect(amqp_url)
-        .await
-        .context("connecting to RabbitMQ")?;
+pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
+    let conn = broker.connect().await.context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     inbox.declare(&channel, &[]).await?;
     let mut letters = Vec::new();
@@ -535,10 +533,8 @@ pub async fn list_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<V
 ///
 /// # Errors
 /// When RabbitMQ cannot be reached or refuses a message.
-pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result<usize> {
-    let conn = broker::connect(amqp_url)
-        .await
-        .context("connecting to RabbitMQ")?;
+pub async fn replay_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<usize> {
+    let conn = broker.connect().await.context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     inbox.declare(&channel, &[]).await?;
     channel
@@ -580,14 +576,14 @@ pub async fn replay_dead_letters(amqp_url: &str, inbox: Inbox) -> anyhow::Result
 /// line, or replays them all into the inbox.
 ///
 /// # Errors
-/// When AMQP_URL is malformed or RabbitMQ unreachable.
+/// When AMQP_URL or AMQP_CA_FILE is malformed or RabbitMQ unreachable.
 pub async fn dead_letters_command(inbox: Inbox, replay: bool) -> anyhow::Result<()> {
-    let amqp_url = crate::config::AMQP_URL.string()?;
+    let broker = crate::config::broker_from_env()?;
     if replay {
-        let n = replay_dead_letters(&amqp_url, inbox).await?;
+        let n = replay_dead_letters(&broker, inbox).await?;
         println!("replayed {n} dead letters into {}", inbox.queue);
     } else {
-        for letter in list_dead_letters(&amqp_url, inbox).await? {
+        for letter in list_dead_letters(&broker, inbox).await? {
             println!("{}", serde_json::to_string(&letter)?);
         }
     }

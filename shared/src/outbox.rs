@@ -18,7 +18,7 @@ use lapin::{BasicProperties, Channel};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::Notify;
 
-use crate::broker::{self, Backoff, BrokerHealth};
+use crate::broker::{self, Backoff, Broker, BrokerHealth};
 use crate::messages::Envelope;
 use crate::shutdown::Shutdown;
 use crate::topology;
@@ -95,16 +95,16 @@ pub fn properties(envelope: &Envelope) -> BasicProperties {
 #[derive(Clone)]
 pub struct Relay {
     pool: PgPool,
-    amqp_url: String,
+    broker: Broker,
     wake: Arc<Notify>,
     health: BrokerHealth,
 }
 
 impl Relay {
-    pub fn new(pool: PgPool, amqp_url: String, health: BrokerHealth) -> Self {
+    pub fn new(pool: PgPool, broker: Broker, health: BrokerHealth) -> Self {
         Self {
             pool,
-            amqp_url,
+            broker,
             wake: Arc::new(Notify::new()),
             health,
         }
@@ -124,7 +124,7 @@ impl Relay {
         let mut backoff = Backoff::default();
         while !shutdown.is_triggered() {
             let session = async {
-                let conn = broker::connect_recovering(&self.amqp_url).await?;
+                let conn = self.broker.connect_recovering().await?;
                 let channel = conn.create_channel().await?;
                 channel
                     .confirm_select(ConfirmSelectOptions::default())

@@ -16,6 +16,8 @@ pub struct Mail {
     /// Whether the client sent `RCPT` and `DATA` without waiting for the answer to `MAIL`
     /// (the test SMTP server's `X-Pipelined`); `None` for an email written to a file.
     pub pipelined: Option<bool>,
+    /// Whether it reached the test SMTP server over TLS (its `X-TLS`).
+    pub tls: Option<bool>,
 }
 
 impl Mail {
@@ -122,5 +124,6 @@ fn parse(path: &Path) -> Option<Mail> {
         file: path.to_path_buf(),
         calendar,
         pipelined: header("X-Pipelined").map(|v| v == "yes"),
+        tls: header("X-TLS").map(|v| v == "yes"),
     })
 }

@@ -76,6 +76,8 @@ pub struct PrivatePostgres {
     pub port: u16,
     dir: PathBuf,
     bin: PathBuf,
+    /// Whether it was started by [`PrivatePostgres::start_with_tls`].
+    tls: bool,
 }
 
 impl PrivatePostgres {
@@ -84,6 +86,21 @@ impl PrivatePostgres {
     /// # Panics
     /// When initdb or pg_ctl fail (not root, Postgres not installed).
     pub fn start() -> Self {
+        Self::start_inner(None)
+    }
+
+    /// Like [`PrivatePostgres::start`], with TLS on (`cert`, for `localhost` and
+    /// 127.0.0.1) and required on TCP, except for the `postgres` database: the test
+    /// harness creates and drops test databases there without TLS, and everything that
+    /// connects to a test database must use TLS.
+    ///
+    /// # Panics
+    /// As [`PrivatePostgres::start`].
+    pub fn start_with_tls(cert: &crate::tls::ServerCert) -> Self {
+        Self::start_inner(Some(cert))
+    }
+
+    fn start_inner(tls: Option<&crate::tls::ServerCert>) -> Self {
         let dir = private_dir("convene-pg", "postgres");
         let bin = postgres_bin();
         let data = dir.join("data");
@@ -105,10 +122,30 @@ impl PrivatePostgres {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if let Some(cert) = tls {
+            std::fs::copy(&cert.cert, data.join("server.crt")).expect("server.crt");
+            std::fs::copy(&cert.key, data.join("server.key")).expect("server.key");
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\n\
+                 hostnossl postgres all 127.0.0.1/32 trust\n\
+                 hostssl all all 127.0.0.1/32 trust\n\
+                 hostssl all all ::1/128 trust\n",
+            )
+            .expect("pg_hba.conf");
+            chown(&data, "postgres");
+            let key = data.join("server.key");
+            let status = Command::new("chmod")
+                .args(["600", key.to_str().expect("utf-8")])
+                .status()
+                .expect("chmod");
+            assert!(status.success(), "chmod server.key");
+        }
         let this = Self {
             port: free_port(),
             dir,
             bin,
+            tls: tls.is_some(),
         };
         this.pg_ctl_start();
         this
@@ -124,11 +161,14 @@ impl PrivatePostgres {
     }
 
     fn pg_ctl_start(&self) {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             self.port,
             self.dir.display()
         );
+        if self.tls {
+            options.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
+        }
         let log = self.dir.join("postgres.log");
         let out = run_as(
             "postgres",
@@ -199,6 +239,8 @@ impl Drop for PrivatePostgres {
 pub struct PrivateRabbit {
     pub node: String,
     pub port: u16,
+    /// The AMQPS port, when started by [`PrivateRabbit::start_with_tls`].
+    pub tls_port: Option<u16>,
     dir: PathBuf,
     child: Child,
 }
@@ -231,6 +273,19 @@ impl PrivateRabbit {
     /// # Panics
     /// When it does not start within 90 s; the message includes its output.
     pub fn start() -> Self {
+        Self::start_inner(None)
+    }
+
+    /// Like [`PrivateRabbit::start`], with an AMQPS listener on 127.0.0.1:`tls_port`
+    /// presenting `cert` (the plain listener stays, for the harness's own checks).
+    ///
+    /// # Panics
+    /// As [`PrivateRabbit::start`].
+    pub fn start_with_tls(cert: &crate::tls::ServerCert) -> Self {
+        Self::start_inner(Some(cert))
+    }
+
+    fn start_inner(tls: Option<&crate::tls::ServerCert>) -> Self {
         let dir = private_dir("convene-rmq", "rabbitmq");
         let node = format!(
             "convene-{}@localhost",
@@ -239,7 +294,20 @@ impl PrivateRabbit {
         let port = free_port();
         let dist_port = free_port();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").expect("enabled_plugins");
-        std::fs::write(dir.join("rabbitmq.conf"), "").expect("rabbitmq.conf");
+        let tls_port = tls.map(|_| free_port());
+        let conf = match (tls, tls_port) {
+            (Some(cert), Some(tls_port)) => format!(
+                "listeners.ssl.1 = 127.0.0.1:{tls_port}\n\
+                 ssl_options.certfile = {}\n\
+                 ssl_options.keyfile = {}\n\
+                 ssl_options.verify = verify_none\n\
+                 ssl_options.fail_if_no_peer_cert = false\n",
+                cert.cert.display(),
+                cert.key.display()
+            ),
+            _ => String::new(),
+        };
+        std::fs::write(dir.join("rabbitmq.conf"), conf).expect("rabbitmq.conf");
         std::fs::write(dir.join("rabbitmq-env.conf"), "").expect("rabbitmq-env.conf");
         std::fs::write(dir.join("node"), &node).expect("node file");
         chown(&dir, "rabbitmq");
@@ -274,6 +342,7 @@ impl PrivateRabbit {
         let mut this = Self {
             node,
             port,
+            tls_port,
             dir,
             child,
         };

@@ -149,6 +149,12 @@ pub struct StackOptions {
     /// What the services connect to instead (a proxy in front of it, as
     /// `amqp://user:pass@host:port`).
     pub amqp_via: Option<String>,
+    /// Appended to the services' `DATABASE_URL`, e.g. `?sslmode=verify-full&sslrootcert=…`.
+    pub database_query: String,
+    /// The SMTP server's port (`None`: a free one) and environment (its TLS and login,
+    /// see `tests/support/smtp_server.py`).
+    pub smtp_port: Option<u16>,
+    pub smtp_env: Vec<(String, String)>,
 }
 
 impl Default for StackOptions {
@@ -162,6 +168,9 @@ impl Default for StackOptions {
             postgres_via: None,
             rabbitmq: None,
             amqp_via: None,
+            database_query: String::new(),
+            smtp_port: None,
+            smtp_env: Vec::new(),
         }
     }
 }
@@ -204,30 +213,17 @@ impl Stack {
         let database_url = options
             .postgres_via
             .as_ref()
-            .map_or_else(|| db.url.clone(), |via| format!("{via}/{}", db.name));
+            .map_or_else(|| db.url.clone(), |via| format!("{via}/{}", db.name))
+            + &options.database_query;
         let amqp_url = options
             .amqp_via
             .as_ref()
             .map_or_else(|| vhost.url.clone(), |via| format!("{via}/{}", vhost.name));
 
         // A real SMTP server on its own port, writing what it accepts to a folder.
-        let smtp_port = infra::free_port();
+        let smtp_port = options.smtp_port.unwrap_or_else(infra::free_port);
         let mail_dir = dir.path().join("mail");
-        std::fs::create_dir_all(&mail_dir).expect("mail dir");
-        let script = infra::workspace_root().join("tests/support/smtp_server.py");
-        let smtp = Process::spawn(
-            "smtp",
-            &infra::python(),
-            &[
-                script.to_str().expect("utf-8 path"),
-                "127.0.0.1",
-                &smtp_port.to_string(),
-                mail_dir.to_str().expect("utf-8 path"),
-            ],
-            &[],
-            dir.path(),
-        );
-        wait_for_port(smtp_port, Duration::from_secs(20)).await;
+        let smtp = spawn_smtp_server(dir.path(), smtp_port, &mail_dir, &options.smtp_env).await;
 
         let http_port = infra::free_port();
         let base_url = format!("http://127.0.0.1:{http_port}");
@@ -516,6 +512,36 @@ pub fn participant(name: &str) -> Value {
         "role": "government_official",
         "consent": true,
     })
+}
+
+/// Starts the test SMTP server (`tests/support/smtp_server.py`) on 127.0.0.1:`port`,
+/// writing what it accepts to `mail_dir`, with `env` (its TLS and login settings), and
+/// waits until it listens. Its log is `dir/smtp.log`.
+///
+/// # Panics
+/// When it does not listen within 20 s.
+pub async fn spawn_smtp_server(
+    dir: &Path,
+    port: u16,
+    mail_dir: &Path,
+    env: &[(String, String)],
+) -> Process {
+    std::fs::create_dir_all(mail_dir).expect("mail dir");
+    let script = infra::workspace_root().join("tests/support/smtp_server.py");
+    let smtp = Process::spawn(
+        "smtp",
+        &infra::python(),
+        &[
+            script.to_str().expect("utf-8 path"),
+            "127.0.0.1",
+            &port.to_string(),
+            mail_dir.to_str().expect("utf-8 path"),
+        ],
+        env,
+        dir,
+    );
+    wait_for_port(port, Duration::from_secs(20)).await;
+    smtp
 }
 
 async fn wait_for_port(port: u16, timeout: Duration) {

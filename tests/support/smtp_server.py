@@ -11,6 +11,13 @@ its buffer, so it copes with them arriving together), unless MAIL_DIR holds a fi
 `no-pipelining` when the client says EHLO. A recipient whose address starts with
 `refused.` is answered `550` at RCPT, as a server answers for a mailbox it does not have.
 
+Each .eml also says whether the message came over TLS (`X-TLS: yes|no`). TLS and
+authentication are set by environment variables:
+  - SMTP_TLS_MODE: `starttls` (offers STARTTLS), `starttls-only` (and refuses mail without
+    it), or `smtps` (TLS from the first byte); unset: no TLS;
+  - SMTP_TLS_CERT, SMTP_TLS_KEY: the certificate chain and key (PEM files);
+  - SMTP_AUTH: `user:password` the client must log in with (only offered over TLS).
+
 To simulate a failing server, a test creates a file in MAIL_DIR:
   - `refuse-4xx`: every DATA is answered `451` (transient: the sender should retry);
   - `refuse-5xx`: every DATA is answered `554` (permanent: the sender should give up).
@@ -19,10 +26,12 @@ Usage: smtp_server.py HOST PORT MAIL_DIR
 """
 import asyncio
 import os
+import ssl
 import sys
 import uuid
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Store:
@@ -65,15 +74,49 @@ class Store:
             f.write(f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n".encode())
             pipelined = "yes" if getattr(envelope, "pipelined", False) else "no"
             f.write(f"X-Pipelined: {pipelined}\r\n".encode())
+            # The transport in use, after STARTTLS or from the start (SMTPS).
+            tls = "yes" if server.transport.get_extra_info("ssl_object") else "no"
+            f.write(f"X-TLS: {tls}\r\n".encode())
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(self.directory, f"{name}.eml"))
         return "250 2.0.0 OK"
 
 
+def authenticator(expected):
+    user, password = expected.split(":", 1)
+
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == user
+            and auth_data.password.decode() == password
+        )
+        return AuthResult(success=ok)
+
+    return check
+
+
 def main():
     host, port, directory = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     os.makedirs(directory, exist_ok=True)
-    controller = Controller(Store(directory), hostname=host, port=port)
+    options = {}
+    mode = os.environ.get("SMTP_TLS_MODE", "")
+    if mode:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(os.environ["SMTP_TLS_CERT"], os.environ["SMTP_TLS_KEY"])
+        if mode == "smtps":
+            options["ssl_context"] = context
+            # aiosmtpd sees only STARTTLS as TLS: over SMTPS it must be told AUTH is safe.
+            options["auth_require_tls"] = False
+        elif mode in ("starttls", "starttls-only"):
+            options["tls_context"] = context
+            options["require_starttls"] = mode == "starttls-only"
+        else:
+            sys.exit(f"unknown SMTP_TLS_MODE {mode}")
+    if os.environ.get("SMTP_AUTH"):
+        options["authenticator"] = authenticator(os.environ["SMTP_AUTH"])
+        options["auth_required"] = True
+    controller = Controller(Store(directory), hostname=host, port=port, **options)
     controller.start()
     print(f"listening on {host}:{port}", flush=True)
     try:

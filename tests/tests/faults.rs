@@ -82,6 +82,7 @@ async fn fault_suite() {
         postgres_via: Some(through(&postgres.server_url(), postgres_proxy.addr())),
         rabbitmq: Some((rabbit.node.clone(), rabbit.server_url())),
         amqp_via: Some(through(&rabbit.server_url(), rabbit_proxy.addr())),
+        ..StackOptions::default()
     })
     .await;
     let start = chrono::Utc::now() + chrono::Duration::minutes(EVENT_STARTS_IN_MINUTES);

@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use convene_shared::broker::Broker;
 use convene_shared::messages::{Envelope, EventRetentionDue};
-use convene_shared::{broker, outbox, topology};
+use convene_shared::{outbox, topology};
 use convene_tests::infra::{self, amqp_server_url, postgres_server_url};
 use convene_tests::scrape::scrape;
 use convene_tests::stack::participant;
@@ -291,7 +292,10 @@ async fn behind_a_postgres_proxy() -> (Proxy, Stack) {
 
 /// Publishes `envelope` as the outbox relay does, and waits for the broker's confirm.
 async fn publish(amqp_url: &str, envelope: &Envelope) {
-    let conn = broker::connect(amqp_url).await.expect("RabbitMQ");
+    let conn = Broker::new(amqp_url, None)
+        .connect()
+        .await
+        .expect("RabbitMQ");
     let channel = conn.create_channel().await.unwrap();
     channel
         .confirm_select(ConfirmSelectOptions::default())

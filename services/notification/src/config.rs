@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use convene_shared::config::{Common, ConfigError, Var};
+use convene_shared::config::{read_ca_file, Common, ConfigError, Var};
+
+use crate::email::smtp_target::SmtpTarget;
 
 pub const HTTP_ADDR: Var = Var {
     name: "HTTP_ADDR",
@@ -13,7 +15,12 @@ pub const HTTP_ADDR: Var = Var {
 pub const SMTP_URL: Var = Var {
     name: "SMTP_URL",
     default: Some(""),
-    help: "SMTP server, e.g. smtp://127.0.0.1:1025 (user:password@ for auth). Empty: write .eml files under MAIL_DIR.",
+    help: "SMTP server: smtp://host:25 (no TLS), smtp://user:pass@host:587?tls=required (STARTTLS, refused without it), ?tls=opportunistic (STARTTLS when offered), smtps://user:pass@host:465 (TLS from the start). User and password percent-encoded. Empty: write .eml files under MAIL_DIR.",
+};
+pub const SMTP_CA_FILE: Var = Var {
+    name: "SMTP_CA_FILE",
+    default: Some(""),
+    help: "PEM file of certificate authorities trusted for the SMTP server's certificate besides the usual public ones (a private CA). Empty: only the public ones.",
 };
 pub const MAIL_DIR: Var = Var {
     name: "MAIL_DIR",
@@ -60,6 +67,7 @@ pub const DATABASE_MAX_CONNECTIONS: Var = Var {
 pub const VARS: &[Var] = &[
     HTTP_ADDR,
     SMTP_URL,
+    SMTP_CA_FILE,
     MAIL_DIR,
     MAIL_FROM,
     ICS_ORGANIZER,
@@ -76,7 +84,9 @@ pub struct Settings {
     pub common: Common,
     pub http_addr: std::net::SocketAddr,
     /// `None`: write files under `mail_dir`.
-    pub smtp_url: Option<String>,
+    pub smtp: Option<SmtpTarget>,
+    /// The PEM text of `SMTP_CA_FILE`.
+    pub smtp_ca: Option<String>,
     pub mail_dir: PathBuf,
     pub mail_from: lettre::message::Mailbox,
     pub ics_organizer: String,
@@ -92,13 +102,15 @@ impl Settings {
     /// The first missing or malformed variable.
     pub fn from_env() -> Result<Self, ConfigError> {
         let smtp_url = SMTP_URL.string()?;
-        let smtp_url = if smtp_url.trim().is_empty() {
+        let smtp = if smtp_url.trim().is_empty() {
             None
-        } else if smtp_url.starts_with("smtp://") {
-            Some(smtp_url.trim().to_owned())
         } else {
-            return Err(SMTP_URL.malformed("expected smtp://host:port"));
+            Some(SmtpTarget::parse(&smtp_url).map_err(|e| SMTP_URL.malformed(e))?)
         };
+        let smtp_ca = read_ca_file(&SMTP_CA_FILE)?;
+        if smtp_ca.is_some() && smtp.is_none() {
+            return Err(SMTP_CA_FILE.malformed("set, but SMTP_URL is empty"));
+        }
         let retry_delays_ms = RETRY_DELAYS_MS
             .string()?
             .split(',')
@@ -116,7 +128,8 @@ impl Settings {
         Ok(Self {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
-            smtp_url,
+            smtp,
+            smtp_ca,
             mail_dir: PathBuf::from(MAIL_DIR.string()?),
             mail_from: MAIL_FROM.parse()?,
             ics_organizer: ICS_ORGANIZER.string()?,

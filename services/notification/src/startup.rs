@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::broker::BrokerHealth;
 use convene_shared::consumer::{self, ConsumerConfig};
 use convene_shared::health::{self, Readiness};
 use convene_shared::shutdown::Shutdown;
@@ -44,9 +44,11 @@ impl Application {
         )
         .await?;
         db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
-        let conn =
-            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
-                .await?;
+        let conn = settings
+            .common
+            .broker
+            .connect_within(settings.common.startup_timeout)
+            .await?;
         let channel = conn.create_channel().await?;
         topology::NOTIFICATION_INBOX
             .declare(&channel, &settings.retry_delays_ms)
@@ -54,8 +56,13 @@ impl Application {
             .context("declaring the notification queues")?;
         let _ = conn.close(200, "start-up check".into()).await;
 
-        let mailer = match &settings.smtp_url {
-            Some(url) => Mailer::smtp(url, settings.smtp_pool_size, settings.smtp_timeout)?,
+        let mailer = match &settings.smtp {
+            Some(target) => Mailer::smtp(
+                target.clone(),
+                settings.smtp_ca.as_deref(),
+                settings.smtp_pool_size,
+                settings.smtp_timeout,
+            )?,
             None => {
                 tracing::info!(dir = %settings.mail_dir.display(), "no SMTP_URL: emails are written as .eml files");
                 Mailer::files(settings.mail_dir.clone())?
@@ -103,7 +110,7 @@ impl Application {
             retry_delays_ms: self.settings.retry_delays_ms.clone(),
         };
         let consumer = tokio::spawn(consumer::run(
-            self.settings.common.amqp_url.clone(),
+            self.settings.common.broker.clone(),
             config,
             inbox,
             health,

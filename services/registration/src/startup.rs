@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::broker::{Broker, BrokerHealth};
 use convene_shared::consumer::{self, ConsumerConfig};
 use convene_shared::health::Readiness;
 use convene_shared::outbox::Relay;
@@ -31,7 +31,7 @@ pub struct Application {
     pub pool: PgPool,
     /// How the inbox consumer fares (for `/readyz`).
     consuming: BrokerHealth,
-    amqp_url: String,
+    broker: Broker,
     offer_check: std::time::Duration,
     invitation_reminder_after: std::time::Duration,
     digest_hour: u32,
@@ -54,9 +54,11 @@ impl Application {
         .await?;
         db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
         // Prove RabbitMQ is reachable now; the relay keeps its own connection afterwards.
-        let probe =
-            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
-                .await?;
+        let probe = settings
+            .common
+            .broker
+            .connect_within(settings.common.startup_timeout)
+            .await?;
         let _ = probe.close(200, "start-up check".into()).await;
 
         if settings.seed_demo {
@@ -71,7 +73,7 @@ impl Application {
         let consuming = BrokerHealth::default();
         let relay = Relay::new(
             pool.clone(),
-            settings.common.amqp_url.clone(),
+            settings.common.broker.clone(),
             publishing.clone(),
         );
         let readiness = Readiness {
@@ -102,7 +104,7 @@ impl Application {
             relay,
             pool,
             consuming,
-            amqp_url: settings.common.amqp_url.clone(),
+            broker: settings.common.broker.clone(),
             offer_check: settings.offer_check,
             invitation_reminder_after: settings.invitation_reminder_after,
             digest_hour: settings.digest_hour,
@@ -136,7 +138,7 @@ impl Application {
             retry_delays_ms: vec![1_000, 10_000, 60_000],
         };
         let consumer = tokio::spawn(consumer::run(
-            self.amqp_url,
+            self.broker,
             config,
             inbox,
             self.consuming,

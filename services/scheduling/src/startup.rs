@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use convene_shared::broker::{self, BrokerHealth};
+use convene_shared::broker::BrokerHealth;
 use convene_shared::consumer::{self, ConsumerConfig};
 use convene_shared::health::{self, Readiness};
 use convene_shared::outbox::Relay;
@@ -43,9 +43,11 @@ impl Application {
         )
         .await?;
         db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
-        let conn =
-            broker::connect_within(&settings.common.amqp_url, settings.common.startup_timeout)
-                .await?;
+        let conn = settings
+            .common
+            .broker
+            .connect_within(settings.common.startup_timeout)
+            .await?;
         let channel = conn.create_channel().await?;
         topology::SCHEDULING_INBOX
             .declare(&channel, &settings.retry_delays_ms)
@@ -78,7 +80,7 @@ impl Application {
         convene_shared::metrics::expect_reminders();
         let relay = Relay::new(
             self.pool.clone(),
-            self.settings.common.amqp_url.clone(),
+            self.settings.common.broker.clone(),
             publishing,
         );
         let config = ConsumerConfig {
@@ -92,7 +94,7 @@ impl Application {
         ));
         let tasks = [
             tokio::spawn(consumer::run(
-                self.settings.common.amqp_url.clone(),
+                self.settings.common.broker.clone(),
                 config,
                 inbox,
                 consuming,

@@ -3,6 +3,8 @@
 pub mod pipelining;
 pub mod render;
 pub mod smtp_stream;
+pub mod smtp_target;
+pub mod tls;
 pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics

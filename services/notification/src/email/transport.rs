@@ -12,6 +12,10 @@
 //! Where the server offers `PIPELINING` (RFC 2920; Postfix, Exim and the large providers
 //! do), a batch of emails goes on one connection with one round trip per email instead of
 //! lettre's four (`pipelining`).
+//!
+//! TLS as `SMTP_URL` says (`smtp_target`): from the start (`smtps://`), or by STARTTLS,
+//! with the certificates `tls` trusts. A certificate that is not trusted fails the send
+//! like a server that is down: the email waits in its retries, and the log says why.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -29,6 +33,8 @@ use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::pipelining::{self, Commands};
 use super::smtp_stream::SmtpStream;
+use super::smtp_target::{Security, SmtpTarget};
+use super::tls::SmtpTls;
 use super::Outgoing;
 
 /// Where emails go.
@@ -42,14 +48,25 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    /// An SMTP mailer with a pool of `pool_size` connections.
+    /// An SMTP mailer with a pool of `pool_size` connections to `target`, trusting the
+    /// certificates of `ca_pem` besides the usual public ones.
     ///
     /// # Errors
-    /// When the URL is malformed.
-    pub fn smtp(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let target = SmtpTarget::parse(url)?;
+    /// When `ca_pem` is not a list of certificates.
+    pub fn smtp(
+        target: SmtpTarget,
+        ca_pem: Option<&str>,
+        pool_size: u32,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let tls = SmtpTls::new(&target.host, ca_pem)?;
+        if target.credentials.is_some() && target.security == Security::None {
+            tracing::warn!(
+                "SMTP_URL has a password but no TLS: it crosses the network readable; use smtps:// or ?tls=required"
+            );
+        }
         Ok(Self::Smtp(std::sync::Arc::new(SmtpPool::new(
-            target, pool_size, timeout,
+            target, tls, pool_size, timeout,
         ))))
     }
 
@@ -140,6 +157,12 @@ pub enum SmtpError {
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("cannot connect to the SMTP server: {0}")]
     Connect(std::io::Error),
+    #[error("TLS with the SMTP server failed (SMTP_URL, SMTP_CA_FILE): {0}")]
+    Tls(std::io::Error),
+    #[error("the SMTP server does not offer STARTTLS, and SMTP_URL requires it (tls=required)")]
+    NoStarttls,
+    #[error("STARTTLS with the SMTP server failed (SMTP_URL, SMTP_CA_FILE): {0}")]
+    Starttls(lettre::transport::smtp::Error),
     #[error("no answer from the SMTP server within {0:?}")]
     Timeout(Duration),
     /// Not tried: connecting for an earlier email of the same batch failed.
@@ -171,6 +194,7 @@ impl SmtpError {
 /// pipelined group, answers may still be on their way, so nothing on it is trusted again.
 pub struct SmtpPool {
     target: SmtpTarget,
+    tls: SmtpTls,
     hello: ClientId,
     timeout: Duration,
     /// One permit per connection that may be open (idle or sending).
@@ -186,9 +210,10 @@ struct Connection {
 }
 
 impl SmtpPool {
-    fn new(target: SmtpTarget, size: u32, timeout: Duration) -> Self {
+    fn new(target: SmtpTarget, tls: SmtpTls, size: u32, timeout: Duration) -> Self {
         Self {
             target,
+            tls,
             hello: ClientId::default(),
             timeout,
             permits: tokio::sync::Semaphore::new(size.max(1) as usize),
@@ -313,16 +338,37 @@ impl SmtpPool {
     }
 
     /// Opens a connection: TCP with `TCP_NODELAY` and writes held until the next read
-    /// ([`SmtpStream`]), EHLO, AUTH when credentials are set.
+    /// ([`SmtpStream`]), TLS as `SMTP_URL` says, EHLO, AUTH when credentials are set.
     async fn connect(&self) -> Result<Connection, SmtpError> {
         let open = async {
-            let stream =
-                tokio::net::TcpStream::connect((self.target.host.as_str(), self.target.port))
-                    .await
-                    .map_err(SmtpError::Connect)?;
-            let stream = SmtpStream::new(stream).map_err(SmtpError::Connect)?;
-            let mut smtp =
-                AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
+            let tcp = tokio::net::TcpStream::connect((self.target.host.as_str(), self.target.port))
+                .await
+                .map_err(SmtpError::Connect)?;
+            tcp.set_nodelay(true).map_err(SmtpError::Connect)?;
+            let mut smtp = if self.target.security == Security::Implicit {
+                let tls = self.tls.connect(tcp).await.map_err(SmtpError::Tls)?;
+                AsyncSmtpConnection::connect_with_transport(
+                    Box::new(SmtpStream::new(tls)),
+                    &self.hello,
+                )
+                .await?
+            } else {
+                AsyncSmtpConnection::connect_with_transport(
+                    Box::new(SmtpStream::new(tcp)),
+                    &self.hello,
+                )
+                .await?
+            };
+            // (lettre cannot see the TLS of `smtps://` below it: it is not asked here.)
+            match self.target.security {
+                Security::Required if !smtp.can_starttls() => return Err(SmtpError::NoStarttls),
+                Security::Required | Security::Opportunistic if smtp.can_starttls() => {
+                    smtp.starttls(self.tls.starttls(), &self.hello)
+                        .await
+                        .map_err(SmtpError::Starttls)?;
+                }
+                _ => {}
+            }
             // lettre keeps only the extensions it knows from its EHLO, and PIPELINING is not
             // one of them: a second EHLO (RFC 5321 allows it at any time) shows them all.
             let offered = smtp.command(Ehlo::new(self.hello.clone())).await?;
@@ -339,44 +385,6 @@ impl SmtpPool {
         tokio::time::timeout(self.timeout, open)
             .await
             .map_err(|_| SmtpError::Timeout(self.timeout))?
-    }
-}
-
-/// The parts of `smtp://[user:password@]host[:port]`.
-#[derive(Debug, PartialEq)]
-struct SmtpTarget {
-    host: String,
-    port: u16,
-    credentials: Option<(String, String)>,
-}
-
-impl SmtpTarget {
-    fn parse(url: &str) -> anyhow::Result<Self> {
-        let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-            anyhow::anyhow!("SMTP_URL must start with smtp:// (TLS relays are not supported yet)")
-        })?;
-        let rest = rest.trim_end_matches('/');
-        let (credentials, hostport) = match rest.rsplit_once('@') {
-            Some((userinfo, hostport)) => {
-                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                (Some((user.to_owned(), password.to_owned())), hostport)
-            }
-            None => (None, rest),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((host, port)) => (
-                host,
-                port.parse()
-                    .map_err(|_| anyhow::anyhow!("SMTP_URL has a malformed port"))?,
-            ),
-            None => (hostport, 25),
-        };
-        anyhow::ensure!(!host.is_empty(), "SMTP_URL has no host");
-        Ok(Self {
-            host: host.to_owned(),
-            port,
-            credentials,
-        })
     }
 }
 
@@ -428,26 +436,4 @@ fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_smtp_urls() {
-        let t = SmtpTarget::parse("smtp://127.0.0.1:1025").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.port, t.credentials),
-            ("127.0.0.1", 1025, None)
-        );
-        let t = SmtpTarget::parse("smtp://user:secret@mail.example.org").unwrap();
-        assert_eq!(t.port, 25);
-        assert_eq!(
-            t.credentials,
-            Some(("user".to_owned(), "secret".to_owned()))
-        );
-        assert!(SmtpTarget::parse("smtp://host:notaport").is_err());
-        assert!(SmtpTarget::parse("http://host").is_err());
-    }
 }
