@@ -26,6 +26,9 @@ use crate::store::registrations::{self, Filter, Listed};
 
 /// The largest page of the JSON listing.
 const MAX_PER_PAGE: i64 = 1000;
+/// The last page anyone may ask for: with [`MAX_PER_PAGE`], an offset of at most 10^9,
+/// far from overflowing (a fuzzer's `page=2432902008176640000` used to overflow it).
+const MAX_PAGE: i64 = 1_000_000;
 
 pub(super) async fn event_for(
     state: &AppState,
@@ -44,13 +47,49 @@ pub struct ListQuery {
     status: Option<String>,
     country: Option<String>,
     role: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    /// Read as text and bounded here, so that a number too large or not a number is a
+    /// `422` naming the parameter, like every other bad field.
+    page: Option<String>,
+    per_page: Option<String>,
     format: Option<String>,
 }
 
+/// One page of a filtered list.
+struct Listing {
+    filter: Filter,
+    page: i64,
+    per_page: i64,
+}
+
+/// `value` as a whole number within `range`, or `default` when absent or empty.
+fn bounded(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: Option<&str>,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> i64 {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => default,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                errors.add(
+                    field,
+                    format!(
+                        "Use a whole number from {} to {}.",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        },
+    }
+}
+
 impl ListQuery {
-    fn filter(&self) -> Result<Filter, ApiError> {
+    fn listing(&self) -> Result<Listing, ApiError> {
         let mut errors = FieldErrors::default();
         let status = self.status.as_deref().filter(|s| !s.is_empty());
         if let Some(s) = status {
@@ -83,20 +122,23 @@ impl ListQuery {
             .filter(|r| !r.is_empty())
             .and_then(|r| errors.check("role", Role::parse(r)))
             .map(|r| r.as_str().to_owned());
-        if self.page.is_some_and(|p| p < 1) {
-            errors.add("page", "Pages start at 1.");
-        }
-        if self
-            .per_page
-            .is_some_and(|p| !(1..=MAX_PER_PAGE).contains(&p))
-        {
-            errors.add("per_page", "Use 1 to 1000.");
-        }
+        let page = bounded(&mut errors, "page", self.page.as_deref(), 1..=MAX_PAGE, 1);
+        let per_page = bounded(
+            &mut errors,
+            "per_page",
+            self.per_page.as_deref(),
+            1..=MAX_PER_PAGE,
+            100,
+        );
         errors
-            .into_result(|| Filter {
-                status: status.map(str::to_owned),
-                country,
-                role,
+            .into_result(|| Listing {
+                filter: Filter {
+                    status: status.map(str::to_owned),
+                    country,
+                    role,
+                },
+                page,
+                per_page,
             })
             .map_err(ApiError::Invalid)
     }
@@ -113,8 +155,14 @@ pub async fn registrations(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
+    // The query first: a bad one is refused whatever the exchange (and a fuzzer that
+    // guesses slugs still reaches these checks).
+    let Listing {
+        filter,
+        page,
+        per_page,
+    } = query.listing()?;
     let event = event_for(&state, &admin, &slug).await?;
-    let filter = query.filter()?;
     let wants_csv = query.format.as_deref() == Some("csv")
         || headers
             .get(header::ACCEPT)
@@ -136,8 +184,6 @@ pub async fn registrations(
         )
             .into_response());
     }
-    let per_page = query.per_page.unwrap_or(100);
-    let page = query.page.unwrap_or(1);
     let (rows, total) = registrations::list(
         &mut conn,
         event.id,
