@@ -271,16 +271,35 @@ pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
         .observe(elapsed.as_secs_f64());
 }
 
+/// The `method` label of a request: one of HTTP's own methods, or `other`. Any client
+/// may send any token as a method, and a label value that anyone can choose is a new time
+/// series each: memory growing without bound.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
 /// Middleware counting every request by route template, method and status, with its
 /// latency. Layered by [`crate::health::serve`], so every service has it.
 pub async fn track_http(request: Request, next: Next) -> Response {
     let route = crate::telemetry::route_of(&request);
-    let method = request.method().clone();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     http_request(
         &route,
-        method.as_str(),
+        method,
         response.status().as_u16(),
         started.elapsed(),
     );
@@ -493,5 +512,41 @@ mod tests {
             "convene_http_requests_total{method=\"GET\",route=\"/registrations/{token}\",status=\"200\"} 1"
         ));
         assert!(text.contains("convene_http_request_duration_seconds_bucket{"));
+    }
+
+    #[tokio::test]
+    async fn invented_methods_share_one_label() {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route("/probe-methods", axum::routing::any(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track_http));
+        for method in ["GET", "XYZZY", "BREW", "PROPFIND"] {
+            let request = axum::http::Request::builder()
+                .method(method)
+                .uri("/probe-methods")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let text = render(None).await;
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("convene_http_requests_total{") && l.contains("/probe-methods")
+            })
+            .collect();
+        assert!(
+            lines.iter().any(|l| l.contains("method=\"GET\"")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("method=\"other\"") && l.ends_with(" 3")),
+            "{lines:?}"
+        );
+        for invented in ["XYZZY", "BREW", "PROPFIND"] {
+            assert!(!text.contains(invented), "{invented} became a label");
+        }
     }
 }

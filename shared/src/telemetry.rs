@@ -108,7 +108,7 @@ pub async fn trace_http(mut request: Request, next: Next) -> Response {
     let id = CorrelationId::new();
     request.extensions_mut().insert(id);
     let route = route_of(&request);
-    let method = request.method().clone();
+    let method = crate::metrics::method_label(request.method());
     let span = tracing::info_span!("request", correlation_id = %id, route = %route);
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
