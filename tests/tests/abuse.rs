@@ -188,3 +188,106 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
     );
     assert!(stack.mailbox.all().is_empty(), "no email to anyone");
 }
+
+/// The `'sha256-…'` a Content-Security-Policy names an inline element by.
+fn csp_hash(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The text between `open` and `close` in `html`.
+fn inline<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+    let start = html.find(open).unwrap_or_else(|| panic!("no {open}")) + open.len();
+    let end = start + html[start..].find(close).expect("closed");
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn pages_forbid_foreign_content_and_secret_links_are_never_cached() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+
+    // A public page: the policy, and exactly its own inline style and script allowed.
+    let form = stack
+        .http
+        .get(stack.url(&format!("/events/{slug}/register")))
+        .send()
+        .await
+        .unwrap();
+    let headers = form.headers().clone();
+    let html = form.text().await.unwrap();
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'self';"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        policy.contains(&csp_hash(inline(&html, "<style>", "</style>"))),
+        "the page's style is allowed by its hash: {policy}"
+    );
+    assert!(
+        policy.contains(&csp_hash(inline(&html, "<script>", "</script>"))),
+        "the page's script is allowed by its hash: {policy}"
+    );
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers.get("cache-control").is_none(),
+        "a public page may be cached"
+    );
+
+    // The participant's own page, its calendar and its answers: never stored.
+    let person = participant("Amina");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let mail = stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| {
+            m.to.contains(person["email"].as_str().unwrap())
+        })
+        .await;
+    let link = mail[0].manage_link().expect("a manage link");
+    let path = &link[link.find("/registrations/").unwrap()..];
+    for (method, url) in [
+        (reqwest::Method::GET, path.to_owned()),
+        (reqwest::Method::GET, format!("{path}/calendar.ics")),
+        (reqwest::Method::POST, format!("{path}/cancel")),
+        (
+            reqwest::Method::GET,
+            format!("/events/{slug}/register?invitation=abc"),
+        ),
+    ] {
+        let response = stack
+            .http
+            .request(method, stack.url(&url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{url} ({})",
+            response.status()
+        );
+        assert_eq!(
+            response.headers()["referrer-policy"],
+            "no-referrer",
+            "{url}"
+        );
+    }
+
+    // JSON is not a page: no policy needed, but never sniffed as one.
+    let api = stack
+        .http
+        .get(stack.url("/api/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+}

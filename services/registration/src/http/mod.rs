@@ -16,6 +16,7 @@ mod pages;
 mod personal_data;
 pub mod rate_limit;
 mod register;
+pub mod security;
 
 use std::sync::Arc;
 
@@ -235,5 +236,6 @@ pub fn router(state: AppState, readiness: Readiness) -> Router {
         .fallback(|| async { pages::MessagePage::not_found() })
         .with_state(state)
         .merge(health::routes(readiness))
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(body_limit))
 }
