@@ -118,8 +118,8 @@ fn value_in(file: &Path, name: &str) -> Option<String> {
     std::fs::read_to_string(file)
         .unwrap()
         .lines()
-        .filter_map(|l| l.strip_prefix(name)?.strip_prefix('='))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
         .map(str::to_owned)
 }
 
