@@ -396,3 +396,85 @@ fn interpolations_are_read_with_their_defaults() {
     );
     assert_eq!(interpolated("literal"), None);
 }
+
+/// The host file behind `container_path` in `service`, through compose.yaml's bind mounts
+/// (`./source:/target[:ro]`); `None` when no mount covers it.
+fn host_file(compose: &Value, service: &str, container_path: &str) -> Option<PathBuf> {
+    compose["services"][service]["volumes"]
+        .as_sequence()?
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter_map(|v| {
+            let mut parts = v.split(':');
+            let (source, target) = (parts.next()?, parts.next()?);
+            let source = source.strip_prefix("./")?;
+            let rest = container_path.strip_prefix(target)?;
+            let host = workspace_root().join("deploy").join(source);
+            match rest.strip_prefix('/') {
+                _ if rest.is_empty() => Some(host),
+                Some(inside) => Some(host.join(inside)),
+                None => None,
+            }
+        })
+        .next()
+}
+
+/// What no `config` can check without a Docker engine: every file the containers are
+/// told to run or read is mounted where they look for it.
+#[test]
+fn the_files_the_containers_run_are_mounted_where_they_look() {
+    let compose = compose();
+    for (service, spec) in compose["services"].as_mapping().unwrap() {
+        for volume in spec["volumes"].as_sequence().cloned().unwrap_or_default() {
+            let volume = volume.as_str().unwrap();
+            if let Some(source) = volume.strip_prefix("./") {
+                let source = source.split(':').next().unwrap();
+                assert!(
+                    workspace_root().join("deploy").join(source).exists(),
+                    "{service:?} mounts deploy/{source}, which does not exist"
+                );
+            }
+        }
+    }
+
+    // rabbitmq: the entrypoint, the script it runs, and the file it writes for
+    // load_definitions.
+    let entrypoint = compose["services"]["rabbitmq"]["entrypoint"][1]
+        .as_str()
+        .expect("rabbitmq's entrypoint: [/bin/sh, script]");
+    let script = host_file(&compose, "rabbitmq", entrypoint)
+        .unwrap_or_else(|| panic!("{entrypoint} is not mounted"));
+    let text = std::fs::read_to_string(&script).unwrap();
+    let runs = text
+        .split_whitespace()
+        .find(|w| w.starts_with("/etc/convene/") && w.ends_with(".sh"))
+        .expect("entrypoint.sh runs a script of /etc/convene");
+    assert!(host_file(&compose, "rabbitmq", runs).is_some_and(|f| f.exists()));
+    let written = text
+        .lines()
+        .find_map(|l| l.strip_prefix("definitions="))
+        .expect("entrypoint.sh sets definitions=");
+    let conf = host_file(&compose, "rabbitmq", "/etc/rabbitmq/conf.d/30-convene.conf")
+        .expect("30-convene.conf is mounted in conf.d");
+    assert!(
+        std::fs::read_to_string(conf)
+            .unwrap()
+            .lines()
+            .any(|l| l == format!("load_definitions = {written}")),
+        "30-convene.conf does not load {written}"
+    );
+
+    // postgres: the roles script, where the image runs init scripts and make db-roles
+    // runs it.
+    let roles = host_file(
+        &compose,
+        "postgres",
+        "/docker-entrypoint-initdb.d/10-convene-roles.sh",
+    )
+    .expect("the roles script is mounted in /docker-entrypoint-initdb.d");
+    assert!(roles.exists());
+    let makefile = std::fs::read_to_string(workspace_root().join("Makefile")).unwrap();
+    assert!(
+        makefile.contains("exec -T postgres sh /docker-entrypoint-initdb.d/10-convene-roles.sh")
+    );
+}
