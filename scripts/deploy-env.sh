@@ -4,7 +4,7 @@
 # ADMIN_TOKEN and RABBITMQ_PASSWORD of older versions are replaced. Values already set are
 # kept, so running it again changes nothing. Secrets are never printed, only their names.
 #
-#   scripts/deploy-env.sh [FILE]      FILE defaults to deploy/.env
+#   scripts/deploy-env.sh [FILE]      FILE (from the repository's root) defaults to deploy/.env
 #
 # Plain POSIX sh, awk and openssl (or /dev/urandom): a stock Debian or macOS is enough.
 set -eu
@@ -58,16 +58,31 @@ for service in REGISTRATION NOTIFICATION SCHEDULING; do
     generate "${service}_AMQP_PASSWORD"
 done
 
+# A password as it can go into a URL unchanged (unreserved characters only); otherwise
+# the operator writes that URL, percent-encoded, themselves.
+# Called outside $(…), so that its exit stops the script.
+require_url_safe() { # NAME
+    case "$(value "$1")" in
+    *[!A-Za-z0-9._~-]*)
+        echo "$file: $1 has characters a URL needs percent-encoded; write the URL that" >&2
+        echo "  uses it yourself (deploy/.env.example says how), then run this again." >&2
+        exit 1
+        ;;
+    esac
+}
+
 # Each service's URLs, with its own user and the password just made (or kept).
 db=$(value POSTGRES_DB)
 for service in registration notification scheduling; do
     upper=$(printf '%s' "$service" | tr '[:lower:]' '[:upper:]')
     if [ -z "$(value "${upper}_DATABASE_URL")" ]; then
+        require_url_safe "${upper}_DATABASE_PASSWORD"
         set_value "${upper}_DATABASE_URL" \
             "postgres://convene_$service:$(value "${upper}_DATABASE_PASSWORD")@postgres:5432/${db:-convene}"
         generated="$generated ${upper}_DATABASE_URL"
     fi
     if [ -z "$(value "${upper}_AMQP_URL")" ]; then
+        require_url_safe "${upper}_AMQP_PASSWORD"
         set_value "${upper}_AMQP_URL" \
             "amqp://convene_$service:$(value "${upper}_AMQP_PASSWORD")@rabbitmq:5672/%2f"
         generated="$generated ${upper}_AMQP_URL"

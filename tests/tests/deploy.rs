@@ -299,6 +299,19 @@ fn make_up_generates_every_secret_compose_requires() {
     let token = value_in(&file, "ADMIN_TOKEN").unwrap();
     assert!(token != "change-me-please-0000" && token.len() >= 32);
     assert_eq!(value_in(&file, "POSTGRES_PASSWORD").unwrap(), kept);
+
+    // A chosen password a URL cannot hold as it is: the operator writes that URL.
+    let third = tempfile::tempdir().unwrap();
+    let file = third.path().join(".env");
+    std::fs::write(&file, "SCHEDULING_AMQP_PASSWORD=p@ss:word\n").unwrap();
+    let out = Command::new("sh")
+        .arg(workspace_root().join("scripts/deploy-env.sh"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SCHEDULING_AMQP_PASSWORD"));
+    assert_eq!(value_in(&file, "SCHEDULING_AMQP_URL"), None);
 }
 
 /// Every variable a service reads is set for it in compose.yaml, from a `.env` variable
