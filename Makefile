@@ -4,11 +4,12 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker 
 VENV := .venv
 SMTP_SINK := var/postfix/usr/sbin/smtp-sink
 
-.PHONY: help up down run build test faults lint test-deps check-services deny screenshots bench
+.PHONY: help up down db-roles run build test faults lint test-deps check-services deny screenshots bench
 
 help:
 	@echo "make up      run everything with Docker (Postgres, RabbitMQ, mailpit, the three services)"
 	@echo "make down    stop it (data is kept in named volumes)"
+	@echo "make db-roles  once, before make up, on a database from before per-service roles (README, Upgrading)"
 	@echo "make run     build and run the three services against the local Postgres and RabbitMQ, no Docker"
 	@echo "make test    run every test against the local Postgres, RabbitMQ and a real SMTP server"
 	@echo "make faults  the fault suite: broker, database, SMTP and process failures under load (a few minutes)"
@@ -16,13 +17,27 @@ help:
 	@echo "make bench   the benchmark (QUICK=1 for a short run)"
 
 ## Everything with Docker: http://localhost:8080/events/demo/register, mail at http://localhost:8025
+## deploy/.env is created from deploy/.env.example, with random secrets, the first time.
+## A value of deploy/.env, or the default compose uses without it: $(call ENV_VALUE,NAME,default)
+ENV_VALUE = $$(v=$$(sed -n 's/^$(1)=//p' deploy/.env | tail -n 1); echo "$${v:-$(2)}")
 up:
-	@test -f deploy/.env || cp deploy/.env.example deploy/.env
+	@./scripts/deploy-env.sh deploy/.env
 	$(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env up --build -d
-	@echo "Open http://localhost:8080/events/demo/register — emails arrive at http://localhost:8025"
+	@echo "Registration: http://localhost:$(call ENV_VALUE,REGISTRATION_PORT,8080)/events/demo/register (published on $(call ENV_VALUE,PUBLISH_ADDR,0.0.0.0))"
+	@echo "Emails (Mailpit): http://localhost:$(call ENV_VALUE,MAILPIT_WEB_PORT,8025) (published on $(call ENV_VALUE,MAILPIT_WEB_PUBLISH_ADDR,127.0.0.1))"
+	@echo "Secrets (ADMIN_TOKEN, passwords) are in deploy/.env."
 
 down:
 	$(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env down
+
+## A database created before each service had its own role: adds the roles' passwords to
+## deploy/.env, starts Postgres with them, creates the roles and hands each its schema (the
+## script Postgres runs itself on an empty volume). Safe to run again. Then `make up`.
+db-roles:
+	@./scripts/deploy-env.sh deploy/.env
+	$(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env up -d postgres
+	@for i in $$(seq 60); do $(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env exec -T postgres pg_isready -q && exit 0; sleep 1; done; echo "Postgres is not ready after 60 s"; exit 1
+	$(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env exec -T postgres sh /docker-entrypoint-initdb.d/10-convene-roles.sh
 
 build:
 	cargo build --workspace --bins

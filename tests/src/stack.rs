@@ -137,6 +137,9 @@ pub struct StackOptions {
     pub retry_delays_ms: String,
     /// Extra environment for every service.
     pub env: Vec<(String, String)>,
+    /// Extra environment for one service only, after `env`: (`registration`,
+    /// `notification` or `scheduling`, name, value); e.g. each its own `DATABASE_URL`.
+    pub service_env: Vec<(String, String, String)>,
     /// The Postgres server (`postgres://…:port`) to create the test database on; `None`:
     /// `DATABASE_URL`'s server.
     pub postgres_server: Option<String>,
@@ -164,6 +167,7 @@ impl Default for StackOptions {
             schedulers: 1,
             retry_delays_ms: "500,1000".to_owned(),
             env: Vec::new(),
+            service_env: Vec::new(),
             postgres_server: None,
             postgres_via: None,
             rabbitmq: None,
@@ -201,7 +205,6 @@ impl Stack {
     /// # Panics
     /// When a dependency is missing or a service does not become ready in 60 s.
     pub async fn start_with(options: StackOptions) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
         let db = match &options.postgres_server {
             Some(server) => TestDatabase::create_on(server).await,
             None => TestDatabase::create().await,
@@ -210,6 +213,16 @@ impl Stack {
             Some((node, server)) => TestVhost::create_on(Some(node), server),
             None => TestVhost::create(),
         };
+        Self::start_in(options, db, vhost).await
+    }
+
+    /// Like [`Stack::start_with`], on a database and vhost the test created (and prepared,
+    /// say with users of its own) beforehand; they are dropped with the stack.
+    ///
+    /// # Panics
+    /// When a dependency is missing or a service does not become ready in 60 s.
+    pub async fn start_in(options: StackOptions, db: TestDatabase, vhost: TestVhost) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
         let database_url = options
             .postgres_via
             .as_ref()
@@ -234,10 +247,17 @@ impl Stack {
             ("STARTUP_TIMEOUT_SECS".to_owned(), "30".to_owned()),
         ];
         // The test's own settings come last, so they override the harness's.
-        let with = |extra: &[(&str, String)]| {
+        let with = |service: &str, extra: &[(&str, String)]| {
             let mut env = common.clone();
             env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             env.extend(options.env.iter().cloned());
+            env.extend(
+                options
+                    .service_env
+                    .iter()
+                    .filter(|(s, _, _)| s == service)
+                    .map(|(_, k, v)| (k.clone(), v.clone())),
+            );
             env
         };
         let bin = infra::bin_dir();
@@ -247,11 +267,14 @@ impl Stack {
             "registration",
             &bin.join("registration"),
             &[],
-            &with(&[
-                ("HTTP_ADDR", format!("127.0.0.1:{http_port}")),
-                ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
-                ("PUBLIC_BASE_URL", base_url.clone()),
-            ]),
+            &with(
+                "registration",
+                &[
+                    ("HTTP_ADDR", format!("127.0.0.1:{http_port}")),
+                    ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+                    ("PUBLIC_BASE_URL", base_url.clone()),
+                ],
+            ),
             dir.path(),
         );
         health_urls.push(format!("{base_url}/readyz"));
@@ -261,11 +284,14 @@ impl Stack {
             "notification",
             &bin.join("notification"),
             &[],
-            &with(&[
-                ("HTTP_ADDR", format!("127.0.0.1:{notification_port}")),
-                ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
-                ("RETRY_DELAYS_MS", options.retry_delays_ms.clone()),
-            ]),
+            &with(
+                "notification",
+                &[
+                    ("HTTP_ADDR", format!("127.0.0.1:{notification_port}")),
+                    ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+                    ("RETRY_DELAYS_MS", options.retry_delays_ms.clone()),
+                ],
+            ),
             dir.path(),
         );
         health_urls.push(format!("http://127.0.0.1:{notification_port}/readyz"));
@@ -277,14 +303,17 @@ impl Stack {
                 &format!("scheduling-{i}"),
                 &bin.join("scheduling"),
                 &[],
-                &with(&[
-                    ("HTTP_ADDR", format!("127.0.0.1:{port}")),
-                    ("SCHEDULE", options.schedule.clone()),
-                    // Organisers' digests only where a test asks for them (its own
-                    // DIGEST_SCHEDULE): a test that counts emails must not see one because
-                    // it ran across a quarter hour.
-                    ("DIGEST_SCHEDULE", "0 0 0 1 1 * 2099".to_owned()),
-                ]),
+                &with(
+                    "scheduling",
+                    &[
+                        ("HTTP_ADDR", format!("127.0.0.1:{port}")),
+                        ("SCHEDULE", options.schedule.clone()),
+                        // Organisers' digests only where a test asks for them (its own
+                        // DIGEST_SCHEDULE): a test that counts emails must not see one because
+                        // it ran across a quarter hour.
+                        ("DIGEST_SCHEDULE", "0 0 0 1 1 * 2099".to_owned()),
+                    ],
+                ),
                 dir.path(),
             ));
             health_urls.push(format!("http://127.0.0.1:{port}/readyz"));
