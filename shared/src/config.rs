@@ -53,6 +53,16 @@ pub const SHUTDOWN_TIMEOUT_SECS: Var = Var {
     default: Some("10"),
     help: "On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.",
 };
+pub const HTTP_REQUEST_TIMEOUT_SECS: Var = Var {
+    name: "HTTP_REQUEST_TIMEOUT_SECS",
+    default: Some("30"),
+    help: "How long a client may take to send a request's headers, and to have it answered (its body included); a slower one is cut off (408).",
+};
+pub const HTTP_MAX_CONNECTIONS: Var = Var {
+    name: "HTTP_MAX_CONNECTIONS",
+    default: Some("1024"),
+    help: "HTTP connections served at once; more wait to be accepted.",
+};
 pub const LOG_FORMAT: Var = Var {
     name: "LOG_FORMAT",
     default: Some("text"),
@@ -71,6 +81,8 @@ pub const COMMON: &[Var] = &[
     AMQP_CA_FILE,
     STARTUP_TIMEOUT_SECS,
     SHUTDOWN_TIMEOUT_SECS,
+    HTTP_REQUEST_TIMEOUT_SECS,
+    HTTP_MAX_CONNECTIONS,
     LOG_FORMAT,
     RUST_LOG,
 ];
@@ -138,6 +150,7 @@ pub struct Common {
     pub broker: crate::broker::Broker,
     pub startup_timeout: Duration,
     pub shutdown_timeout: Duration,
+    pub http: crate::health::HttpLimits,
 }
 
 impl std::fmt::Debug for Common {
@@ -146,6 +159,7 @@ impl std::fmt::Debug for Common {
             .field("broker", &self.broker)
             .field("startup_timeout", &self.startup_timeout)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -165,7 +179,20 @@ impl Common {
             broker: broker_from_env()?,
             startup_timeout: STARTUP_TIMEOUT_SECS.seconds()?,
             shutdown_timeout: SHUTDOWN_TIMEOUT_SECS.seconds()?,
+            http: crate::health::HttpLimits {
+                request_timeout: at_least_one(&HTTP_REQUEST_TIMEOUT_SECS)
+                    .map(Duration::from_secs)?,
+                max_connections: at_least_one(&HTTP_MAX_CONNECTIONS)? as usize,
+            },
         })
+    }
+}
+
+/// A whole number of at least 1.
+fn at_least_one(var: &Var) -> Result<u64, ConfigError> {
+    match var.parse::<u64>()? {
+        0 => Err(var.malformed("must be at least 1")),
+        n => Ok(n),
     }
 }
 

@@ -291,3 +291,118 @@ async fn pages_forbid_foreign_content_and_secret_links_are_never_cached() {
         .unwrap();
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 }
+
+/// Writes `bytes` one at a time, `pause` apart, until written or the server hangs up;
+/// returns whether all were written, and how long that went on.
+async fn trickle(
+    stream: &mut (impl tokio::io::AsyncWrite + Unpin),
+    bytes: &[u8],
+    pause: Duration,
+) -> (bool, Duration) {
+    use tokio::io::AsyncWriteExt as _;
+    let started = std::time::Instant::now();
+    for byte in bytes {
+        if stream.write_all(&[*byte]).await.is_err() {
+            return (false, started.elapsed());
+        }
+        tokio::time::sleep(pause).await;
+    }
+    (true, started.elapsed())
+}
+
+/// Reads what the server says until it closes (or 20 s pass), and when that was.
+async fn read_until_closed(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+) -> (String, std::time::Instant) {
+    use tokio::io::AsyncReadExt as _;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        std::time::Instant::now(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_request_is_cut_off() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("HTTP_REQUEST_TIMEOUT_SECS".into(), "2".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    let address = stack.base_url.trim_start_matches("http://").to_owned();
+    let slug = stack.given_event(json!({})).await;
+
+    // Headers a byte every 200 ms (about 14 s to send): the server hangs up after 2.
+    let request = format!("GET /events/{slug}/register HTTP/1.1\r\nHost: convene.example\r\n\r\n");
+    let (mut reader, mut writer) = tokio::net::TcpStream::connect(&address)
+        .await
+        .unwrap()
+        .into_split();
+    let started = std::time::Instant::now();
+    let ((finished, _), (answer, closed)) = tokio::join!(
+        trickle(&mut writer, request.as_bytes(), Duration::from_millis(200)),
+        read_until_closed(&mut reader)
+    );
+    let after = closed - started;
+    assert!(!finished, "the whole request went in: {answer}");
+    assert!(!answer.contains("200 OK"), "it was served: {answer}");
+    assert!(after < Duration::from_secs(6), "cut off after {after:?}");
+
+    // Headers at once, then the body a byte every 200 ms: 408 after 2 s.
+    let body = json!({"name": "Amina", "email": "amina@interior.example.sn", "organisation": "Ministry", "country": "SN", "role": "government_official", "consent": true}).to_string();
+    let head = format!(
+        "POST /api/events/{slug}/registrations HTTP/1.1\r\nHost: convene.example\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (mut reader, mut writer) = tokio::net::TcpStream::connect(&address)
+        .await
+        .unwrap()
+        .into_split();
+    trickle(&mut writer, head.as_bytes(), Duration::ZERO).await;
+    let started = std::time::Instant::now();
+    let (_, (answer, closed)) = tokio::join!(
+        trickle(&mut writer, body.as_bytes(), Duration::from_millis(200)),
+        read_until_closed(&mut reader)
+    );
+    let after = closed - started;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(after < Duration::from_secs(6), "answered after {after:?}");
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await,
+        0,
+        "nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn connections_beyond_the_bound_wait_their_turn() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("HTTP_MAX_CONNECTIONS".into(), "2".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    let address = stack.base_url.trim_start_matches("http://").to_owned();
+    // A client of our own, keeping no connection open between requests.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    // The harness's own client may hold one connection: two idle ones fill the bound.
+    let idle: Vec<_> = futures_util::future::join_all(
+        (0..2).map(|_| tokio::net::TcpStream::connect(address.clone())),
+    )
+    .await;
+    let waiting = client.get(stack.url("/healthz")).send().await;
+    assert!(
+        waiting.is_err(),
+        "a connection beyond the bound was served: {waiting:?}"
+    );
+    drop(idle);
+    let served = client.get(stack.url("/healthz")).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+}

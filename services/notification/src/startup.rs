@@ -117,7 +117,13 @@ impl Application {
             shutdown.clone(),
         ));
         tracing::info!(addr = %self.listener.local_addr()?, "notification service running");
-        health::serve(self.listener, health::routes(readiness), shutdown).await?;
+        health::serve(
+            self.listener,
+            health::routes(readiness),
+            shutdown,
+            self.settings.common.http,
+        )
+        .await?;
         consumer.await.context("the consumer panicked")?;
         Ok(())
     }

@@ -32,6 +32,7 @@ pub struct Application {
     /// How the inbox consumer fares (for `/readyz`).
     consuming: BrokerHealth,
     broker: Broker,
+    http_limits: convene_shared::health::HttpLimits,
     offer_check: std::time::Duration,
     invitation_reminder_after: std::time::Duration,
     digest_hour: u32,
@@ -105,6 +106,7 @@ impl Application {
             pool,
             consuming,
             broker: settings.common.broker.clone(),
+            http_limits: settings.common.http,
             offer_check: settings.offer_check,
             invitation_reminder_after: settings.invitation_reminder_after,
             digest_hour: settings.digest_hour,
@@ -152,7 +154,8 @@ impl Application {
             shutdown.clone(),
         ));
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
-        convene_shared::health::serve(self.listener, self.router, shutdown).await?;
+        convene_shared::health::serve(self.listener, self.router, shutdown, self.http_limits)
+            .await?;
         relay.await.context("the outbox relay panicked")?;
         sweeper.await.context("the deadlines task panicked")?;
         consumer.await.context("the consumer panicked")?;

@@ -116,7 +116,13 @@ impl Application {
             tokio::spawn(relay.run(shutdown.clone())),
         ];
         tracing::info!(addr = %self.listener.local_addr()?, "scheduling service running");
-        health::serve(self.listener, health::routes(readiness), shutdown).await?;
+        health::serve(
+            self.listener,
+            health::routes(readiness),
+            shutdown,
+            self.settings.common.http,
+        )
+        .await?;
         for task in tasks {
             task.await.context("a scheduling task panicked")?;
         }
