@@ -70,8 +70,10 @@ impl RateLimiter {
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 
-    /// Takes a token for `client`; `Err(seconds)` to wait when there is none.
+    /// Takes a token for `client`'s bucket (see [`bucket_of`]); `Err(seconds)` to wait
+    /// when there is none.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+        let client = bucket_of(client);
         if self.per_minute == 0 {
             return Ok(());
         }
@@ -100,6 +102,22 @@ impl RateLimiter {
         } else {
             Err(((1.0 - bucket.tokens) / per_second).ceil().max(1.0) as u64)
         }
+    }
+}
+
+/// The bucket an address draws from: an IPv4 address is one client, but an IPv6 client
+/// is handed a whole /64 (often more) and can take a fresh address from it for every
+/// request, so the /64 is the client. An IPv4 address written as IPv6 (`::ffff:a.b.c.d`)
+/// is the IPv4 address.
+fn bucket_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
     }
 }
 
@@ -191,5 +209,25 @@ mod tests {
             "an untrusted peer cannot choose its address"
         );
         assert!(parse_trusted_proxies("not-an-ip").is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_whole_64() {
+        let limiter = RateLimiter::new(2, Vec::new());
+        let now = Instant::now();
+        let address = |tail: &str| format!("2001:db8:1:2:{tail}").parse::<IpAddr>().unwrap();
+        // Three addresses of one /64: one client, limited after two.
+        assert!(limiter.check(address("0:0:0:1"), now).is_ok());
+        assert!(limiter.check(address("dead:beef:0:2"), now).is_ok());
+        assert!(limiter.check(address("ffff:ffff:ffff:ffff"), now).is_err());
+        // The next /64 is another client.
+        let neighbour: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limiter.check(neighbour, now).is_ok());
+        // An IPv4 address is counted as itself, however it is written.
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert!(limiter.check(v4, now).is_ok());
+        assert!(limiter.check(mapped, now).is_ok());
+        assert!(limiter.check(v4, now).is_err());
     }
 }
