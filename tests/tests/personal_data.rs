@@ -12,7 +12,8 @@ async fn an_organiser_exports_then_erases_everything_about_one_address() {
     let stack = Stack::start().await;
     let first = stack.given_event(json!({})).await;
     let second = stack.given_event(json!({})).await;
-    let person = participant("Erase Me");
+    let mut person = participant("Erase Me");
+    person["timezone"] = json!("Africa/Dakar");
     let email = person["email"].as_str().unwrap().to_owned();
     for slug in [&first, &second] {
         assert_eq!(stack.register_json(slug, &person).await.status(), 201);
@@ -28,6 +29,21 @@ async fn an_organiser_exports_then_erases_everything_about_one_address() {
         .await
         .unwrap();
     assert_eq!(offer.status(), 201);
+    // Declined with a note that names the person.
+    let offer: Value = offer.json().await.unwrap();
+    let declined = stack
+        .admin(
+            reqwest::Method::POST,
+            &format!(
+                "/api/admin/cosponsor-offers/{}/decline",
+                offer["id"].as_str().unwrap()
+            ),
+        )
+        .json(&json!({"note": "Erase Me already co-sponsors another exchange."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), 200);
     let mails = stack
         .mailbox
         .wait_for(2, Duration::from_secs(30), |m| m.to.contains(&email))
@@ -93,8 +109,14 @@ async fn an_organiser_exports_then_erases_everything_about_one_address() {
         2,
         "anonymised rows keep the figures"
     );
-    let sql = format!("SELECT count(*) FROM registration.registrations WHERE email ILIKE '%{email}%' OR name <> ''");
-    assert_eq!(stack.scalar_i64(&sql).await, 0);
+    let sql = format!("SELECT count(*) FROM registration.registrations WHERE email ILIKE '%{email}%' OR name <> '' OR timezone IS NOT NULL");
+    assert_eq!(
+        stack.scalar_i64(&sql).await,
+        0,
+        "no name, address or time zone left"
+    );
+    let sql = "SELECT count(*) FROM registration.cosponsor_offers WHERE decision_note <> ''";
+    assert_eq!(stack.scalar_i64(sql).await, 0, "no decision note left");
 
     // The other services drop their copies too.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -185,11 +185,11 @@ pub async fn erase_by_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Re
 /// random bytes, so the old manage link is dead.
 const ERASE_REGISTRATIONS: &str = "UPDATE registrations SET name = '', organisation = '', \
     email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \
-    consent_text = '', erased_at = now()";
+    consent_text = '', timezone = NULL, erased_at = now()";
 /// As for registrations: the address becomes a placeholder, the link dies.
 const ERASE_INVITATIONS: &str = "UPDATE invitations SET name = '', \
     email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \
     erased_at = now()";
 const ERASE_OFFERS: &str =
     "UPDATE cosponsor_offers SET contact_name = '', contact_email = '', message = '', \
-    organisation = '', erased_at = now()";
+    organisation = '', decision_note = '', erased_at = now()";
