@@ -382,6 +382,19 @@ async fn approval_caps_and_the_registration_window() {
     assert!(refused
         .iter()
         .any(|m| m.body.contains("not able to accept")));
+    // Registering again does not put a rejected person back in the queue.
+    let mut cy_again = participant("Cy");
+    cy_again["email"] = json!(cy);
+    cy_again["country"] = json!("FR");
+    assert_eq!(stack.register_json(&slug, &cy_again).await.status(), 200);
+    let pending = stack
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM registration.registrations WHERE email = '{cy}' AND status <> 'rejected'"
+        ))
+        .await;
+    assert_eq!(pending, 0, "still rejected");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stack.mailbox.to(&cy).len(), 2, "nothing more is sent");
 
     // A cap per country: the second from Senegal waits; someone from Ghana does not.
     let capped = stack.given_event(json!({ "country_cap": 1 })).await;

@@ -86,14 +86,13 @@ pub async fn register(
         events::lock(&mut tx, event.id).await?;
     }
 
-    // 4. One registration per address: a repeat changes nothing, unless it had ended.
+    // 4. One registration per address: a repeat changes nothing, unless the participant
+    //    cancelled or let an offer lapse. An organiser's "no" stands: registering again
+    //    would put a rejected person back in the organisers' queue as often as they liked.
     let existing =
         registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
     if let Some(existing) = &existing {
-        if !matches!(
-            existing.status.as_str(),
-            "cancelled" | "rejected" | "expired"
-        ) {
+        if !matches!(existing.status.as_str(), "cancelled" | "expired") {
             return Ok(Registered::Existing(existing.clone()));
         }
     }
