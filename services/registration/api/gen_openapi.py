@@ -100,10 +100,11 @@ reminder_notes = {"type": "array", "maxItems": 60, "description": "Organisers' w
 event_admin = {
     "allOf": [event_public, {
         "type": "object",
-        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
+        "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
                      "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
+            "viewer_emails": {"type": "array", "items": {"type": "string"}},
             "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
             "created_at": {"type": "string", "format": "date-time"},
             "location": {"type": "string"},
@@ -139,6 +140,8 @@ event_fields = {
     "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Zurich"},
     "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
     "organiser_emails": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "format": "email"}},
+    "viewer_emails": {"type": "array", "maxItems": 50, "items": {"type": "string", "format": "email"},
+                      "description": "Who may see the exchange in the organisers' console (its lists and figures) without changing anything"},
     "topics": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
     "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
     "location": {"type": "string", "maxLength": 300},
