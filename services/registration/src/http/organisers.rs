@@ -2,8 +2,6 @@
 //! co-sponsorship offers with their decisions. Every route needs a token covering the
 //! exchange.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -199,52 +197,22 @@ pub async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let event = event_for(&state, &admin, &slug).await?;
     let mut conn = state.pool.acquire().await?;
-    let counts = registrations::counts(&mut conn, event.id).await?;
-    let mut by_status: BTreeMap<&str, i64> = [
-        "confirmed",
-        "waitlisted",
-        "offered",
-        "pending",
-        "cancelled",
-        "rejected",
-        "expired",
-    ]
-    .into_iter()
-    .map(|s| (s, 0))
-    .collect();
-    let mut by_country: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let mut by_role: BTreeMap<String, i64> = BTreeMap::new();
-    let mut countries = BTreeSet::new();
-    let mut officials = 0;
-    for (status, country, role, n) in &counts {
-        *by_status.entry(status.as_str()).or_default() += n;
-        if status == "confirmed" {
-            let official = role == Role::GovernmentOfficial.as_str();
-            let entry = by_country.entry(country.clone()).or_default();
-            entry.0 += n;
-            if official {
-                entry.1 += n;
-                officials += n;
-            }
-            *by_role.entry(role.clone()).or_default() += n;
-            countries.insert(country.clone());
-        }
-    }
+    let figures = registrations::figures(&mut conn, event.id).await?;
     Ok(Json(json!({
         "event": event.slug,
         "capacity": event.capacity,
-        "confirmed": by_status["confirmed"],
-        "waitlisted": by_status["waitlisted"],
-        "pending": by_status["pending"],
-        "cancelled": by_status["cancelled"],
-        "offered": by_status["offered"],
-        "rejected": by_status["rejected"],
-        "officials": officials,
-        "countries": countries.len(),
-        "by_country": by_country.iter().map(|(c, (confirmed, officials))| {
+        "confirmed": figures.status("confirmed"),
+        "waitlisted": figures.status("waitlisted"),
+        "pending": figures.status("pending"),
+        "cancelled": figures.status("cancelled"),
+        "offered": figures.status("offered"),
+        "rejected": figures.status("rejected"),
+        "officials": figures.officials,
+        "countries": figures.countries,
+        "by_country": figures.by_country.iter().map(|(c, (confirmed, officials))| {
             (c.clone(), json!({ "confirmed": confirmed, "officials": officials }))
         }).collect::<serde_json::Map<_, _>>(),
-        "by_role": by_role,
+        "by_role": figures.by_role,
     })))
 }
 
