@@ -457,3 +457,21 @@ mod tests {
         assert_eq!(again["registration_ids"], serde_json::json!([id]));
     }
 }
+
+/// `console.sign_in_requested`: someone who may use the organisers' console asked to sign
+/// in; they are emailed a link that works once, until `expires_at`. Sent only for an
+/// address that organises or views an exchange, or is a console admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsoleSignInRequested {
+    /// One per link: the email's idempotency key.
+    pub link_id: Uuid,
+    pub email: String,
+    /// `{PUBLIC_BASE_URL}/console/sign-in/{token}`. It holds the secret token, which the
+    /// registration service stores only hashed: treat this field as a credential (never
+    /// log it).
+    pub sign_in_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+impl Message for ConsoleSignInRequested {
+    const KIND: &'static str = keys::CONSOLE_SIGN_IN_REQUESTED;
+}
