@@ -82,6 +82,13 @@ pub struct ReminderNote {
     pub text: BoundedText,
 }
 
+/// Parses a list of email addresses, naming the first bad one.
+fn addresses(list: &[String]) -> Result<Vec<Email>, String> {
+    list.iter()
+        .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
+        .collect()
+}
+
 /// The longest note, in characters: an agenda fits, a document does not.
 const MAX_NOTE_CHARS: usize = 2000;
 
@@ -359,22 +366,14 @@ impl NewEvent {
                 );
                 return None;
             }
-            let parsed: Result<Vec<Email>, String> = list
-                .iter()
-                .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
-                .collect();
-            errors.check("organiser_emails", parsed)
+            errors.check("organiser_emails", addresses(&list))
         });
         let viewer_emails = strings(&mut errors, "viewer_emails").and_then(|list| {
             if list.len() > 50 {
                 errors.add("viewer_emails", "Give at most 50 viewer email addresses.");
                 return None;
             }
-            let parsed: Result<Vec<Email>, String> = list
-                .iter()
-                .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
-                .collect();
-            errors.check("viewer_emails", parsed)
+            errors.check("viewer_emails", addresses(&list))
         });
         let topics = strings(&mut errors, "topics").and_then(|list| {
             if list.len() > 20 {
