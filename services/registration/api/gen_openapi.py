@@ -171,6 +171,19 @@ list_params = [
         ("format", {"type": "string", "enum": ["json", "csv"]}),
     ]
 ]
+# The organisers' console: HTML pages behind a session cookie (from an emailed one-time
+# link); every POST but signing in carries the session's CSRF token.
+redirect = lambda desc: {"description": desc, "headers": {"Location": {"schema": {"type": "string"}, "description": "Where to go"}}}
+csrf_form = form({"csrf": {}})
+next_q = {"name": "next", "in": "query", "required": False, "schema": {"type": "string"},
+          "description": "Where to land after signing in: a path under /console (anything else is ignored)"}
+registration_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+console_decision = lambda what: {"post": public({
+    "summary": what, "parameters": [slug, registration_id], "requestBody": csrf_form,
+    "responses": {"303": redirect("Decided: back to the exchange's page"), "400": error("Malformed path"),
+                  "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                  "404": html("No such exchange or registration, or not one this person may see"),
+                  "409": html("Nothing to decide (not pending)"), **body_errors()}})}
 offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 decision_body = {"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string", "maxLength": 2000}}})}
 
@@ -367,6 +380,30 @@ doc = {
                                                                        "409": html("No seat to accept (lapsed, or already confirmed)")}})},
         "/registrations/{token}/cancel": {"post": public({"summary": "Cancel (idempotent)", "parameters": [token],
                                                          "responses": {"200": html("Cancelled"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/console": {"get": public({"summary": "The organisers' console: their exchanges when signed in (session cookie), the sign-in form otherwise",
+                                    "parameters": [next_q], "responses": {"200": html("My exchanges, or the sign-in form")}})},
+        "/console/sign-in": {"post": public({
+            "summary": "Email a one-time sign-in link to an organiser, viewer or console admin (the same answer for any address; at most 5 links per address per hour)",
+            "requestBody": form({"email": {}, "next": {}}),
+            "responses": {"200": html("Sent, if the address may sign in"), "422": html("The form again, with the error"), **body_errors()}})},
+        "/console/sign-in/{token}": {
+            "get": public({"summary": "The link from the email: a button that signs in (opening it spends nothing)", "parameters": [token],
+                           "responses": {"200": html("The button"), "400": error("Malformed path"), "404": html("The link was used, has expired, or does not exist")}}),
+            "post": public({"summary": "Sign in with the link, once: sets the session cookie", "parameters": [token],
+                            "responses": {"303": redirect("Signed in: to the console page sign-in started from"), "400": error("Malformed path"),
+                                          "404": html("The link was used, has expired, or does not exist")}}),
+        },
+        "/console/sign-out": {"post": public({
+            "summary": "End the console session", "requestBody": csrf_form,
+            "responses": {"200": html("Signed out"), "303": redirect("Not signed in: to /console"),
+                          "403": html("Without the session's CSRF token: nothing changed"), **body_errors()}})},
+        "/console/events/{slug}": {"get": public({
+            "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
+            "parameters": [slug, {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"}],
+            "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),
+        "/console/events/{slug}/registrations/{id}/reject": console_decision("Reject a pending or waitlisted registration (organisers and console admins)"),
         "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},
         "/healthz": {"get": {"summary": "Alive", "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/readyz": {"get": {"summary": "Ready: Postgres reachable, migrations applied, RabbitMQ connected",

@@ -3,6 +3,7 @@
 //! parse the input into domain values, run one action, answer.
 
 mod admin;
+mod console;
 mod cosponsor;
 mod error;
 mod events;
@@ -210,6 +211,7 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     admin_routes()
         .into_iter()
         .chain(public_routes())
+        .chain(console::routes())
         .map(|(m, p, _)| (m, p))
         .collect()
 }
@@ -226,10 +228,17 @@ fn build(routes: Vec<(Method, &'static str, MethodRouter<AppState>)>) -> Router<
 /// Every route of the service.
 pub fn router(state: AppState, readiness: Readiness) -> Router {
     let body_limit = state.settings.max_body_bytes;
-    let public = build(public_routes()).route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        rate_limit::limit,
-    ));
+    // The console's pages are never cached; like the public pages, they are rate-limited
+    // per client (signing in is open to anyone).
+    let console =
+        build(console::routes()).route_layer(axum::middleware::map_response(console::no_store));
+    let public =
+        build(public_routes())
+            .merge(console)
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                rate_limit::limit,
+            ));
     build(admin_routes())
         .merge(public)
         .fallback(|| async { pages::MessagePage::not_found() })
