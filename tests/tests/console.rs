@@ -212,6 +212,45 @@ async fn a_sign_in_link_works_once_and_a_used_or_expired_one_says_so() {
         .post(&format!("/console/sign-in/{}", "0".repeat(64)), &[])
         .await;
     assert_eq!(page.status, 404);
+
+    // Neither the links nor the address are in any service's logs.
+    let token = link.rsplit('/').next().unwrap();
+    for process in [&stack.registration, &stack.notification] {
+        let logs = process.logs();
+        assert!(
+            logs.contains("console"),
+            "{} logged nothing of it",
+            process.name
+        );
+        for secret in [token, "ana@un.example.org"] {
+            assert!(!logs.contains(secret), "{} logged {secret}", process.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn erasing_an_address_signs_it_out_of_the_console() {
+    let stack = stack().await;
+    stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    assert!(ana.get("/console").await.body.contains("My exchanges"));
+    let (code, _) = stack
+        .admin_json(
+            reqwest::Method::DELETE,
+            "/api/admin/personal-data?email=ana@un.example.org",
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert!(!ana.get("/console").await.body.contains("My exchanges"));
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.console_links")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
