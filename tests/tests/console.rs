@@ -540,3 +540,135 @@ async fn viewer_emails_are_part_of_an_exchange_in_the_admin_api() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "requires_approval": true,
+        }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let pending = participant("Pending Person");
+    assert_eq!(stack.register_json(&slug, &pending).await.status(), 201);
+    let offer: serde_json::Value = stack
+        .http
+        .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+        .json(&json!({
+            "organisation": "Ministry of Justice of Ghana",
+            "country": "GH",
+            "contact_name": "Kofi Mensah",
+            "contact_email": "kofi@justice.example.org",
+            "support_kind": "hosting",
+            "message": "We can host the second day in Accra.",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let offer_id = offer["id"].as_str().unwrap().to_owned();
+    let accept = format!("/console/events/{slug}/cosponsor-offers/{offer_id}/accept");
+    let csv = format!("/console/events/{slug}/registrations.csv");
+
+    // The export needs a session, and then any access to the exchange: a viewer has it.
+    let page = Browser::new(&stack).get(&csv).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), format!("/console?next={csv}"));
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("{csv}?status=pending")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(page.body.contains(pending["email"].as_str().unwrap()));
+    let page = vera.get(&format!("{csv}?status=confirmed")).await;
+    assert!(!page.body.contains(pending["email"].as_str().unwrap()));
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    assert_eq!(ana.get(&csv).await.status, 404);
+    assert_eq!(
+        ana.get(&format!("/console/events/{other}/registrations.csv"))
+            .await
+            .status,
+        200
+    );
+
+    // The list by status.
+    let page = vera
+        .get(&format!("/console/events/{slug}?status=pending"))
+        .await;
+    assert!(page.body.contains("Pending Person"));
+    assert!(page.body.contains("We can host the second day in Accra."));
+    assert!(
+        !page.body.contains(&accept),
+        "a viewer gets no offer buttons"
+    );
+    let page = vera
+        .get(&format!("/console/events/{slug}?status=confirmed"))
+        .await;
+    assert!(!page.body.contains("Pending Person"));
+
+    // A viewer, a form without the session's token, an organiser of another exchange:
+    // the offer stays open.
+    let vera_csrf = page.csrf();
+    assert_eq!(
+        vera.post(&accept, &[("csrf", &vera_csrf)]).await.status,
+        403
+    );
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains(&accept));
+    let csrf = page.csrf();
+    assert_eq!(ben.post(&accept, &[("note", "Welcome")]).await.status, 403);
+    let ana_csrf = ana.get("/console").await.csrf();
+    assert_eq!(ana.post(&accept, &[("csrf", &ana_csrf)]).await.status, 404);
+    let offers_status = || async {
+        let (_, body) = stack
+            .admin_json(
+                reqwest::Method::GET,
+                &format!("/api/admin/events/{slug}/cosponsor-offers"),
+                None,
+            )
+            .await;
+        body["cosponsor_offers"][0]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(offers_status().await, "received");
+
+    // Ben accepts, with a note: its contact is emailed it.
+    let page = ben
+        .post(
+            &accept,
+            &[
+                ("csrf", &csrf),
+                ("note", "Welcome aboard, see you in Accra."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=accepted")
+    );
+    assert_eq!(offers_status().await, "accepted");
+    let mails = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains("kofi@justice.example.org"))
+        .await;
+    assert!(mails[0].body.contains("Welcome aboard, see you in Accra."));
+    let page = ben.get(page.location()).await;
+    assert!(page.body.contains("Offer accepted"));
+    assert!(
+        !page.body.contains(&accept),
+        "a decided offer has no buttons"
+    );
+}

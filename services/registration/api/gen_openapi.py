@@ -184,6 +184,15 @@ console_decision = lambda what: {"post": public({
                   "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
                   "404": html("No such exchange or registration, or not one this person may see"),
                   "409": html("Nothing to decide (not pending)"), **body_errors()}})}
+console_offer_decision = lambda what: {"post": public({
+    "summary": what, "parameters": [slug, registration_id | {"description": "The offer's id"}],
+    "requestBody": form({"csrf": {}, "note": {}}),
+    "responses": {"303": redirect("Decided: back to the exchange's page; its contact is emailed"), "400": error("Malformed path"),
+                  "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                  "404": html("No such exchange or offer, or not one this person may see"),
+                  "422": html("The note is too long or holds control characters"), **body_errors()}})}
+status_q = {"name": "status", "in": "query", "required": False, "schema": {"type": "string"},
+            "description": "Only registrations with this status (confirmed, waitlisted, offered, pending, cancelled, rejected, expired; anything else: all)"}
 offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 decision_body = {"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string", "maxLength": 2000}}})}
 
@@ -399,9 +408,18 @@ doc = {
                           "403": html("Without the session's CSRF token: nothing changed"), **body_errors()}})},
         "/console/events/{slug}": {"get": public({
             "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
-            "parameters": [slug, {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"}],
+            "parameters": [slug, status_q,
+                           {"name": "page", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "Which page of 100 registrations, from 1"},
+                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"}],
             "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
                           "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/events/{slug}/registrations.csv": {"get": public({
+            "summary": "An exchange's registrations as CSV (UTF-8 with a BOM), for everyone who may see the exchange", "parameters": [slug, status_q],
+            "responses": {"200": {"description": "The registrations", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          "303": redirect("Not signed in: to the sign-in form, which comes back here"),
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/events/{slug}/cosponsor-offers/{id}/accept": console_offer_decision("Accept a co-sponsorship offer (organisers and console admins)"),
+        "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/reject": console_decision("Reject a pending or waitlisted registration (organisers and console admins)"),
         "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},

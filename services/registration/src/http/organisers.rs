@@ -121,18 +121,7 @@ pub async fn registrations(
     let mut conn = state.pool.acquire().await?;
     if wants_csv {
         let (rows, _) = registrations::list(&mut conn, event.id, &filter, i64::MAX, 0).await?;
-        let filename = format!("{}-registrations.csv", event.slug);
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{filename}\""),
-                ),
-            ],
-            to_csv(&rows),
-        )
-            .into_response());
+        return Ok(csv_file(&event.slug, &rows));
     }
     let per_page = query.per_page.unwrap_or(100);
     let page = query.page.unwrap_or(1);
@@ -152,6 +141,22 @@ pub async fn registrations(
         "registrations": rows,
     }))
     .into_response())
+}
+
+/// The registrations as a CSV file to save, `{slug}-registrations.csv` (the admin API's
+/// and the console's export).
+pub(super) fn csv_file(slug: &str, rows: &[Listed]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-registrations.csv\""),
+            ),
+        ],
+        to_csv(rows),
+    )
+        .into_response()
 }
 
 /// Spreadsheet-safe CSV: a BOM, quoted fields, and cells that a spreadsheet would run as a

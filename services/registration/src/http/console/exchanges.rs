@@ -1,5 +1,5 @@
-//! What a signed-in person sees and does in the console: their exchanges, an exchange's
-//! figures and registrations, and (organisers and admins) decisions on registrations.
+//! What a signed-in person sees in the console: their exchanges, and an exchange's figures,
+//! registrations (by status, a page at a time) and co-sponsorship offers.
 //!
 //! An exchange the person may not see answers `404`, as if it did not exist; access is
 //! read from the exchange at every request (see `session`).
@@ -7,27 +7,27 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
-use convene_shared::telemetry::CorrelationId;
 use convene_shared::time::span_in_zone;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::super::error::ApiError;
-use super::super::extract::{ApiForm, ApiPath};
+use super::super::extract::ApiPath;
 use super::super::pages::{render, MessagePage, Texts};
 use super::super::AppState;
-use super::pages::{EventPage, ExchangeRow, ExchangesPage, Header, RegistrationRow, Section};
+use super::pages::{
+    EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
+};
 use super::session::{self, Access, SignedIn};
-use super::sign_in::{sign_in_page, CsrfForm, NextQuery};
-use crate::actions::decide_registration::{self, Decided};
+use super::sign_in::{sign_in_page, NextQuery};
 use crate::store::console::{self, Overview};
 use crate::store::events::{self, Event};
+use crate::store::offers;
 use crate::store::registrations::{self, Figures, Filter};
 
-/// How many registrations the exchange page lists.
-const FIRST_PAGE: i64 = 100;
+/// How many registrations the exchange page lists at a time.
+const PER_PAGE: i64 = 100;
 
 /// `GET /console`: "My exchanges" when signed in, the sign-in page otherwise.
 pub async fn home(
@@ -88,7 +88,7 @@ fn seats(confirmed: i64, capacity: Option<i32>) -> String {
 }
 
 /// The exchange `slug` and what `person` may do with it; `None` when they may not see it.
-async fn visible(
+pub(super) async fn visible(
     state: &AppState,
     person: &SignedIn,
     slug: &str,
@@ -97,11 +97,71 @@ async fn visible(
     Ok(event.and_then(|e| person.access(&e).map(|access| (e, access))))
 }
 
+/// The exchange `slug`, if a console form may change it: the person is signed in, the form
+/// carries their session's CSRF token, and they organise the exchange or are a console
+/// admin. Otherwise the page to answer (403, or 404 for an exchange they may not see).
+///
+/// # Errors
+/// When Postgres fails.
+pub(super) async fn changeable(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    slug: &str,
+) -> Result<Result<Event, Response>, ApiError> {
+    let Some(person) = session::current(state, headers).await? else {
+        return Ok(Err(refused(
+            "You are not signed in",
+            "Your console session has ended, so nothing was changed. Sign in again and retry.",
+            "/console",
+        )));
+    };
+    if !person.sent_csrf(csrf) {
+        return Ok(Err(session::csrf_refused()));
+    }
+    match visible(state, &person, slug).await? {
+        None => Ok(Err(MessagePage::not_found())),
+        Some((event, access)) if !access.may_change() => Ok(Err(refused(
+            "You can see this exchange but not change it",
+            "Viewers see an exchange's lists and figures; its organisers decide.",
+            &format!("/console/events/{}", event.slug),
+        ))),
+        Some((event, _)) => Ok(Ok(event)),
+    }
+}
+
+/// `403`: nothing was changed, and why.
+fn refused(heading: &str, why: &str, back: &str) -> Response {
+    render(
+        StatusCode::FORBIDDEN,
+        &MessagePage::new(heading, &[why]).with_link(back, "Back"),
+    )
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct EventQuery {
-    /// The status a decision just left a registration in (the page says what happened).
+    /// What a decision just did (the page says so): a registration's new status, or an
+    /// offer's `accepted` / `declined`.
     decided: Option<String>,
+    /// Only registrations with this status (any other value: all).
+    status: Option<String>,
+    /// Which page of registrations, from 1.
+    page: Option<i64>,
+}
+
+impl EventQuery {
+    /// The status to list, if it is one.
+    fn status(&self) -> Option<&'static str> {
+        let wanted = self.status.as_deref()?;
+        registrations::STATUSES.into_iter().find(|s| *s == wanted)
+    }
+
+    fn page(&self) -> i64 {
+        self.page
+            .filter(|p| (1..=1_000_000).contains(p))
+            .unwrap_or(1)
+    }
 }
 
 /// `GET /console/events/{slug}`: the exchange's figures and its first registrations.
@@ -123,19 +183,30 @@ pub async fn event(
         return Ok(MessagePage::not_found());
     };
 
-    // 3. Its figures (the same as the admin API's stats) and first registrations.
+    // 3. Its figures (the same as the admin API's stats), the page of registrations
+    //    asked for, and its co-sponsorship offers.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let (status, page) = (query.status(), query.page());
+    let filter = Filter {
+        status: status.map(str::to_owned),
+        ..Filter::default()
+    };
     let mut conn = state.pool.acquire().await?;
     let figures = registrations::figures(&mut conn, event.id).await?;
-    let (listed, total) =
-        registrations::list(&mut conn, event.id, &Filter::default(), FIRST_PAGE, 0).await?;
+    let (listed, total) = registrations::list(
+        &mut conn,
+        event.id,
+        &filter,
+        PER_PAGE,
+        (page - 1) * PER_PAGE,
+    )
+    .await?;
+    let offers = offers::list(&mut conn, event.id).await?;
     drop(conn);
 
     // 4. The page; decision buttons only for those who may change the exchange.
     let decides = access.may_change() && event.status == "scheduled";
-    let notice = query
-        .ok()
-        .and_then(|Query(q)| q.decided)
-        .and_then(|status| notice(&status));
+    let notice = query.decided.as_deref().and_then(notice);
     let page = EventPage {
         t: Texts(convene_shared::i18n::Lang::En),
         signed_in: Some(Header::from(&person)),
@@ -153,6 +224,18 @@ pub async fn event(
             })
             .collect(),
         total,
+        tabs: tabs(&figures, status),
+        status: status.unwrap_or_default(),
+        page,
+        pages: (total + PER_PAGE - 1) / PER_PAGE,
+        offers: offers
+            .into_iter()
+            .map(|o| OfferRow {
+                can_decide: access.may_change() && o.status == "received",
+                received_at: convene_shared::time::in_zone(o.created_at, &event.timezone),
+                offer: o,
+            })
+            .collect(),
         notice,
         csrf: person.csrf_token.clone(),
         slug: event.slug,
@@ -179,116 +262,28 @@ fn overview(figures: &Figures, capacity: Option<i32>) -> Vec<(&'static str, Stri
     ]
 }
 
+/// The registration list's tabs: (status or "" for all, label with its count, current).
+fn tabs(figures: &Figures, current: Option<&str>) -> Vec<(&'static str, String, bool)> {
+    let all: i64 = figures.by_status.values().sum();
+    std::iter::once(("", format!("All ({all})"), current.is_none()))
+        .chain(registrations::STATUSES.into_iter().map(|s| {
+            (
+                s,
+                format!("{s} ({})", figures.status(s)),
+                current == Some(s),
+            )
+        }))
+        .collect()
+}
+
 /// What a decision did, as the page tells it.
 fn notice(status: &str) -> Option<&'static str> {
     match status {
+        "accepted" => Some("Offer accepted: its contact is emailed, and the co-sponsor is shown publicly."),
+        "declined" => Some("Offer declined: its contact is emailed."),
         "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
         "waitlisted" => Some("Approved: no seat was free, so the participant joined the waiting list, and is emailed."),
         "rejected" => Some("Rejected: the participant is emailed."),
         _ => None,
     }
-}
-
-/// `POST /console/events/{slug}/registrations/{id}/approve`.
-pub async fn approve(
-    state: State<AppState>,
-    path: ApiPath<(String, Uuid)>,
-    headers: HeaderMap,
-    correlation_id: CorrelationId,
-    form: ApiForm<CsrfForm>,
-) -> Result<Response, ApiError> {
-    decide(state, path, headers, correlation_id, form, true).await
-}
-
-/// `POST /console/events/{slug}/registrations/{id}/reject`.
-pub async fn reject(
-    state: State<AppState>,
-    path: ApiPath<(String, Uuid)>,
-    headers: HeaderMap,
-    correlation_id: CorrelationId,
-    form: ApiForm<CsrfForm>,
-) -> Result<Response, ApiError> {
-    decide(state, path, headers, correlation_id, form, false).await
-}
-
-/// Approves or rejects one registration of the exchange, as the admin API does.
-async fn decide(
-    State(state): State<AppState>,
-    ApiPath((slug, id)): ApiPath<(String, Uuid)>,
-    headers: HeaderMap,
-    correlation_id: CorrelationId,
-    ApiForm(form): ApiForm<CsrfForm>,
-    approve: bool,
-) -> Result<Response, ApiError> {
-    // 1. Signed in, and the form came from their session: otherwise 403, nothing changes.
-    let Some(person) = session::current(&state, &headers).await? else {
-        return Ok(not_signed_in());
-    };
-    if !person.sent_csrf(&form.csrf) {
-        return Ok(session::csrf_refused());
-    }
-
-    // 2. The exchange, if they may see it (404), and change it (403).
-    let Some((event, access)) = visible(&state, &person, &slug).await? else {
-        return Ok(MessagePage::not_found());
-    };
-    if !access.may_change() {
-        return Ok(render(
-            StatusCode::FORBIDDEN,
-            &MessagePage::new(
-                "You can see this exchange but not change it",
-                &["Viewers see an exchange's lists and figures; its organisers decide on registrations."],
-            )
-            .with_link(&format!("/console/events/{}", event.slug), "Back to the exchange"),
-        ));
-    }
-
-    // 3. Decide, with the action the admin API uses; a registration of another exchange
-    //    is not found here.
-    let decided = decide_registration::decide(
-        &state.pool,
-        id,
-        approve,
-        |e| {
-            if e.id == event.id {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound)
-            }
-        },
-        correlation_id.into(),
-    )
-    .await;
-
-    // 4. Back to the exchange, saying what happened.
-    let back = format!("/console/events/{}", event.slug);
-    match decided {
-        Ok(Decided::Now(registration)) => {
-            state.announce();
-            tracing::info!(registration_id = %id, status = %registration.status, "decided in the console");
-            Ok(Redirect::to(&format!("{back}?decided={}", registration.status)).into_response())
-        }
-        Ok(Decided::NotApplicable(status)) => Ok(render(
-            StatusCode::CONFLICT,
-            &MessagePage::new(
-                "Nothing to decide",
-                &[&format!("This registration is {status}: only pending registrations can be approved, pending or waitlisted ones rejected.")],
-            )
-            .with_link(&back, "Back to the exchange"),
-        )),
-        Ok(Decided::NotFound) | Err(ApiError::NotFound) => Ok(MessagePage::not_found()),
-        Err(e) => Err(e),
-    }
-}
-
-/// A console form sent without a session: refused like one without its CSRF token.
-fn not_signed_in() -> Response {
-    render(
-        StatusCode::FORBIDDEN,
-        &MessagePage::new(
-            "You are not signed in",
-            &["Your console session has ended, so nothing was changed. Sign in again and retry."],
-        )
-        .with_link("/console", "Sign in"),
-    )
 }

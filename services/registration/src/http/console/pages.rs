@@ -6,6 +6,7 @@ use convene_shared::i18n::Lang;
 
 use super::super::pages::Texts;
 use super::session::SignedIn;
+use crate::store::offers::Offer;
 use crate::store::registrations::Listed;
 
 /// Who is signed in, as the page header shows it (with the sign-out form's token).
@@ -86,6 +87,17 @@ pub struct LinkPage {
     pub link_minutes: u32,
 }
 
+impl EventPage {
+    /// `?status=…&page=…` for a link to another page of the current tab.
+    pub fn page_query(&self, page: i64) -> String {
+        if self.status.is_empty() {
+            format!("?page={page}")
+        } else {
+            format!("?status={}&page={page}", self.status)
+        }
+    }
+}
+
 impl LinkPage {
     pub fn usable(token: &str) -> Self {
         Self {
@@ -147,6 +159,16 @@ pub struct RegistrationRow {
     pub can_reject: bool,
 }
 
+/// One co-sponsorship offer.
+pub struct OfferRow {
+    pub offer: Offer,
+    /// When it arrived, in the exchange's zone.
+    pub received_at: String,
+    /// Accept and decline buttons are shown (not decided yet, and the person may change
+    /// things).
+    pub can_decide: bool,
+}
+
 /// `GET /console/events/{slug}`: the figures and the registrations.
 #[derive(Template)]
 #[template(path = "console/event.html")]
@@ -162,8 +184,16 @@ pub struct EventPage {
     /// The overview: (label, figure).
     pub figures: Vec<(&'static str, String)>,
     pub registrations: Vec<RegistrationRow>,
-    /// How many registrations there are in all (the list shows the first page).
+    /// How many registrations match the tab (the list shows one page of them).
     pub total: i64,
+    /// The list's tabs: (status, or "" for all; label; whether it is the current one).
+    pub tabs: Vec<(&'static str, String, bool)>,
+    /// The current tab's status ("" for all).
+    pub status: &'static str,
+    /// The page shown, from 1, of `pages`.
+    pub page: i64,
+    pub pages: i64,
+    pub offers: Vec<OfferRow>,
     /// What the last action did, as a sentence.
     pub notice: Option<&'static str>,
     /// The session's CSRF token, for the decision forms.
