@@ -243,6 +243,10 @@ pub struct CosponsorOfferReceived {
     pub message: String,
     /// Everyone to email: the exchange's organisers.
     pub organiser_emails: Vec<String>,
+    /// Where organisers accept or decline it: the exchange's page in the organisers'
+    /// console. Absent in messages from before it was added.
+    #[serde(default)]
+    pub decide_url: Option<String>,
 }
 impl Message for CosponsorOfferReceived {
     const KIND: &'static str = keys::COSPONSOR_OFFER_RECEIVED;

@@ -577,6 +577,21 @@ async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
     let accept = format!("/console/events/{slug}/cosponsor-offers/{offer_id}/accept");
     let csv = format!("/console/events/{slug}/registrations.csv");
 
+    // The organisers' email about the offer leads to the console, where they decide on it.
+    let mails = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains("ben@un.example.org") && m.subject.contains("Co-sponsorship offer")
+        })
+        .await;
+    assert!(
+        mails[0]
+            .body
+            .contains(&stack.url(&format!("/console/events/{slug}#offers"))),
+        "{}",
+        mails[0].body
+    );
+
     // The export needs a session, and then any access to the exchange: a viewer has it.
     let page = Browser::new(&stack).get(&csv).await;
     assert_eq!(page.status, 303);

@@ -168,6 +168,8 @@ struct CosponsorOffer<'a> {
     contact_name: &'a str,
     contact_email: &'a str,
     message: &'a str,
+    /// Where to accept or decline it (empty in older messages).
+    decide_url: &'a str,
 }
 
 /// The exchange's time in its zone and, when the participant gave another, in theirs:
@@ -468,6 +470,7 @@ pub fn cosponsor_offer(
         contact_name: &m.contact_name,
         contact_email: &m.contact_email,
         message: &m.message,
+        decide_url: m.decide_url.as_deref().unwrap_or_default(),
     }
     .render()?;
     Ok(Outgoing {
