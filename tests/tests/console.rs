@@ -451,6 +451,28 @@ async fn each_person_sees_only_their_exchanges_viewers_change_nothing_and_organi
     // A second time there is nothing to decide.
     assert_eq!(ben.post(&approve, &[("csrf", &csrf)]).await.status, 409);
 
+    // Who approved whom is on record, in the console and the admin API.
+    assert!(
+        page.body
+            .contains("ben@un.example.org approved Pending Person (confirmed)"),
+        "{}",
+        page.body
+    );
+    let (code, log) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{b}/activity"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    let entries = log["activity"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["actor"], "ben@un.example.org");
+    assert_eq!(entries[0]["action"], "registration.approved");
+    assert_eq!(entries[0]["subject_id"], id.as_str());
+    assert_eq!(entries[0]["outcome"], "confirmed");
+
     // The console admin sees both.
     let mut boss = signed_in(&stack, ADMIN).await;
     let home = boss.get("/console").await;
@@ -555,7 +577,13 @@ async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
         .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
         .await;
     let pending = participant("Pending Person");
-    assert_eq!(stack.register_json(&slug, &pending).await.status(), 201);
+    let registered: serde_json::Value = stack
+        .register_json(&slug, &pending)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pending_id = registered["id"].as_str().unwrap().to_owned();
     let offer: serde_json::Value = stack
         .http
         .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
@@ -685,5 +713,25 @@ async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
     assert!(
         !page.body.contains(&accept),
         "a decided offer has no buttons"
+    );
+    assert!(page.body.contains(
+        "ben@un.example.org accepted the offer of Ministry of Justice of Ghana (accepted)"
+    ));
+
+    // A decision through the admin API is on record too, as the API's.
+    let (code, _) = stack
+        .admin_json(
+            reqwest::Method::POST,
+            &format!("/api/admin/registrations/{pending_id}/reject"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(
+        page.body
+            .contains("admin API rejected Pending Person (rejected)"),
+        "{}",
+        page.body
     );
 }

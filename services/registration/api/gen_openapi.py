@@ -305,6 +305,18 @@ doc = {
             "responses": {"200": {"description": "Offers", **json_body({"type": "object", "required": ["event", "cosponsor_offers"],
                               "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/activity": {"get": admin({
+            "summary": "Who decided what on the exchange (approvals, rejections, offer decisions), newest first, the latest 500", "parameters": [slug],
+            "responses": {"200": {"description": "The activity log", **json_body({"type": "object", "required": ["event", "activity"],
+                              "properties": {"event": {"type": "string"}, "activity": {"type": "array", "items": {"type": "object",
+                                  "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
+                                  "properties": {"at": {"type": "string", "format": "date-time"},
+                                                 "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined"]},
+                                                 "subject_id": {"type": "string", "format": "uuid"},
+                                                 "subject": {"type": "string", "description": "The participant's name or the organisation (empty once erased)"},
+                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status"}}}}}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/registrations/{id}/approve": {"post": admin({
             "summary": "Approve a pending registration: a seat if one is free for its country, the waiting list otherwise",
             "parameters": [offer_id], "responses": {"200": {"description": "Decided", **json_body(ref("Decision"))}, "400": error("Malformed id"),

@@ -90,6 +90,11 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(organisers::offers),
         ),
         (
+            Method::GET,
+            "/api/admin/events/{slug}/activity",
+            get(organisers::activity),
+        ),
+        (
             Method::POST,
             "/api/admin/registrations/{id}/approve",
             post(organisers::approve),

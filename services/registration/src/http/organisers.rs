@@ -18,6 +18,7 @@ use super::AppState;
 use crate::actions::decide_offer::{decide_offer, Decision};
 use crate::actions::decide_registration::{self, Decided};
 use crate::domain::{CountryCode, FieldErrors, Role};
+use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::offers;
 use crate::store::registrations::{self, Filter, Listed};
@@ -221,6 +222,22 @@ pub async fn stats(
     })))
 }
 
+/// How many entries the activity log answers with at most.
+const ACTIVITY_LIMIT: i64 = 500;
+
+/// `GET /api/admin/events/{slug}/activity`: who decided what on the exchange, newest first
+/// (the latest 500).
+pub async fn activity(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let mut conn = state.pool.acquire().await?;
+    let entries = activity::for_event(&mut conn, event.id, ACTIVITY_LIMIT).await?;
+    Ok(Json(json!({ "event": event.slug, "activity": entries })))
+}
+
 /// `GET /api/admin/events/{slug}/cosponsor-offers`.
 pub async fn offers(
     admin: Admin,
@@ -290,6 +307,7 @@ async fn decide(
         decision,
         note.as_str(),
         |event| admin.require(&event.slug),
+        activity::ADMIN_API,
         correlation_id.into(),
     )
     .await?
@@ -386,7 +404,16 @@ async fn decide_one(
     approve: bool,
     correlation_id: Uuid,
 ) -> Result<Value, ApiError> {
-    match decide_registration::decide(&state.pool, id, approve, |event| admin.require(&event.slug), correlation_id).await? {
+    match decide_registration::decide(
+        &state.pool,
+        id,
+        approve,
+        |event| admin.require(&event.slug),
+        activity::ADMIN_API,
+        correlation_id,
+    )
+    .await?
+    {
         Decided::Now(registration) => {
             state.announce();
             Ok(json!({ "id": registration.id, "status": registration.status }))

@@ -17,14 +17,18 @@ use super::super::extract::ApiPath;
 use super::super::pages::{render, MessagePage, Texts};
 use super::super::AppState;
 use super::pages::{
-    EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
+    ActivityRow, EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
 };
 use super::session::{self, Access, SignedIn};
 use super::sign_in::{sign_in_page, NextQuery};
+use crate::store::activity::{self, Entry};
 use crate::store::console::{self, Overview};
 use crate::store::events::{self, Event};
 use crate::store::offers;
 use crate::store::registrations::{self, Figures, Filter};
+
+/// How many of the latest decisions the exchange page shows.
+const ACTIVITY_SHOWN: i64 = 20;
 
 /// How many registrations the exchange page lists at a time.
 const PER_PAGE: i64 = 100;
@@ -97,9 +101,10 @@ pub(super) async fn visible(
     Ok(event.and_then(|e| person.access(&e).map(|access| (e, access))))
 }
 
-/// The exchange `slug`, if a console form may change it: the person is signed in, the form
-/// carries their session's CSRF token, and they organise the exchange or are a console
-/// admin. Otherwise the page to answer (403, or 404 for an exchange they may not see).
+/// The exchange `slug`, and who acts, if a console form may change it: the person is signed
+/// in, the form carries their session's CSRF token, and they organise the exchange or are a
+/// console admin. Otherwise the page to answer (403, or 404 for an exchange they may not
+/// see).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -108,7 +113,7 @@ pub(super) async fn changeable(
     headers: &HeaderMap,
     csrf: &str,
     slug: &str,
-) -> Result<Result<Event, Response>, ApiError> {
+) -> Result<Result<(Event, String), Response>, ApiError> {
     let Some(person) = session::current(state, headers).await? else {
         return Ok(Err(refused(
             "You are not signed in",
@@ -126,7 +131,7 @@ pub(super) async fn changeable(
             "Viewers see an exchange's lists and figures; its organisers decide.",
             &format!("/console/events/{}", event.slug),
         ))),
-        Some((event, _)) => Ok(Ok(event)),
+        Some((event, _)) => Ok(Ok((event, person.email))),
     }
 }
 
@@ -202,6 +207,7 @@ pub async fn event(
     )
     .await?;
     let offers = offers::list(&mut conn, event.id).await?;
+    let activity = activity::for_event(&mut conn, event.id, ACTIVITY_SHOWN).await?;
     drop(conn);
 
     // 4. The page; decision buttons only for those who may change the exchange.
@@ -234,6 +240,13 @@ pub async fn event(
                 can_decide: access.may_change() && o.status == "received",
                 received_at: convene_shared::time::in_zone(o.created_at, &event.timezone),
                 offer: o,
+            })
+            .collect(),
+        activity: activity
+            .into_iter()
+            .map(|a| ActivityRow {
+                at: convene_shared::time::in_zone(a.at, &event.timezone),
+                what: describe(&a),
             })
             .collect(),
         notice,
@@ -274,6 +287,23 @@ fn tabs(figures: &Figures, current: Option<&str>) -> Vec<(&'static str, String, 
             )
         }))
         .collect()
+}
+
+/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)".
+fn describe(entry: &Entry) -> String {
+    let did = match entry.action.as_str() {
+        "registration.approved" => "approved",
+        "registration.rejected" => "rejected",
+        "offer.accepted" => "accepted the offer of",
+        "offer.declined" => "declined the offer of",
+        other => other,
+    };
+    let subject = if entry.subject.is_empty() {
+        "someone whose data was erased"
+    } else {
+        entry.subject.as_str()
+    };
+    format!("{} {did} {subject} ({})", entry.actor, entry.outcome)
 }
 
 /// What a decision did, as the page tells it.

@@ -169,6 +169,14 @@ pub struct OfferRow {
     pub can_decide: bool,
 }
 
+/// One decision in the exchange's activity log.
+pub struct ActivityRow {
+    /// When, in the exchange's zone.
+    pub at: String,
+    /// Who did what to whom, as a sentence.
+    pub what: String,
+}
+
 /// `GET /console/events/{slug}`: the figures and the registrations.
 #[derive(Template)]
 #[template(path = "console/event.html")]
@@ -194,6 +202,8 @@ pub struct EventPage {
     pub page: i64,
     pub pages: i64,
     pub offers: Vec<OfferRow>,
+    /// The latest decisions, newest first.
+    pub activity: Vec<ActivityRow>,
     /// What the last action did, as a sentence.
     pub notice: Option<&'static str>,
     /// The session's CSRF token, for the decision forms.

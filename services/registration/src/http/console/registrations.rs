@@ -95,8 +95,8 @@ async fn decide(
 ) -> Result<Response, ApiError> {
     // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
     //    404, and nothing changes.
-    let event = match changeable(&state, &headers, &form.csrf, &slug).await? {
-        Ok(event) => event,
+    let (event, actor) = match changeable(&state, &headers, &form.csrf, &slug).await? {
+        Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
 
@@ -113,6 +113,7 @@ async fn decide(
                 Err(ApiError::NotFound)
             }
         },
+        &actor,
         correlation_id.into(),
     )
     .await;
