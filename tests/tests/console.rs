@@ -451,6 +451,11 @@ async fn each_person_sees_only_their_exchanges_viewers_change_nothing_and_organi
     // A second time there is nothing to decide.
     assert_eq!(ben.post(&approve, &[("csrf", &csrf)]).await.status, 409);
 
+    // The overview's chart counts them by country, officials apart.
+    assert!(page.body.contains("aria-labelledby=\"by-country\""));
+    assert!(page.body.contains(">Senegal</text>"), "{}", page.body);
+    assert!(page.body.contains(">1 (1 official)</text>"));
+
     // Who approved whom is on record, in the console and the admin API.
     assert!(
         page.body

@@ -16,6 +16,7 @@ use super::super::error::ApiError;
 use super::super::extract::ApiPath;
 use super::super::pages::{render, MessagePage, Texts};
 use super::super::AppState;
+use super::charts;
 use super::pages::{
     ActivityRow, EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
 };
@@ -220,6 +221,7 @@ pub async fn event(
         cancelled: event.status == "cancelled",
         access: access.label(),
         figures: overview(&figures, event.capacity),
+        charts: charts::overview(&figures),
         registrations: listed
             .into_iter()
             .map(|r| RegistrationRow {

@@ -7,6 +7,7 @@
 //! Every console answer carries `Cache-Control: no-store`: its pages hold personal data
 //! and per-session tokens that no cache, shared or the browser's, should keep.
 
+mod charts;
 mod exchanges;
 mod offers;
 mod pages;

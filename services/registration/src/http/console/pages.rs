@@ -5,6 +5,7 @@ use askama::Template;
 use convene_shared::i18n::Lang;
 
 use super::super::pages::Texts;
+use super::charts::Chart;
 use super::session::SignedIn;
 use crate::store::offers::Offer;
 use crate::store::registrations::Listed;
@@ -202,6 +203,8 @@ pub struct EventPage {
     pub page: i64,
     pub pages: i64,
     pub offers: Vec<OfferRow>,
+    /// The overview's charts (none while nobody is confirmed).
+    pub charts: Vec<Chart>,
     /// The latest decisions, newest first.
     pub activity: Vec<ActivityRow>,
     /// What the last action did, as a sentence.
