@@ -136,6 +136,19 @@ pub(super) async fn changeable(
     }
 }
 
+/// For the actions' `check`: what a console form decides on must belong to the exchange in
+/// its address, or it is not found there.
+///
+/// # Errors
+/// `404` when `found` is another exchange.
+pub(super) fn same_exchange(found: &Event, expected: &Event) -> Result<(), ApiError> {
+    if found.id == expected.id {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
 /// `403`: nothing was changed, and why.
 fn refused(heading: &str, why: &str, back: &str) -> Response {
     render(

@@ -12,7 +12,7 @@ use super::super::error::ApiError;
 use super::super::extract::{ApiForm, ApiPath};
 use super::super::pages::{render, MessagePage};
 use super::super::AppState;
-use super::exchanges::changeable;
+use super::exchanges::{changeable, same_exchange};
 use crate::actions::decide_offer::{decide_offer, Decision};
 use crate::domain::BoundedText;
 
@@ -89,13 +89,7 @@ async fn decide(
         id,
         decision,
         note.as_str(),
-        |e| {
-            if e.id == event.id {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound)
-            }
-        },
+        |e| same_exchange(e, &event),
         &actor,
         correlation_id.into(),
     )

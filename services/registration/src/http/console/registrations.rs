@@ -15,7 +15,7 @@ use super::super::extract::{ApiForm, ApiPath};
 use super::super::organisers::csv_file;
 use super::super::pages::{render, MessagePage};
 use super::super::AppState;
-use super::exchanges::{changeable, visible};
+use super::exchanges::{changeable, same_exchange, visible};
 use super::session;
 use super::sign_in::CsrfForm;
 use crate::actions::decide_registration::{self, Decided};
@@ -106,13 +106,7 @@ async fn decide(
         &state.pool,
         id,
         approve,
-        |e| {
-            if e.id == event.id {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound)
-            }
-        },
+        |e| same_exchange(e, &event),
         &actor,
         correlation_id.into(),
     )
