@@ -243,6 +243,10 @@ pub struct CosponsorOfferReceived {
     pub message: String,
     /// Everyone to email: the exchange's organisers.
     pub organiser_emails: Vec<String>,
+    /// Where organisers accept or decline it: the exchange's page in the organisers'
+    /// console. Absent in messages from before it was added.
+    #[serde(default)]
+    pub decide_url: Option<String>,
 }
 impl Message for CosponsorOfferReceived {
     const KIND: &'static str = keys::COSPONSOR_OFFER_RECEIVED;
@@ -456,4 +460,22 @@ mod tests {
         assert!(again.get("registration_id").is_none());
         assert_eq!(again["registration_ids"], serde_json::json!([id]));
     }
+}
+
+/// `console.sign_in_requested`: someone who may use the organisers' console asked to sign
+/// in; they are emailed a link that works once, until `expires_at`. Sent only for an
+/// address that organises or views an exchange, or is a console admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsoleSignInRequested {
+    /// One per link: the email's idempotency key.
+    pub link_id: Uuid,
+    pub email: String,
+    /// `{PUBLIC_BASE_URL}/console/sign-in/{token}`. It holds the secret token, which the
+    /// registration service stores only hashed: treat this field as a credential (never
+    /// log it).
+    pub sign_in_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+impl Message for ConsoleSignInRequested {
+    const KIND: &'static str = keys::CONSOLE_SIGN_IN_REQUESTED;
 }

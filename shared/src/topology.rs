@@ -5,7 +5,8 @@
 //! ```text
 //! registration ──publish──▶ [convene] (topic exchange)
 //!                              │ event.*, registration.*, cosponsor_offer.*, reminder.*,
-//!                              │ invitation.*, digest.due, organiser.digest
+//!                              │ invitation.*, digest.due, organiser.digest,
+//!                              │ console.sign_in_requested
 //!   scheduling  ──publish──────┤
 //!                              ├──▶ notification.inbox ──▶ notification
 //!                              ├──▶ scheduling.inbox   ──▶ scheduling
@@ -60,6 +61,9 @@ pub mod keys {
     pub const DIGEST_DUE: &str = "digest.due";
     /// One organiser's daily digest, ready to send (registration → notification).
     pub const ORGANISER_DIGEST: &str = "organiser.digest";
+    /// Someone asked to sign in to the organisers' console; they are emailed a one-time
+    /// link (registration → notification).
+    pub const CONSOLE_SIGN_IN_REQUESTED: &str = "console.sign_in_requested";
 }
 
 /// A consuming queue, with the routing keys bound to it.
@@ -86,6 +90,7 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::INVITATION_SENT,
         keys::INVITATION_REMINDER_DUE,
         keys::ORGANISER_DIGEST,
+        keys::CONSOLE_SIGN_IN_REQUESTED,
     ],
 };
 

@@ -200,11 +200,12 @@ fn csp_hash(text: &str) -> String {
     )
 }
 
-/// The text between `open` and `close` in `html`.
-fn inline<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
-    let start = html.find(open).unwrap_or_else(|| panic!("no {open}")) + open.len();
-    let end = start + html[start..].find(close).expect("closed");
-    &html[start..end]
+/// Every text between `open` and `close` in `html`.
+fn inline<'a>(html: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+    html.split(open)
+        .skip(1)
+        .map(|rest| &rest[..rest.find(close).expect("closed")])
+        .collect()
 }
 
 #[tokio::test]
@@ -224,14 +225,21 @@ async fn pages_forbid_foreign_content_and_secret_links_are_never_cached() {
     let policy = headers["content-security-policy"].to_str().unwrap();
     assert!(policy.starts_with("default-src 'self';"), "{policy}");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-    assert!(
-        policy.contains(&csp_hash(inline(&html, "<style>", "</style>"))),
-        "the page's style is allowed by its hash: {policy}"
-    );
-    assert!(
-        policy.contains(&csp_hash(inline(&html, "<script>", "</script>"))),
-        "the page's script is allowed by its hash: {policy}"
-    );
+    // Each inline style and script, on the form and on the console (which adds its own
+    // style), is allowed by its hash.
+    let console = stack.get_text("/console").await;
+    for page in [&html, &console] {
+        let styles = inline(page, "<style>", "</style>");
+        let scripts = inline(page, "<script>", "</script>");
+        assert!(!styles.is_empty(), "the page is styled");
+        for element in styles.into_iter().chain(scripts) {
+            assert!(
+                policy.contains(&csp_hash(element)),
+                "an inline element is not allowed by the policy {policy}: {element}"
+            );
+        }
+    }
+    assert_eq!(inline(&console, "<style>", "</style>").len(), 2);
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");

@@ -131,6 +131,7 @@ async fn each_organiser_gets_one_digest_in_their_zone_and_one_with_nothing_new_g
             "Ministerio del Interior (CO): hosting, contact Lucía",
             &format!("({zone}, "),
             "/api/admin/registrations/{id}/approve",
+            "In the organisers' console: http://127.0.0.1:",
         ] {
             assert!(
                 mail.body.contains(expected),

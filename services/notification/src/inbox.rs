@@ -11,10 +11,12 @@ use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{Failure, Handler};
 use convene_shared::messages::EventSnapshot;
 use convene_shared::messages::{
+    ConsoleSignInRequested, InvitationReminderDue, InvitationSent, OrganiserDigest,
+};
+use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
     Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
 };
-use convene_shared::messages::{InvitationReminderDue, InvitationSent, OrganiserDigest};
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
 use lettre::message::Mailbox;
@@ -240,6 +242,14 @@ impl Handler for Inbox {
             OrganiserDigest::KIND => {
                 let m: OrganiserDigest = payload(&envelope)?;
                 let email = render::digest(&m).map_err(bug)?;
+                self.send_once(&envelope, &email).await
+            }
+            ConsoleSignInRequested::KIND => {
+                let m: ConsoleSignInRequested = payload(&envelope)?;
+                if m.expires_at <= Utc::now() {
+                    return Ok(()); // the link no longer works: no use sending it
+                }
+                let email = render::console_sign_in(&m).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             InvitationReminderDue::KIND => {

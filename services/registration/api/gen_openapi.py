@@ -100,10 +100,11 @@ reminder_notes = {"type": "array", "maxItems": 60, "description": "Organisers' w
 event_admin = {
     "allOf": [event_public, {
         "type": "object",
-        "required": ["organiser_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
+        "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
                      "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
+            "viewer_emails": {"type": "array", "items": {"type": "string"}},
             "reminder_offsets_minutes": {"type": "array", "items": {"type": "integer"}},
             "created_at": {"type": "string", "format": "date-time"},
             "location": {"type": "string"},
@@ -139,6 +140,8 @@ event_fields = {
     "timezone": {"type": "string", "description": "IANA name, e.g. Europe/Zurich"},
     "capacity": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
     "organiser_emails": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "format": "email"}},
+    "viewer_emails": {"type": "array", "maxItems": 50, "items": {"type": "string", "format": "email"},
+                      "description": "Who may see the exchange in the organisers' console (its lists and figures) without changing anything"},
     "topics": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 100}},
     "reminder_offsets_minutes": {"type": "array", "maxItems": 10, "items": {"type": "integer", "minimum": 1, "maximum": 129600}},
     "location": {"type": "string", "maxLength": 300},
@@ -168,6 +171,28 @@ list_params = [
         ("format", {"type": "string", "enum": ["json", "csv"]}),
     ]
 ]
+# The organisers' console: HTML pages behind a session cookie (from an emailed one-time
+# link); every POST but signing in carries the session's CSRF token.
+redirect = lambda desc: {"description": desc, "headers": {"Location": {"schema": {"type": "string"}, "description": "Where to go"}}}
+csrf_form = form({"csrf": {}})
+next_q = {"name": "next", "in": "query", "required": False, "schema": {"type": "string"},
+          "description": "Where to land after signing in: a path under /console (anything else is ignored)"}
+registration_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+console_decision = lambda what: {"post": public({
+    "summary": what, "parameters": [slug, registration_id], "requestBody": csrf_form,
+    "responses": {"303": redirect("Decided: back to the exchange's page"), "400": error("Malformed path"),
+                  "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                  "404": html("No such exchange or registration, or not one this person may see"),
+                  "409": html("Nothing to decide (not pending)"), **body_errors()}})}
+console_offer_decision = lambda what: {"post": public({
+    "summary": what, "parameters": [slug, registration_id | {"description": "The offer's id"}],
+    "requestBody": form({"csrf": {}, "note": {}}),
+    "responses": {"303": redirect("Decided: back to the exchange's page; its contact is emailed"), "400": error("Malformed path"),
+                  "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                  "404": html("No such exchange or offer, or not one this person may see"),
+                  "422": html("The note is too long or holds control characters"), **body_errors()}})}
+status_q = {"name": "status", "in": "query", "required": False, "schema": {"type": "string"},
+            "description": "Only registrations with this status (confirmed, waitlisted, offered, pending, cancelled, rejected, expired; anything else: all)"}
 offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 decision_body = {"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string", "maxLength": 2000}}})}
 
@@ -280,6 +305,18 @@ doc = {
             "responses": {"200": {"description": "Offers", **json_body({"type": "object", "required": ["event", "cosponsor_offers"],
                               "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/activity": {"get": admin({
+            "summary": "Who decided what on the exchange (approvals, rejections, offer decisions), newest first, the latest 500", "parameters": [slug],
+            "responses": {"200": {"description": "The activity log", **json_body({"type": "object", "required": ["event", "activity"],
+                              "properties": {"event": {"type": "string"}, "activity": {"type": "array", "items": {"type": "object",
+                                  "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
+                                  "properties": {"at": {"type": "string", "format": "date-time"},
+                                                 "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined"]},
+                                                 "subject_id": {"type": "string", "format": "uuid"},
+                                                 "subject": {"type": "string", "description": "The participant's name or the organisation (empty once erased)"},
+                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status"}}}}}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/registrations/{id}/approve": {"post": admin({
             "summary": "Approve a pending registration: a seat if one is free for its country, the waiting list otherwise",
             "parameters": [offer_id], "responses": {"200": {"description": "Decided", **json_body(ref("Decision"))}, "400": error("Malformed id"),
@@ -364,6 +401,39 @@ doc = {
                                                                        "409": html("No seat to accept (lapsed, or already confirmed)")}})},
         "/registrations/{token}/cancel": {"post": public({"summary": "Cancel (idempotent)", "parameters": [token],
                                                          "responses": {"200": html("Cancelled"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/console": {"get": public({"summary": "The organisers' console: their exchanges when signed in (session cookie), the sign-in form otherwise",
+                                    "parameters": [next_q], "responses": {"200": html("My exchanges, or the sign-in form")}})},
+        "/console/sign-in": {"post": public({
+            "summary": "Email a one-time sign-in link to an organiser, viewer or console admin (the same answer for any address; at most 5 links per address per hour)",
+            "requestBody": form({"email": {}, "next": {}}),
+            "responses": {"200": html("Sent, if the address may sign in"), "422": html("The form again, with the error"), **body_errors()}})},
+        "/console/sign-in/{token}": {
+            "get": public({"summary": "The link from the email: a button that signs in (opening it spends nothing)", "parameters": [token],
+                           "responses": {"200": html("The button"), "400": error("Malformed path"), "404": html("The link was used, has expired, or does not exist")}}),
+            "post": public({"summary": "Sign in with the link, once: sets the session cookie", "parameters": [token],
+                            "responses": {"303": redirect("Signed in: to the console page sign-in started from"), "400": error("Malformed path"),
+                                          "404": html("The link was used, has expired, or does not exist")}}),
+        },
+        "/console/sign-out": {"post": public({
+            "summary": "End the console session", "requestBody": csrf_form,
+            "responses": {"200": html("Signed out"), "303": redirect("Not signed in: to /console"),
+                          "403": html("Without the session's CSRF token: nothing changed"), **body_errors()}})},
+        "/console/events/{slug}": {"get": public({
+            "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
+            "parameters": [slug, status_q,
+                           {"name": "page", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "Which page of 100 registrations, from 1"},
+                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"}],
+            "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/events/{slug}/registrations.csv": {"get": public({
+            "summary": "An exchange's registrations as CSV (UTF-8 with a BOM), for everyone who may see the exchange", "parameters": [slug, status_q],
+            "responses": {"200": {"description": "The registrations", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                          "303": redirect("Not signed in: to the sign-in form, which comes back here"),
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/events/{slug}/cosponsor-offers/{id}/accept": console_offer_decision("Accept a co-sponsorship offer (organisers and console admins)"),
+        "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
+        "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),
+        "/console/events/{slug}/registrations/{id}/reject": console_decision("Reject a pending or waitlisted registration (organisers and console admins)"),
         "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},
         "/healthz": {"get": {"summary": "Alive", "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/readyz": {"get": {"summary": "Ready: Postgres reachable, migrations applied, RabbitMQ connected",

@@ -60,6 +60,22 @@ pub const MAX_BODY_BYTES: Var = Var {
     default: Some("65536"),
     help: "Largest request body accepted; larger ones get 413.",
 };
+pub const CONSOLE_ADMINS: Var = Var {
+    name: "CONSOLE_ADMINS",
+    default: Some(""),
+    help: "Comma-separated email addresses that may sign in to the organisers' console (/console) and \
+see every exchange; organisers and viewers of an exchange may sign in without being listed.",
+};
+pub const CONSOLE_LINK_MINUTES: Var = Var {
+    name: "CONSOLE_LINK_MINUTES",
+    default: Some("15"),
+    help: "Minutes a console sign-in link works (once).",
+};
+pub const CONSOLE_SESSION_HOURS: Var = Var {
+    name: "CONSOLE_SESSION_HOURS",
+    default: Some("12"),
+    help: "Hours without use after which a console session ends.",
+};
 
 /// Every variable this service reads besides the common ones.
 pub const VARS: &[Var] = &[
@@ -74,6 +90,9 @@ pub const VARS: &[Var] = &[
     OFFER_CHECK_SECS,
     INVITATION_REMINDER_HOURS,
     DIGEST_HOUR,
+    CONSOLE_ADMINS,
+    CONSOLE_LINK_MINUTES,
+    CONSOLE_SESSION_HOURS,
 ];
 
 /// One valid admin token and what it may act on.
@@ -145,6 +164,28 @@ pub struct Settings {
     /// 0–23: organisers' digests go out from this hour of their day.
     pub digest_hour: u32,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Lower-case addresses that see every exchange in the console.
+    pub console_admins: Vec<String>,
+    /// How long a console sign-in link works.
+    pub console_link_minutes: u32,
+    /// How long a console session lasts without use.
+    pub console_session_hours: u32,
+}
+
+/// Parses `CONSOLE_ADMINS`: comma-separated addresses, kept lower-case.
+///
+/// # Errors
+/// An entry that is not an email address.
+pub fn parse_console_admins(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            convene_shared::values::Email::parse(entry)
+                .map(|e| e.as_str().to_lowercase())
+                .map_err(|m| format!("{entry:?}: {m}"))
+        })
+        .collect()
 }
 
 impl Settings {
@@ -165,6 +206,14 @@ impl Settings {
         if digest_hour > 23 {
             return Err(DIGEST_HOUR.malformed("expected an hour from 0 to 23"));
         }
+        let console_link_minutes: u32 = CONSOLE_LINK_MINUTES.parse()?;
+        if !(1..=24 * 60).contains(&console_link_minutes) {
+            return Err(CONSOLE_LINK_MINUTES.malformed("expected minutes from 1 to 1440"));
+        }
+        let console_session_hours: u32 = CONSOLE_SESSION_HOURS.parse()?;
+        if !(1..=24 * 30).contains(&console_session_hours) {
+            return Err(CONSOLE_SESSION_HOURS.malformed("expected hours from 1 to 720"));
+        }
         Ok(Self {
             common: Common::from_env()?,
             http_addr: HTTP_ADDR.parse()?,
@@ -181,6 +230,10 @@ impl Settings {
                 &TRUSTED_PROXIES.string()?,
             )
             .map_err(|e| TRUSTED_PROXIES.malformed(e))?,
+            console_admins: parse_console_admins(&CONSOLE_ADMINS.string()?)
+                .map_err(|e| CONSOLE_ADMINS.malformed(e))?,
+            console_link_minutes,
+            console_session_hours,
         })
     }
 }
@@ -205,5 +258,15 @@ mod tests {
             !format!("{:?}", tokens[0]).contains("aaaa"),
             "secrets are not printed"
         );
+    }
+
+    #[test]
+    fn console_admins_are_addresses_kept_lower_case() {
+        assert_eq!(
+            parse_console_admins(" Ana@UN.org, ,ben@example.org").unwrap(),
+            vec!["ana@un.org".to_owned(), "ben@example.org".to_owned()]
+        );
+        assert!(parse_console_admins("").unwrap().is_empty());
+        assert!(parse_console_admins("ana@un.org, not-an-address").is_err());
     }
 }

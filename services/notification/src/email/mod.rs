@@ -9,7 +9,8 @@ pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
 /// report each from the start, at 0.
-pub const KINDS: [&str; 12] = [
+pub const KINDS: [&str; 13] = [
+    "console_sign_in",
     "invitation",
     "invitation_reminder",
     "digest",

@@ -8,11 +8,13 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::messages::{
+    ConsoleSignInRequested, RegistrationLinkRenewed, RegistrationStatusChanged,
+};
+use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, DigestRegistration, EventCancelled,
     EventScheduled, EventSnapshot, OrganiserDigest, RegistrationCancelled, RegistrationConfirmed,
     ReminderDue,
 };
-use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::time::{span_in_zone, span_in_zone_lang};
 use uuid::Uuid;
 
@@ -166,6 +168,8 @@ struct CosponsorOffer<'a> {
     contact_name: &'a str,
     contact_email: &'a str,
     message: &'a str,
+    /// Where to accept or decline it (empty in older messages).
+    decide_url: &'a str,
 }
 
 /// The exchange's time in its zone and, when the participant gave another, in theirs:
@@ -466,6 +470,7 @@ pub fn cosponsor_offer(
         contact_name: &m.contact_name,
         contact_email: &m.contact_email,
         message: &m.message,
+        decide_url: m.decide_url.as_deref().unwrap_or_default(),
     }
     .render()?;
     Ok(Outgoing {
@@ -672,6 +677,36 @@ pub fn offer_decision(m: &CosponsorOfferDecided, message_id: Uuid) -> askama::Re
             m.event.title,
             if accepted { "accepted" } else { "not accepted" }
         ),
+        body,
+        calendar: None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console_sign_in.txt")]
+struct ConsoleSignIn<'a> {
+    sign_in_url: &'a str,
+    until: String,
+}
+
+/// The one-time link to the organisers' console (organisers' emails are in English).
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn console_sign_in(m: &ConsoleSignInRequested) -> askama::Result<Outgoing> {
+    let body = ConsoleSignIn {
+        sign_in_url: &m.sign_in_url,
+        until: m.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+    }
+    .render()?;
+    Ok(Outgoing {
+        // One per link, whatever the redeliveries.
+        key: format!("console_sign_in:{}", m.link_id),
+        kind: "console_sign_in",
+        to: m.email.clone(),
+        to_name: None,
+        reply_to: None,
+        subject: "Your link to sign in to Convene".to_owned(),
         body,
         calendar: None,
     })

@@ -5,6 +5,7 @@ use convene_shared::outbox;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::offers::{self, Offer};
 
@@ -25,7 +26,8 @@ impl Decision {
 }
 
 /// Records the decision and announces it (`cosponsor_offer.decided`). `check` sees the
-/// offer's exchange first (the admin token's scope) and may refuse.
+/// offer's exchange first (the admin token's scope) and may refuse. The exchange's
+/// activity log records `actor` as the one who decided.
 ///
 /// # Errors
 /// When Postgres fails (nothing is written then), or what `check` returns.
@@ -35,6 +37,7 @@ pub async fn decide_offer<E: From<sqlx::Error>>(
     decision: Decision,
     note: &str,
     check: impl FnOnce(&Event) -> Result<(), E>,
+    actor: &str,
     correlation_id: Uuid,
 ) -> Result<Option<Offer>, E> {
     let mut tx = pool.begin().await?;
@@ -64,6 +67,11 @@ pub async fn decide_offer<E: From<sqlx::Error>>(
         note: note.to_owned(),
     };
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    let action = match decision {
+        Decision::Accept => "offer.accepted",
+        Decision::Decline => "offer.declined",
+    };
+    activity::record(&mut tx, event.id, actor, action, offer.id, &offer.status).await?;
     tx.commit().await?;
     tracing::info!(offer_id = %offer.id, decision = decision.as_str(), "co-sponsorship offer decided");
     Ok(Some(offer))

@@ -5,6 +5,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::seats::{announce_confirmed, announce_status, fill_free_seats};
+use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
@@ -20,7 +21,8 @@ pub enum Decided {
 
 /// Approve (`approve = true`) or reject a registration. Approval confirms it if a seat is
 /// free for its country, and puts it in line otherwise; pending registrations hold no seat
-/// until then. `check` sees the exchange first (the admin token's scope).
+/// until then. `check` sees the exchange first (the admin token's scope). The exchange's
+/// activity log records `actor` as the one who decided.
 ///
 /// # Errors
 /// When Postgres fails (nothing is written then), or what `check` returns.
@@ -29,6 +31,7 @@ pub async fn decide<E: From<sqlx::Error>>(
     id: Uuid,
     approve: bool,
     check: impl Fn(&Event) -> Result<(), E>,
+    actor: &str,
     correlation_id: Uuid,
 ) -> Result<Decided, E> {
     let mut tx = pool.begin().await?;
@@ -60,6 +63,12 @@ pub async fn decide<E: From<sqlx::Error>>(
         "waitlisted"
     };
     seats::set_status(&mut tx, id, status).await?;
+    let action = if approve {
+        "registration.approved"
+    } else {
+        "registration.rejected"
+    };
+    activity::record(&mut tx, event.id, actor, action, id, status).await?;
     let registration = registrations::find(&mut tx, id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;

@@ -33,6 +33,8 @@ pub async fn erase_person(
     let (registrations, offers) = personal_data::erase_by_email(&mut tx, email).await?;
     let invitations = personal_data::erase_invitations_by_email(&mut tx, email).await?;
     let organiser_settings = crate::store::digests::erase(&mut tx, email).await?;
+    crate::store::console::erase(&mut tx, email).await?;
+    crate::store::activity::erase_actor(&mut tx, email).await?;
     announce(&mut tx, &registrations, &invitations, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(

@@ -18,6 +18,7 @@ pub async fn offer(
     pool: &PgPool,
     event: &Event,
     offer: &NewCosponsorOffer,
+    public_base_url: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Uuid> {
     let mut tx = pool.begin().await?;
@@ -33,6 +34,11 @@ pub async fn offer(
         support_kind: offer.support_kind.label().to_owned(),
         message: offer.message.as_str().to_owned(),
         organiser_emails: event.organiser_emails.clone(),
+        decide_url: Some(format!(
+            "{}/console/events/{}#offers",
+            public_base_url.trim_end_matches('/'),
+            event.slug
+        )),
     };
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     tx.commit().await?;

@@ -30,6 +30,7 @@ fn fields(event: &Event) -> Map<String, Value> {
         "timezone": event.timezone,
         "capacity": event.capacity,
         "organiser_emails": event.organiser_emails,
+        "viewer_emails": event.viewer_emails,
         "topics": event.topics,
         "reminder_offsets_minutes": event.reminder_offsets_minutes,
         "location": event.location,

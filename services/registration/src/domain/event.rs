@@ -11,7 +11,8 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 20] = [
+const FIELDS: [&str; 21] = [
+    "viewer_emails",
     "reminder_notes",
     "invitation_only",
     "requires_approval",
@@ -46,6 +47,9 @@ pub struct NewEvent {
     /// `None`: unlimited.
     pub capacity: Option<i32>,
     pub organiser_emails: Vec<Email>,
+    /// People who may see the exchange in the organisers' console (its lists and figures)
+    /// but change nothing.
+    pub viewer_emails: Vec<Email>,
     pub topics: Vec<BoundedText>,
     /// Distinct, sorted from the furthest to the closest to the start.
     pub reminder_offsets_minutes: Vec<i32>,
@@ -76,6 +80,13 @@ pub struct ReminderNote {
     pub offset_minutes: i32,
     pub lang: Lang,
     pub text: BoundedText,
+}
+
+/// Parses a list of email addresses, naming the first bad one.
+fn addresses(list: &[String]) -> Result<Vec<Email>, String> {
+    list.iter()
+        .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
+        .collect()
 }
 
 /// The longest note, in characters: an agenda fits, a document does not.
@@ -355,11 +366,14 @@ impl NewEvent {
                 );
                 return None;
             }
-            let parsed: Result<Vec<Email>, String> = list
-                .iter()
-                .map(|e| Email::parse(e).map_err(|m| format!("{e:?}: {m}")))
-                .collect();
-            errors.check("organiser_emails", parsed)
+            errors.check("organiser_emails", addresses(&list))
+        });
+        let viewer_emails = strings(&mut errors, "viewer_emails").and_then(|list| {
+            if list.len() > 50 {
+                errors.add("viewer_emails", "Give at most 50 viewer email addresses.");
+                return None;
+            }
+            errors.check("viewer_emails", addresses(&list))
         });
         let topics = strings(&mut errors, "topics").and_then(|list| {
             if list.len() > 20 {
@@ -428,6 +442,7 @@ impl NewEvent {
                 timezone: timezone?,
                 capacity: capacity?,
                 organiser_emails: organiser_emails?,
+                viewer_emails: viewer_emails?,
                 topics: topics?,
                 reminder_offsets_minutes: reminder_offsets_minutes?,
                 location: location?,
@@ -508,7 +523,8 @@ mod tests {
         let body = json!({
             "slug": "Bad Slug", "title": "", "starts_at": "2026-12-15T13:00:00Z",
             "ends_at": "2026-12-15T12:00:00Z", "timezone": "Mars/Olympus",
-            "capacity": 0, "organiser_emails": ["not-an-email"], "colour": "red"
+            "capacity": 0, "organiser_emails": ["not-an-email"], "colour": "red",
+            "viewer_emails": ["also-not-an-email"]
         });
         let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
         for field in [
@@ -518,6 +534,7 @@ mod tests {
             "timezone",
             "capacity",
             "organiser_emails",
+            "viewer_emails",
             "colour",
         ] {
             assert!(

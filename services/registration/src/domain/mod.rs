@@ -3,6 +3,7 @@
 //! The HTML form and the JSON API build the same values here, so a rule is written once.
 //! Parsing collects every problem into [`FieldErrors`] so a person sees them all at once.
 
+mod console_path;
 mod country;
 mod country_names;
 mod errors;
@@ -13,6 +14,7 @@ mod registration;
 mod role;
 mod slug;
 
+pub use console_path::ConsolePath;
 pub use convene_shared::values::{BoundedText, Email};
 pub use country::CountryCode;
 pub use errors::FieldErrors;

@@ -67,7 +67,15 @@ pub async fn submit_form(
             )
         }
     };
-    match offer(&state.pool, &event, &new, correlation_id.into()).await {
+    match offer(
+        &state.pool,
+        &event,
+        &new,
+        &state.settings.public_base_url,
+        correlation_id.into(),
+    )
+    .await
+    {
         Ok(_) => {
             state.announce();
             thanks()
@@ -87,7 +95,14 @@ pub async fn submit_json(
         .await?
         .ok_or(ApiError::NotFound)?;
     let new = NewCosponsorOffer::try_from(&input).map_err(ApiError::Invalid)?;
-    let id = offer(&state.pool, &event, &new, correlation_id.into()).await?;
+    let id = offer(
+        &state.pool,
+        &event,
+        &new,
+        &state.settings.public_base_url,
+        correlation_id.into(),
+    )
+    .await?;
     state.announce();
     Ok((
         StatusCode::CREATED,

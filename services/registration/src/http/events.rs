@@ -36,6 +36,7 @@ pub fn public_view(event: &Event, public_base_url: &str) -> Value {
 pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     let mut view = public_view(event, public_base_url);
     view["organiser_emails"] = json!(event.organiser_emails);
+    view["viewer_emails"] = json!(event.viewer_emails);
     view["reminder_offsets_minutes"] = json!(event.reminder_offsets_minutes);
     view["location"] = json!(event.location);
     view["online_link"] = json!(event.online_link);

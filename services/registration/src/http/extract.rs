@@ -160,7 +160,7 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// Compares digests, so the time taken says nothing about how much of the token matched.
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     a.iter()
         .zip(b.iter())

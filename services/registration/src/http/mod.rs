@@ -3,6 +3,7 @@
 //! parse the input into domain values, run one action, answer.
 
 mod admin;
+mod console;
 mod cosponsor;
 mod error;
 mod events;
@@ -88,6 +89,11 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/api/admin/events/{slug}/cosponsor-offers",
             get(organisers::offers),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/activity",
+            get(organisers::activity),
         ),
         (
             Method::POST,
@@ -211,6 +217,7 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     admin_routes()
         .into_iter()
         .chain(public_routes())
+        .chain(console::routes())
         .map(|(m, p, _)| (m, p))
         .collect()
 }
@@ -227,10 +234,14 @@ fn build(routes: Vec<(Method, &'static str, MethodRouter<AppState>)>) -> Router<
 /// Every route of the service.
 pub fn router(state: AppState, readiness: Readiness) -> Router {
     let body_limit = state.settings.max_body_bytes;
-    let public = build(public_routes()).route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        rate_limit::limit,
-    ));
+    // The console, like the public pages, is rate-limited per client (signing in is open
+    // to anyone); `security::headers` keeps every console page out of caches.
+    let public = build(public_routes())
+        .merge(build(console::routes()))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ));
     build(admin_routes())
         .merge(public)
         .fallback(|| async { pages::MessagePage::not_found() })

@@ -2,8 +2,6 @@
 //! co-sponsorship offers with their decisions. Every route needs a token covering the
 //! exchange.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -20,6 +18,7 @@ use super::AppState;
 use crate::actions::decide_offer::{decide_offer, Decision};
 use crate::actions::decide_registration::{self, Decided};
 use crate::domain::{CountryCode, FieldErrors, Role};
+use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::offers;
 use crate::store::registrations::{self, Filter, Listed};
@@ -171,18 +170,7 @@ pub async fn registrations(
     let mut conn = state.pool.acquire().await?;
     if wants_csv {
         let (rows, _) = registrations::list(&mut conn, event.id, &filter, i64::MAX, 0).await?;
-        let filename = format!("{}-registrations.csv", event.slug);
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{filename}\""),
-                ),
-            ],
-            to_csv(&rows),
-        )
-            .into_response());
+        return Ok(csv_file(&event.slug, &rows));
     }
     let (rows, total) = registrations::list(
         &mut conn,
@@ -200,6 +188,22 @@ pub async fn registrations(
         "registrations": rows,
     }))
     .into_response())
+}
+
+/// The registrations as a CSV file to save, `{slug}-registrations.csv` (the admin API's
+/// and the console's export).
+pub(super) fn csv_file(slug: &str, rows: &[Listed]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-registrations.csv\""),
+            ),
+        ],
+        to_csv(rows),
+    )
+        .into_response()
 }
 
 /// Spreadsheet-safe CSV: a BOM, quoted fields, and cells that a spreadsheet would run as a
@@ -245,53 +249,39 @@ pub async fn stats(
 ) -> Result<Json<Value>, ApiError> {
     let event = event_for(&state, &admin, &slug).await?;
     let mut conn = state.pool.acquire().await?;
-    let counts = registrations::counts(&mut conn, event.id).await?;
-    let mut by_status: BTreeMap<&str, i64> = [
-        "confirmed",
-        "waitlisted",
-        "offered",
-        "pending",
-        "cancelled",
-        "rejected",
-        "expired",
-    ]
-    .into_iter()
-    .map(|s| (s, 0))
-    .collect();
-    let mut by_country: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let mut by_role: BTreeMap<String, i64> = BTreeMap::new();
-    let mut countries = BTreeSet::new();
-    let mut officials = 0;
-    for (status, country, role, n) in &counts {
-        *by_status.entry(status.as_str()).or_default() += n;
-        if status == "confirmed" {
-            let official = role == Role::GovernmentOfficial.as_str();
-            let entry = by_country.entry(country.clone()).or_default();
-            entry.0 += n;
-            if official {
-                entry.1 += n;
-                officials += n;
-            }
-            *by_role.entry(role.clone()).or_default() += n;
-            countries.insert(country.clone());
-        }
-    }
+    let figures = registrations::figures(&mut conn, event.id).await?;
     Ok(Json(json!({
         "event": event.slug,
         "capacity": event.capacity,
-        "confirmed": by_status["confirmed"],
-        "waitlisted": by_status["waitlisted"],
-        "pending": by_status["pending"],
-        "cancelled": by_status["cancelled"],
-        "offered": by_status["offered"],
-        "rejected": by_status["rejected"],
-        "officials": officials,
-        "countries": countries.len(),
-        "by_country": by_country.iter().map(|(c, (confirmed, officials))| {
+        "confirmed": figures.status("confirmed"),
+        "waitlisted": figures.status("waitlisted"),
+        "pending": figures.status("pending"),
+        "cancelled": figures.status("cancelled"),
+        "offered": figures.status("offered"),
+        "rejected": figures.status("rejected"),
+        "officials": figures.officials,
+        "countries": figures.countries,
+        "by_country": figures.by_country.iter().map(|(c, (confirmed, officials))| {
             (c.clone(), json!({ "confirmed": confirmed, "officials": officials }))
         }).collect::<serde_json::Map<_, _>>(),
-        "by_role": by_role,
+        "by_role": figures.by_role,
     })))
+}
+
+/// How many entries the activity log answers with at most.
+const ACTIVITY_LIMIT: i64 = 500;
+
+/// `GET /api/admin/events/{slug}/activity`: who decided what on the exchange, newest first
+/// (the latest 500).
+pub async fn activity(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let mut conn = state.pool.acquire().await?;
+    let entries = activity::for_event(&mut conn, event.id, ACTIVITY_LIMIT).await?;
+    Ok(Json(json!({ "event": event.slug, "activity": entries })))
 }
 
 /// `GET /api/admin/events/{slug}/cosponsor-offers`.
@@ -363,6 +353,7 @@ async fn decide(
         decision,
         note.as_str(),
         |event| admin.require(&event.slug),
+        activity::ADMIN_API,
         correlation_id.into(),
     )
     .await?
@@ -459,7 +450,16 @@ async fn decide_one(
     approve: bool,
     correlation_id: Uuid,
 ) -> Result<Value, ApiError> {
-    match decide_registration::decide(&state.pool, id, approve, |event| admin.require(&event.slug), correlation_id).await? {
+    match decide_registration::decide(
+        &state.pool,
+        id,
+        approve,
+        |event| admin.require(&event.slug),
+        activity::ADMIN_API,
+        correlation_id,
+    )
+    .await?
+    {
         Decided::Now(registration) => {
             state.announce();
             Ok(json!({ "id": registration.id, "status": registration.status }))

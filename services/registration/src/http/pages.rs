@@ -463,6 +463,13 @@ impl MessagePage {
         }
     }
 
+    /// A link below the text (`href`, what it says).
+    #[must_use]
+    pub fn with_link(mut self, href: &str, text: &str) -> Self {
+        self.link = Some((href.to_owned(), text.to_owned()));
+        self
+    }
+
     /// The page says it in `lang` (its texts must be in it already).
     #[must_use]
     pub fn in_lang(mut self, lang: Lang) -> Self {

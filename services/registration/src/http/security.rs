@@ -2,8 +2,8 @@
 //! no referrer, no sniffing, no framing, and nothing cached from a page reached by a
 //! secret link.
 //!
-//! The pages keep their one stylesheet and one small script inline (a participant on a
-//! slow link gets the page in one request), so the policy allows exactly those two by
+//! The pages keep their stylesheets and one small script inline (a participant on a
+//! slow link gets the page in one request), so the policy allows exactly those by
 //! their SHA-256 (`'sha256-…'`) and nothing else inline: both are constants here, and the
 //! templates insert the same constants, so the hashes cannot drift from what is served.
 
@@ -17,6 +17,8 @@ use sha2::{Digest, Sha256};
 
 /// The pages' stylesheet (`templates/base.html` inlines it).
 pub const PAGE_CSS: &str = include_str!("../../assets/page.css");
+/// The console's own additions (`templates/console/layout.html`).
+pub const CONSOLE_CSS: &str = include_str!("../../assets/console.css");
 /// Fills the registration form's time zone from the browser (`templates/register.html`).
 pub const TIMEZONE_SCRIPT: &str = include_str!("../../assets/timezone.js");
 
@@ -34,9 +36,10 @@ fn csp_hash(text: &str) -> String {
 /// script only by hash, forms posted only here, never inside a frame.
 pub static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
     let policy = format!(
-        "default-src 'self'; style-src {}; script-src {}; img-src 'self' data:; \
+        "default-src 'self'; style-src {} {}; script-src {}; img-src 'self' data:; \
          form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
         csp_hash(PAGE_CSS),
+        csp_hash(CONSOLE_CSS),
         csp_hash(TIMEZONE_SCRIPT),
     );
     HeaderValue::from_str(&policy).expect("the policy is ASCII")
@@ -105,6 +108,7 @@ mod tests {
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
         assert!(policy.contains(&csp_hash(PAGE_CSS)));
+        assert!(policy.contains(&csp_hash(CONSOLE_CSS)));
         assert!(policy.contains(&csp_hash(TIMEZONE_SCRIPT)));
     }
 }

@@ -20,6 +20,8 @@ pub struct Event {
     pub timezone: String,
     pub capacity: Option<i32>,
     pub organiser_emails: Vec<String>,
+    /// Who may see it in the console without changing anything.
+    pub viewer_emails: Vec<String>,
     pub topics: Vec<String>,
     pub reminder_offsets_minutes: Vec<i32>,
     pub version: i64,
@@ -79,10 +81,15 @@ fn stored_notes(event: &NewEvent) -> Json<Vec<ReminderNote>> {
     )
 }
 
+/// Addresses as stored.
+fn emails(list: &[crate::domain::Email]) -> Vec<String> {
+    list.iter().map(|e| e.as_str().to_owned()).collect()
+}
+
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
     organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
     requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
-    reminder_notes, invitation_only";
+    reminder_notes, invitation_only, viewer_emails";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -93,8 +100,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
         "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
              organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
              country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
-             reminder_notes, invitation_only) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             reminder_notes, invitation_only, viewer_emails) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -129,6 +136,7 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(event.waitlist_offer_hours)
     .bind(stored_notes(event))
     .bind(event.invitation_only)
+    .bind(emails(&event.viewer_emails))
     .fetch_optional(conn)
     .await
 }
@@ -143,7 +151,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
              capacity = $7, organiser_emails = $8, topics = $9, reminder_offsets_minutes = $10, \
              location = $11, online_link = $12, requires_approval = $13, country_cap = $14, \
              registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
-             reminder_notes = $18, invitation_only = $19, version = version + 1, updated_at = now() \
+             reminder_notes = $18, invitation_only = $19, viewer_emails = $20, version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -165,6 +173,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(event.waitlist_offer_hours)
     .bind(stored_notes(event))
     .bind(event.invitation_only)
+    .bind(emails(&event.viewer_emails))
     .fetch_one(conn)
     .await
 }

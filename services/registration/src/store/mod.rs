@@ -2,6 +2,8 @@
 //! the function that runs it. Functions take a connection or transaction so that callers
 //! decide what is written together (a state change and its outbox message, always).
 
+pub mod activity;
+pub mod console;
 pub mod digests;
 pub mod events;
 pub mod invitations;

@@ -242,6 +242,71 @@ pub async fn counts(
     .await
 }
 
+/// The figures organisers quote about an exchange ("110 participants, over 60 officials
+/// from 32 countries"), from [`counts`]: the admin API's stats and the console's overview
+/// both read them here.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// Registrations per status; every status is present, 0 when none.
+    pub by_status: std::collections::BTreeMap<&'static str, i64>,
+    /// Confirmed participants per country: (all, government officials).
+    pub by_country: std::collections::BTreeMap<String, (i64, i64)>,
+    /// Confirmed participants per role.
+    pub by_role: std::collections::BTreeMap<String, i64>,
+    /// Confirmed government officials.
+    pub officials: i64,
+    /// Countries with a confirmed participant.
+    pub countries: usize,
+}
+
+/// Every status a registration can have.
+pub const STATUSES: [&str; 7] = [
+    "confirmed",
+    "waitlisted",
+    "offered",
+    "pending",
+    "cancelled",
+    "rejected",
+    "expired",
+];
+
+impl Figures {
+    /// Registrations with this status.
+    pub fn status(&self, status: &str) -> i64 {
+        self.by_status.get(status).copied().unwrap_or_default()
+    }
+}
+
+/// An exchange's [`Figures`], anonymised registrations included.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn figures(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<Figures> {
+    let mut figures = Figures {
+        by_status: STATUSES.into_iter().map(|s| (s, 0)).collect(),
+        ..Figures::default()
+    };
+    let mut countries = std::collections::BTreeSet::new();
+    for (status, country, role, n) in counts(conn, event_id).await? {
+        if let Some(count) = figures.by_status.get_mut(status.as_str()) {
+            *count += n;
+        }
+        if status == "confirmed" {
+            let official = role == crate::domain::Role::GovernmentOfficial.as_str();
+            let entry = figures.by_country.entry(country.clone()).or_default();
+            entry.0 += n;
+            if official {
+                entry.1 += n;
+                figures.officials += n;
+            }
+            *figures.by_role.entry(role).or_default() += n;
+            countries.insert(country);
+        }
+    }
+    figures.countries = countries.len();
+    Ok(figures)
+}
+
 /// A registration by id, locked for update.
 ///
 /// # Errors

@@ -1,0 +1,334 @@
+//! What a signed-in person sees in the console: their exchanges, and an exchange's figures,
+//! registrations (by status, a page at a time) and co-sponsorship offers.
+//!
+//! An exchange the person may not see answers `404`, as if it did not exist; access is
+//! read from the exchange at every request (see `session`).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use chrono::Utc;
+use convene_shared::time::span_in_zone;
+use serde::Deserialize;
+
+use super::super::error::ApiError;
+use super::super::extract::ApiPath;
+use super::super::pages::{render, MessagePage, Texts};
+use super::super::AppState;
+use super::charts;
+use super::pages::{
+    ActivityRow, EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
+};
+use super::session::{self, Access, SignedIn};
+use super::sign_in::{sign_in_page, NextQuery};
+use crate::store::activity::{self, Entry};
+use crate::store::console::{self, Overview};
+use crate::store::events::{self, Event};
+use crate::store::offers;
+use crate::store::registrations::{self, Figures, Filter};
+
+/// How many of the latest decisions the exchange page shows.
+const ACTIVITY_SHOWN: i64 = 20;
+
+/// How many registrations the exchange page lists at a time.
+const PER_PAGE: i64 = 100;
+
+/// `GET /console`: "My exchanges" when signed in, the sign-in page otherwise.
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<NextQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // 1. Who is signed in; nobody: the sign-in page (keeping where they were heading).
+    let Some(person) = session::current(&state, &headers).await? else {
+        return Ok(sign_in_page(&query.map(|Query(q)| q).unwrap_or_default()));
+    };
+
+    // 2. The exchanges they may see, with their counts.
+    let exchanges = console::overview(&state.pool, &person.email, person.is_admin).await?;
+
+    // 3. Upcoming ones first, soonest first; then past ones, latest first.
+    let now = Utc::now();
+    let (upcoming, mut past): (Vec<Overview>, Vec<Overview>) =
+        exchanges.into_iter().partition(|x| x.ends_at > now);
+    past.reverse();
+    let page = ExchangesPage {
+        t: Texts(convene_shared::i18n::Lang::En),
+        signed_in: Some(Header::from(&person)),
+        is_admin: person.is_admin,
+        sections: vec![
+            Section {
+                caption: "Upcoming",
+                rows: upcoming.iter().map(exchange_row).collect(),
+            },
+            Section {
+                caption: "Past",
+                rows: past.iter().map(exchange_row).collect(),
+            },
+        ],
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn exchange_row(x: &Overview) -> ExchangeRow {
+    ExchangeRow {
+        slug: x.slug.clone(),
+        title: x.title.clone(),
+        when: span_in_zone(x.starts_at, x.ends_at, &x.timezone),
+        cancelled: x.status == "cancelled",
+        seats: seats(x.confirmed, x.capacity),
+        waiting: x.waitlisted,
+        pending: x.pending,
+        open_offers: x.open_offers,
+    }
+}
+
+/// "12 of 40", or "12" when the exchange has no limit.
+fn seats(confirmed: i64, capacity: Option<i32>) -> String {
+    match capacity {
+        Some(capacity) => format!("{confirmed} of {capacity}"),
+        None => confirmed.to_string(),
+    }
+}
+
+/// The exchange `slug` and what `person` may do with it; `None` when they may not see it.
+pub(super) async fn visible(
+    state: &AppState,
+    person: &SignedIn,
+    slug: &str,
+) -> Result<Option<(Event, Access)>, ApiError> {
+    let event = events::find_by_slug(&state.pool, slug).await?;
+    Ok(event.and_then(|e| person.access(&e).map(|access| (e, access))))
+}
+
+/// The exchange `slug`, and who acts, if a console form may change it: the person is signed
+/// in, the form carries their session's CSRF token, and they organise the exchange or are a
+/// console admin. Otherwise the page to answer (403, or 404 for an exchange they may not
+/// see).
+///
+/// # Errors
+/// When Postgres fails.
+pub(super) async fn changeable(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+    slug: &str,
+) -> Result<Result<(Event, String), Response>, ApiError> {
+    let Some(person) = session::current(state, headers).await? else {
+        return Ok(Err(refused(
+            "You are not signed in",
+            "Your console session has ended, so nothing was changed. Sign in again and retry.",
+            "/console",
+        )));
+    };
+    if !person.sent_csrf(csrf) {
+        return Ok(Err(session::csrf_refused()));
+    }
+    match visible(state, &person, slug).await? {
+        None => Ok(Err(MessagePage::not_found())),
+        Some((event, access)) if !access.may_change() => Ok(Err(refused(
+            "You can see this exchange but not change it",
+            "Viewers see an exchange's lists and figures; its organisers decide.",
+            &format!("/console/events/{}", event.slug),
+        ))),
+        Some((event, _)) => Ok(Ok((event, person.email))),
+    }
+}
+
+/// For the actions' `check`: what a console form decides on must belong to the exchange in
+/// its address, or it is not found there.
+///
+/// # Errors
+/// `404` when `found` is another exchange.
+pub(super) fn same_exchange(found: &Event, expected: &Event) -> Result<(), ApiError> {
+    if found.id == expected.id {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// `403`: nothing was changed, and why.
+fn refused(heading: &str, why: &str, back: &str) -> Response {
+    render(
+        StatusCode::FORBIDDEN,
+        &MessagePage::new(heading, &[why]).with_link(back, "Back"),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventQuery {
+    /// What a decision just did (the page says so): a registration's new status, or an
+    /// offer's `accepted` / `declined`.
+    decided: Option<String>,
+    /// Only registrations with this status (any other value: all).
+    status: Option<String>,
+    /// Which page of registrations, from 1.
+    page: Option<i64>,
+}
+
+impl EventQuery {
+    /// The status to list, if it is one.
+    fn status(&self) -> Option<&'static str> {
+        let wanted = self.status.as_deref()?;
+        registrations::STATUSES.into_iter().find(|s| *s == wanted)
+    }
+
+    fn page(&self) -> i64 {
+        self.page
+            .filter(|p| (1..=1_000_000).contains(p))
+            .unwrap_or(1)
+    }
+}
+
+/// `GET /console/events/{slug}`: the exchange's figures and its first registrations.
+pub async fn event(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // 1. Who is signed in; nobody: sign in first, then back here.
+    let Some(person) = session::current(&state, &headers).await? else {
+        let here = uri.path_and_query().map_or("/console", |p| p.as_str());
+        return Ok(session::to_sign_in(here));
+    };
+
+    // 2. The exchange, if they may see it.
+    let Some((event, access)) = visible(&state, &person, &slug).await? else {
+        return Ok(MessagePage::not_found());
+    };
+
+    // 3. Its figures (the same as the admin API's stats), the page of registrations
+    //    asked for, and its co-sponsorship offers.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let (status, page) = (query.status(), query.page());
+    let filter = Filter {
+        status: status.map(str::to_owned),
+        ..Filter::default()
+    };
+    let mut conn = state.pool.acquire().await?;
+    let figures = registrations::figures(&mut conn, event.id).await?;
+    let (listed, total) = registrations::list(
+        &mut conn,
+        event.id,
+        &filter,
+        PER_PAGE,
+        (page - 1) * PER_PAGE,
+    )
+    .await?;
+    let offers = offers::list(&mut conn, event.id).await?;
+    let activity = activity::for_event(&mut conn, event.id, ACTIVITY_SHOWN).await?;
+    drop(conn);
+
+    // 4. The page; decision buttons only for those who may change the exchange.
+    let decides = access.may_change() && event.status == "scheduled";
+    let notice = query.decided.as_deref().and_then(notice);
+    let page = EventPage {
+        t: Texts(convene_shared::i18n::Lang::En),
+        signed_in: Some(Header::from(&person)),
+        when: span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+        cancelled: event.status == "cancelled",
+        access: access.label(),
+        figures: overview(&figures, event.capacity),
+        charts: charts::overview(&figures),
+        registrations: listed
+            .into_iter()
+            .map(|r| RegistrationRow {
+                can_decide: decides && r.status == "pending",
+                can_reject: decides && r.status == "waitlisted",
+                registered_at: convene_shared::time::in_zone(r.registered_at, &event.timezone),
+                registration: r,
+            })
+            .collect(),
+        total,
+        tabs: tabs(&figures, status),
+        status: status.unwrap_or_default(),
+        page,
+        pages: (total + PER_PAGE - 1) / PER_PAGE,
+        offers: offers
+            .into_iter()
+            .map(|o| OfferRow {
+                can_decide: access.may_change() && o.status == "received",
+                received_at: convene_shared::time::in_zone(o.created_at, &event.timezone),
+                offer: o,
+            })
+            .collect(),
+        activity: activity
+            .into_iter()
+            .map(|a| ActivityRow {
+                at: convene_shared::time::in_zone(a.at, &event.timezone),
+                what: describe(&a),
+            })
+            .collect(),
+        notice,
+        csrf: person.csrf_token.clone(),
+        slug: event.slug,
+        title: event.title,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The overview's figures, as the page labels them.
+fn overview(figures: &Figures, capacity: Option<i32>) -> Vec<(&'static str, String)> {
+    vec![
+        ("confirmed", seats(figures.status("confirmed"), capacity)),
+        (
+            "on the waiting list",
+            figures.status("waitlisted").to_string(),
+        ),
+        ("pending approval", figures.status("pending").to_string()),
+        ("cancelled", figures.status("cancelled").to_string()),
+        (
+            "government officials (confirmed)",
+            figures.officials.to_string(),
+        ),
+        ("countries (confirmed)", figures.countries.to_string()),
+    ]
+}
+
+/// The registration list's tabs: (status or "" for all, label with its count, current).
+fn tabs(figures: &Figures, current: Option<&str>) -> Vec<(&'static str, String, bool)> {
+    let all: i64 = figures.by_status.values().sum();
+    std::iter::once(("", format!("All ({all})"), current.is_none()))
+        .chain(registrations::STATUSES.into_iter().map(|s| {
+            (
+                s,
+                format!("{s} ({})", figures.status(s)),
+                current == Some(s),
+            )
+        }))
+        .collect()
+}
+
+/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)".
+fn describe(entry: &Entry) -> String {
+    let did = match entry.action.as_str() {
+        "registration.approved" => "approved",
+        "registration.rejected" => "rejected",
+        "offer.accepted" => "accepted the offer of",
+        "offer.declined" => "declined the offer of",
+        other => other,
+    };
+    let subject = if entry.subject.is_empty() {
+        "someone whose data was erased"
+    } else {
+        entry.subject.as_str()
+    };
+    format!("{} {did} {subject} ({})", entry.actor, entry.outcome)
+}
+
+/// What a decision did, as the page tells it.
+fn notice(status: &str) -> Option<&'static str> {
+    match status {
+        "accepted" => Some("Offer accepted: its contact is emailed, and the co-sponsor is shown publicly."),
+        "declined" => Some("Offer declined: its contact is emailed."),
+        "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
+        "waitlisted" => Some("Approved: no seat was free, so the participant joined the waiting list, and is emailed."),
+        "rejected" => Some("Rejected: the participant is emailed."),
+        _ => None,
+    }
+}

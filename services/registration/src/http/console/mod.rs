@@ -1,0 +1,62 @@
+//! The organisers' web console (`/console`): server-rendered pages, in the look of the
+//! participant pages, that work without JavaScript. Organisers, viewers and console admins
+//! sign in with a one-time link sent by email (`sign_in`); the session cookie and the
+//! CSRF token every form carries are in `session`; what they see is in `exchanges`, what
+//! they do in `registrations` and `offers`.
+//!
+//! Every console answer carries `Cache-Control: no-store`: its pages hold personal data
+//! and per-session tokens that no cache, shared or the browser's, should keep.
+
+mod charts;
+mod exchanges;
+mod offers;
+mod pages;
+mod registrations;
+mod session;
+mod sign_in;
+
+use axum::http::Method;
+use axum::routing::{get, post, MethodRouter};
+
+use super::AppState;
+
+/// The console's routes: `(method, path, handler)`, part of the service's route table.
+pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/console", get(exchanges::home)),
+        (Method::POST, "/console/sign-in", post(sign_in::request)),
+        (Method::GET, "/console/sign-in/{token}", get(sign_in::open)),
+        (
+            Method::POST,
+            "/console/sign-in/{token}",
+            post(sign_in::confirm),
+        ),
+        (Method::POST, "/console/sign-out", post(sign_in::sign_out)),
+        (Method::GET, "/console/events/{slug}", get(exchanges::event)),
+        (
+            Method::GET,
+            "/console/events/{slug}/registrations.csv",
+            get(registrations::csv),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/registrations/{id}/approve",
+            post(registrations::approve),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/registrations/{id}/reject",
+            post(registrations::reject),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/cosponsor-offers/{id}/accept",
+            post(offers::accept),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/cosponsor-offers/{id}/decline",
+            post(offers::decline),
+        ),
+    ]
+}

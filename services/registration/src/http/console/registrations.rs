@@ -1,0 +1,134 @@
+//! An exchange's registrations in the console: the CSV export (everyone who may see the
+//! exchange), and approving or rejecting one (organisers and console admins), with the
+//! action the admin API uses.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use convene_shared::telemetry::CorrelationId;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::super::error::ApiError;
+use super::super::extract::{ApiForm, ApiPath};
+use super::super::organisers::csv_file;
+use super::super::pages::{render, MessagePage};
+use super::super::AppState;
+use super::exchanges::{changeable, same_exchange, visible};
+use super::session;
+use super::sign_in::CsrfForm;
+use crate::actions::decide_registration::{self, Decided};
+use crate::store::registrations::{self, Filter, STATUSES};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsvQuery {
+    /// Only registrations with this status (any other value: all).
+    status: Option<String>,
+}
+
+/// `GET /console/events/{slug}/registrations.csv`: every registration (of one status, if
+/// asked), as the admin API's CSV (UTF-8 with a BOM, spreadsheet-safe cells).
+pub async fn csv(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<CsvQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    // 1. Signed in, and allowed to see the exchange (viewers too).
+    let Some(person) = session::current(&state, &headers).await? else {
+        let here = uri.path_and_query().map_or("/console", |p| p.as_str());
+        return Ok(session::to_sign_in(here));
+    };
+    let Some((event, _)) = visible(&state, &person, &slug).await? else {
+        return Ok(MessagePage::not_found());
+    };
+
+    // 2. Every matching row.
+    let status = query
+        .ok()
+        .and_then(|Query(q)| q.status)
+        .and_then(|s| STATUSES.into_iter().find(|known| *known == s));
+    let filter = Filter {
+        status: status.map(str::to_owned),
+        ..Filter::default()
+    };
+    let mut conn = state.pool.acquire().await?;
+    let (rows, _) = registrations::list(&mut conn, event.id, &filter, i64::MAX, 0).await?;
+
+    // 3. As a file to save.
+    Ok(csv_file(&event.slug, &rows))
+}
+
+/// `POST /console/events/{slug}/registrations/{id}/approve`.
+pub async fn approve(
+    state: State<AppState>,
+    path: ApiPath<(String, Uuid)>,
+    headers: HeaderMap,
+    correlation_id: CorrelationId,
+    form: ApiForm<CsrfForm>,
+) -> Result<Response, ApiError> {
+    decide(state, path, headers, correlation_id, form, true).await
+}
+
+/// `POST /console/events/{slug}/registrations/{id}/reject`.
+pub async fn reject(
+    state: State<AppState>,
+    path: ApiPath<(String, Uuid)>,
+    headers: HeaderMap,
+    correlation_id: CorrelationId,
+    form: ApiForm<CsrfForm>,
+) -> Result<Response, ApiError> {
+    decide(state, path, headers, correlation_id, form, false).await
+}
+
+/// Approves or rejects one registration of the exchange, as the admin API does.
+async fn decide(
+    State(state): State<AppState>,
+    ApiPath((slug, id)): ApiPath<(String, Uuid)>,
+    headers: HeaderMap,
+    correlation_id: CorrelationId,
+    ApiForm(form): ApiForm<CsrfForm>,
+    approve: bool,
+) -> Result<Response, ApiError> {
+    // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
+    //    404, and nothing changes.
+    let (event, actor) = match changeable(&state, &headers, &form.csrf, &slug).await? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
+    };
+
+    // 2. Decide, with the action the admin API uses; a registration of another exchange
+    //    is not found here.
+    let decided = decide_registration::decide(
+        &state.pool,
+        id,
+        approve,
+        |e| same_exchange(e, &event),
+        &actor,
+        correlation_id.into(),
+    )
+    .await;
+
+    // 3. Back to the exchange, saying what happened.
+    let back = format!("/console/events/{}", event.slug);
+    match decided {
+        Ok(Decided::Now(registration)) => {
+            state.announce();
+            tracing::info!(registration_id = %id, status = %registration.status, "decided in the console");
+            Ok(Redirect::to(&format!("{back}?decided={}", registration.status)).into_response())
+        }
+        Ok(Decided::NotApplicable(status)) => Ok(render(
+            StatusCode::CONFLICT,
+            &MessagePage::new(
+                "Nothing to decide",
+                &[&format!("This registration is {status}: only pending registrations can be approved, pending or waitlisted ones rejected.")],
+            )
+            .with_link(&back, "Back to the exchange"),
+        )),
+        Ok(Decided::NotFound) | Err(ApiError::NotFound) => Ok(MessagePage::not_found()),
+        Err(e) => Err(e),
+    }
+}
