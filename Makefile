@@ -24,6 +24,7 @@ up:
 	@./scripts/deploy-env.sh deploy/.env
 	$(COMPOSE) -f deploy/compose.yaml --env-file deploy/.env up --build -d
 	@echo "Registration: http://localhost:$(call ENV_VALUE,REGISTRATION_PORT,8080)/events/demo/register (published on $(call ENV_VALUE,PUBLISH_ADDR,0.0.0.0))"
+	@echo "Organisers' console: http://localhost:$(call ENV_VALUE,REGISTRATION_PORT,8080)/console (sign-in for CONSOLE_ADMINS and each exchange's organisers and viewers)"
 	@echo "Emails (Mailpit): http://localhost:$(call ENV_VALUE,MAILPIT_WEB_PORT,8025) (published on $(call ENV_VALUE,MAILPIT_WEB_PUBLISH_ADDR,127.0.0.1))"
 	@echo "Secrets (ADMIN_TOKEN, passwords) are in deploy/.env."
 
