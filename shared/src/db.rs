@@ -96,12 +96,40 @@ pub async fn ready(pool: &PgPool, migrator: &Migrator) -> bool {
 
 /// Whether an error means Postgres itself is unavailable (as opposed to a bad query), so
 /// that callers answer `503` and retry rather than fail for good.
+///
+/// A TLS failure, or a server answering the connection's opening with something that is
+/// not Postgres's protocol, is the connection failing too: with TLS available, sqlx opens
+/// every connection with an `SSLRequest` (`sslmode=prefer`, libpq's default), and a
+/// Postgres restarting (or a proxy cutting the line) can answer it with a byte that is
+/// neither yes nor no. The fault suite met exactly that, as a `500`.
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     matches!(
         error,
         sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
     ) || matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57") || c.starts_with("08")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_failing_in_any_way_is_unavailability_not_a_bug() {
+        let unavailable = [
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+            sqlx::Error::Tls("handshake failed".into()),
+            sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into()),
+            sqlx::Error::PoolTimedOut,
+        ];
+        for error in &unavailable {
+            assert!(is_unavailable(error), "{error}");
+        }
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+    }
 }
