@@ -568,3 +568,33 @@ async fn reminded_once_each(stack: &Stack, pipelined: bool) {
         stack.notification.logs()
     );
 }
+
+/// What is left of it: a server that answers the end of an email after
+/// `SMTP_DATA_TIMEOUT_SECS` may have accepted it, and the email is then in doubt. Rather
+/// than risk losing it, the retry sends it again, and the log says why
+/// (docs/messages.md, "The late answer").
+#[tokio::test]
+async fn an_email_whose_end_is_answered_after_the_data_timeout_is_sent_again_not_lost() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("SMTP_DATA_TIMEOUT_SECS".to_owned(), "1".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    std::fs::write(stack.mailbox.dir.join("slow-data"), "2").unwrap();
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Late Answer");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap();
+    stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+    assert!(
+        stack
+            .notification
+            .logs()
+            .contains("it may have accepted it, and the retry sends it again"),
+        "{}",
+        stack.notification.logs()
+    );
+}
