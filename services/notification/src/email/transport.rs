@@ -449,8 +449,7 @@ async fn open_in_turn(
     email: &[u8],
 ) -> Result<(), SmtpError> {
     let mut options = Vec::new();
-    let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
-    if !(envelope.from().is_none_or(ascii) && envelope.to().iter().all(ascii)) {
+    if !pipelining::ascii_addresses(envelope) {
         if !smtp.server_info().supports_feature(Extension::SmtpUtfEight) {
             return Err(SmtpError::Unsupported(
                 "an address is not ASCII, and the SMTP server does not offer SMTPUTF8",
