@@ -20,7 +20,10 @@ authentication are set by environment variables:
 
 To simulate a failing server, a test creates a file in MAIL_DIR:
   - `refuse-4xx`: every DATA is answered `451` (transient: the sender should retry);
-  - `refuse-5xx`: every DATA is answered `554` (permanent: the sender should give up).
+  - `refuse-5xx`: every DATA is answered `554` (permanent: the sender should give up);
+  - `slow-data`: the answer to the end of each message's content comes late, by the
+    number of seconds the file holds: the message is accepted (its .eml written) at once,
+    and `250` follows, as from a busy server that has taken responsibility for it.
 
 Usage: smtp_server.py HOST PORT MAIL_DIR
 """
@@ -40,6 +43,14 @@ class Store:
 
     def flag(self, name):
         return os.path.exists(os.path.join(self.directory, name))
+
+    def seconds(self, name):
+        """The number a flag file holds (0 without the file)."""
+        try:
+            with open(os.path.join(self.directory, name)) as f:
+                return float(f.read().strip() or 0)
+        except FileNotFoundError:
+            return 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -79,6 +90,9 @@ class Store:
             f.write(f"X-TLS: {tls}\r\n".encode())
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(self.directory, f"{name}.eml"))
+        delay = self.seconds("slow-data")
+        if delay:
+            await asyncio.sleep(delay)
         return "250 2.0.0 OK"
 
 

@@ -488,3 +488,113 @@ async fn confirmations_arriving_together_commit_together_and_each_is_sent_once()
         stack.notification.logs()
     );
 }
+
+/// A busy SMTP server can take longer to answer the end of an email's content than the
+/// client waits for an ordinary command, and by then it has accepted the email (issue 18,
+/// item 6: two schedulers, one reminder offset, two reminders each on a loaded machine).
+/// Counting that email as failed sends it again on retry: the server of this test stores
+/// every email at once and answers its end 4 s later, past `SMTP_TIMEOUT_SECS` (2 s).
+/// Each participant still gets one confirmation and one reminder, with the server
+/// offering `PIPELINING` (a reminder batch on one connection, each content carrying the
+/// next email's commands) and without it (each command answered in turn).
+#[tokio::test]
+async fn an_email_the_server_answers_after_the_command_timeout_is_sent_once() {
+    let (pipelined, one_by_one) = tokio::join!(slow_to_answer(), slow_to_answer());
+    std::fs::write(one_by_one.mailbox.dir.join("no-pipelining"), "").unwrap();
+    tokio::join!(
+        reminded_once_each(&pipelined, true),
+        reminded_once_each(&one_by_one, false)
+    );
+}
+
+/// Two schedulers, commands that time out after 2 s, and an SMTP server that answers the
+/// end of every email's content 4 s after storing it.
+async fn slow_to_answer() -> Stack {
+    let stack = Stack::start_with(StackOptions {
+        schedulers: 2,
+        env: vec![("SMTP_TIMEOUT_SECS".to_owned(), "2".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    std::fs::write(stack.mailbox.dir.join("slow-data"), "4").unwrap();
+    stack
+}
+
+/// Two participants register for an exchange whose one reminder falls due a few seconds
+/// later; each gets one confirmation and one reminder, however long the retries had to
+/// send them again.
+async fn reminded_once_each(stack: &Stack, pipelined: bool) {
+    // The 2-minute reminder falls due 15 s from now: after both have registered.
+    let start = chrono::Utc::now() + chrono::Duration::seconds(135);
+    let slug = stack
+        .given_event(json!({
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(),
+            "reminder_offsets_minutes": [2],
+        }))
+        .await;
+    let people = [participant("Ana Silva"), participant("Mei Chen")];
+    for p in &people {
+        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+    }
+    let emails: Vec<&str> = people
+        .iter()
+        .map(|p| p["email"].as_str().unwrap())
+        .collect();
+    let reminders = stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(90), |m| {
+            m.subject.starts_with("Reminder")
+        })
+        .await;
+    assert!(reminders.iter().all(|m| m.pipelined == Some(pipelined)));
+    // Long enough for the retries (after 0.5 s and 1 s) of anything counted as failed.
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let received: Vec<(usize, usize)> = emails
+        .iter()
+        .map(|email| {
+            let mine = stack.mailbox.to(email);
+            let reminders = mine
+                .iter()
+                .filter(|m| m.subject.starts_with("Reminder"))
+                .count();
+            (mine.len() - reminders, reminders)
+        })
+        .collect();
+    assert_eq!(
+        received,
+        vec![(1, 1), (1, 1)],
+        "(confirmations, reminders) per participant, PIPELINING {pipelined}; notification:\n{}",
+        stack.notification.logs()
+    );
+}
+
+/// What is left of it: a server that answers the end of an email after
+/// `SMTP_DATA_TIMEOUT_SECS` may have accepted it, and the email is then in doubt. Rather
+/// than risk losing it, the retry sends it again, and the log says why
+/// (docs/messages.md, "The late answer").
+#[tokio::test]
+async fn an_email_whose_end_is_answered_after_the_data_timeout_is_sent_again_not_lost() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("SMTP_DATA_TIMEOUT_SECS".to_owned(), "1".to_owned())],
+        ..StackOptions::default()
+    })
+    .await;
+    std::fs::write(stack.mailbox.dir.join("slow-data"), "2").unwrap();
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Late Answer");
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    let email = person["email"].as_str().unwrap();
+    stack
+        .mailbox
+        .wait_for(2, Duration::from_secs(30), |m| m.to.contains(email))
+        .await;
+    assert!(
+        stack
+            .notification
+            .logs()
+            .contains("it may have accepted it, and the retry sends it again"),
+        "{}",
+        stack.notification.logs()
+    );
+}

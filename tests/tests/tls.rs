@@ -13,7 +13,7 @@ use convene_tests::stack::{participant, spawn_smtp_server};
 use convene_tests::tls::{cert_dir, ServerCert, TestCa};
 use convene_tests::{Mailbox, Stack, StackOptions};
 use notification::email::smtp_target::SmtpTarget;
-use notification::email::transport::Mailer;
+use notification::email::transport::{Mailer, Timeouts};
 use notification::email::Outgoing;
 use serde_json::json;
 use sqlx::Connection as _;
@@ -69,7 +69,11 @@ async fn send_one(
     let mail_dir = dir.path().join("mail");
     let _server = spawn_smtp_server(dir.path(), port, &mail_dir, &server_env).await;
     let target = SmtpTarget::parse(&url.replace("{port}", &port.to_string())).unwrap();
-    let mailer = Mailer::smtp(target, ca, 1, Duration::from_secs(10)).unwrap();
+    let timeouts = Timeouts {
+        command: Duration::from_secs(10),
+        end_of_data: Duration::from_secs(10),
+    };
+    let mailer = Mailer::smtp(target, ca, 1, timeouts).unwrap();
     let from = "Convene <no-reply@convene.localhost>".parse().unwrap();
     let outgoing = email("amina@interior.example.sn");
     let mut results = mailer.send_all(&from, &[&outgoing]).await;

@@ -1,11 +1,11 @@
 //! The notification service's settings, all from environment variables (`--help` lists them).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use convene_shared::config::{read_ca_file, Common, ConfigError, Var};
 
 use crate::email::smtp_target::SmtpTarget;
+use crate::email::transport::Timeouts;
 
 pub const HTTP_ADDR: Var = Var {
     name: "HTTP_ADDR",
@@ -45,7 +45,12 @@ pub const SMTP_POOL_SIZE: Var = Var {
 pub const SMTP_TIMEOUT_SECS: Var = Var {
     name: "SMTP_TIMEOUT_SECS",
     default: Some("30"),
-    help: "How long one SMTP command may take before the send counts as failed (and is retried).",
+    help: "How long connecting, or one SMTP command before an email's content, may take before the send counts as failed (and is retried): the server has accepted nothing yet.",
+};
+pub const SMTP_DATA_TIMEOUT_SECS: Var = Var {
+    name: "SMTP_DATA_TIMEOUT_SECS",
+    default: Some("600"),
+    help: "How long an email's content and the SMTP server's answer to its end may take before the send counts as failed (and is retried). The server may have accepted it and be slow to say so: the retry then sends it twice, so keep it long (RFC 5321 recommends 10 minutes).",
 };
 pub const PREFETCH: Var = Var {
     name: "PREFETCH",
@@ -73,6 +78,7 @@ pub const VARS: &[Var] = &[
     ICS_ORGANIZER,
     SMTP_POOL_SIZE,
     SMTP_TIMEOUT_SECS,
+    SMTP_DATA_TIMEOUT_SECS,
     PREFETCH,
     RETRY_DELAYS_MS,
     DATABASE_MAX_CONNECTIONS,
@@ -91,7 +97,7 @@ pub struct Settings {
     pub mail_from: lettre::message::Mailbox,
     pub ics_organizer: String,
     pub smtp_pool_size: u32,
-    pub smtp_timeout: Duration,
+    pub smtp_timeouts: Timeouts,
     pub prefetch: u16,
     pub retry_delays_ms: Vec<u64>,
     pub database_max_connections: u32,
@@ -134,7 +140,10 @@ impl Settings {
             mail_from: MAIL_FROM.parse()?,
             ics_organizer: ICS_ORGANIZER.string()?,
             smtp_pool_size: SMTP_POOL_SIZE.parse()?,
-            smtp_timeout: SMTP_TIMEOUT_SECS.seconds()?,
+            smtp_timeouts: Timeouts {
+                command: SMTP_TIMEOUT_SECS.seconds()?,
+                end_of_data: SMTP_DATA_TIMEOUT_SECS.seconds()?,
+            },
             prefetch,
             retry_delays_ms,
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,

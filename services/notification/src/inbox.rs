@@ -533,9 +533,11 @@ impl Inbox {
     /// (one round trip each where the server pipelines, `email::pipelining`); the keys of
     /// those the server refused are given back, and the rest commit together. If Postgres
     /// fails at that point the records are written again until they are in: this process
-    /// never sends an accepted email twice. The one window left: the process dies after the
-    /// server accepted and before the commit, and the redelivered message sends those
-    /// again (docs/messages.md); the log's `unrecorded_ms` measures it.
+    /// never sends an accepted email twice. The windows left (docs/messages.md): the
+    /// process dies after the server accepted and before the commit, and the redelivered
+    /// message sends those again (the log's `unrecorded_ms` measures it); or the server
+    /// accepts but answers the end of an email after `SMTP_DATA_TIMEOUT_SECS`, and the
+    /// retry sends it again (`email::transport::Timeouts`).
     async fn send_chunk(&self, envelope: &Envelope, chunk: &[Outgoing]) -> Result<(), Failure> {
         let tx = self.pool.begin().await.map_err(db)?;
         self.send_chunk_in(tx, envelope, chunk).await

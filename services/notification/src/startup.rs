@@ -61,7 +61,7 @@ impl Application {
                 target.clone(),
                 settings.smtp_ca.as_deref(),
                 settings.smtp_pool_size,
-                settings.smtp_timeout,
+                settings.smtp_timeouts,
             )?,
             None => {
                 tracing::info!(dir = %settings.mail_dir.display(), "no SMTP_URL: emails are written as .eml files");

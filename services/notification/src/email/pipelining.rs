@@ -31,8 +31,13 @@ pub fn offered(ehlo: &Response) -> bool {
 /// (lettre's MIME encodings make the content ASCII). Anything else goes through lettre's
 /// `send`, which negotiates 8BITMIME and SMTPUTF8.
 pub fn plain(envelope: &Envelope, email: &[u8]) -> bool {
+    ascii_addresses(envelope) && email.is_ascii()
+}
+
+/// Whether every address of `envelope` is ASCII (else `MAIL` must ask for `SMTPUTF8`).
+pub fn ascii_addresses(envelope: &Envelope) -> bool {
     let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
-    envelope.from().is_none_or(ascii) && envelope.to().iter().all(ascii) && email.is_ascii()
+    envelope.from().is_none_or(ascii) && envelope.to().iter().all(ascii)
 }
 
 /// One email's `MAIL`, `RCPT`s and `DATA`, written as one (lettre's formatting of each).

@@ -16,6 +16,12 @@
 //! TLS as `SMTP_URL` says (`smtp_target`): from the start (`smtps://`), or by STARTTLS,
 //! with the certificates `tls` trusts. A certificate that is not trusted fails the send
 //! like a server that is down: the email waits in its retries, and the log says why.
+//!
+//! Two timeouts ([`Timeouts`]), as RFC 5321 (4.5.3.2) has them: a short one for
+//! connecting and for each command up to the server's go-ahead for an email's content,
+//! when the server has accepted nothing yet; a long one for the content and the answer to
+//! its end. A server that stores the email and then answers late has accepted it: counted
+//! as failed, it would be sent again on retry.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -27,8 +33,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::AsyncSmtpConnection;
-use lettre::transport::smtp::commands::Ehlo;
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::pipelining::{self, Commands};
@@ -57,7 +63,7 @@ impl Mailer {
         target: SmtpTarget,
         ca_pem: Option<&str>,
         pool_size: u32,
-        timeout: Duration,
+        timeouts: Timeouts,
     ) -> anyhow::Result<Self> {
         let tls = SmtpTls::new(&target.host, ca_pem)?;
         if target.credentials.is_some() && target.security == Security::None {
@@ -66,7 +72,7 @@ impl Mailer {
             );
         }
         Ok(Self::Smtp(std::sync::Arc::new(SmtpPool::new(
-            target, tls, pool_size, timeout,
+            target, tls, pool_size, timeouts,
         ))))
     }
 
@@ -86,7 +92,8 @@ impl Mailer {
     /// Sends each email, in order; one result per email, with when it left (accepted by
     /// the SMTP server, or written). A refusal that will not change (5xx, a bad address) is
     /// [`Failure::Permanent`]; anything else (server down, 4xx, timeout) is transient. One
-    /// email's failure does not stop the others.
+    /// email's failure does not stop the others. Only an email whose end went unanswered
+    /// within [`Timeouts::end_of_data`] may have been accepted all the same.
     pub async fn send_all(
         &self,
         from: &Mailbox,
@@ -142,6 +149,20 @@ impl Mailer {
     }
 }
 
+/// How long each step of a send may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Connecting (greeting, TLS, EHLO, AUTH), and each command up to the server's
+    /// go-ahead (`354`) for an email's content (`SMTP_TIMEOUT_SECS`). The server has
+    /// accepted nothing yet: a send that fails here is safe to try again.
+    pub command: Duration,
+    /// The content, and the answer to its end (`SMTP_DATA_TIMEOUT_SECS`). A server that
+    /// answers after it may have accepted the email, which the retry then sends again, so
+    /// it is long: RFC 5321 (4.5.3.2.6) recommends 10 minutes, because "a spurious
+    /// timeout at this point would [...] typically result in delivery of multiple copies".
+    pub end_of_data: Duration,
+}
+
 /// A connection idle this long is checked with a `NOOP` before it is used again (the
 /// server may have closed it); a busy pool never pays for the check.
 const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
@@ -163,8 +184,18 @@ pub enum SmtpError {
     NoStarttls,
     #[error("STARTTLS with the SMTP server failed (SMTP_URL, SMTP_CA_FILE): {0}")]
     Starttls(lettre::transport::smtp::Error),
+    /// No answer to a command (or no connection) in time: nothing was accepted.
     #[error("no answer from the SMTP server within {0:?}")]
     Timeout(Duration),
+    /// The content went out and its end was not answered in time: the server may have
+    /// accepted the email, and the retry then sends it again (docs/messages.md).
+    #[error(
+        "no answer from the SMTP server to the end of the email within {0:?}; it may have accepted it, and a retry sends it again"
+    )]
+    Unanswered(Duration),
+    /// The email needs an extension (`SMTPUTF8`, `8BITMIME`) the server does not offer.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// Not tried: connecting for an earlier email of the same batch failed.
     #[error("not sent, the SMTP server could not be reached: {0}")]
     NotTried(String),
@@ -189,14 +220,14 @@ impl SmtpError {
 }
 
 /// Up to `size` SMTP connections with `TCP_NODELAY`, each reused for message after
-/// message. A connection that fails in any way (a refusal or a network error) is
-/// dropped, and the next send opens a fresh one: after a refusal in the middle of a
+/// message. A connection that fails in any way (a refusal, a network error or a timeout)
+/// is dropped, and the next send opens a fresh one: after a refusal in the middle of a
 /// pipelined group, answers may still be on their way, so nothing on it is trusted again.
 pub struct SmtpPool {
     target: SmtpTarget,
     tls: SmtpTls,
     hello: ClientId,
-    timeout: Duration,
+    timeouts: Timeouts,
     /// One permit per connection that may be open (idle or sending).
     permits: tokio::sync::Semaphore,
     /// Open connections not in use, with when they were last used (most recent last).
@@ -210,12 +241,12 @@ struct Connection {
 }
 
 impl SmtpPool {
-    fn new(target: SmtpTarget, tls: SmtpTls, size: u32, timeout: Duration) -> Self {
+    fn new(target: SmtpTarget, tls: SmtpTls, size: u32, timeouts: Timeouts) -> Self {
         Self {
             target,
             tls,
             hello: ClientId::default(),
-            timeout,
+            timeouts,
             permits: tokio::sync::Semaphore::new(size.max(1) as usize),
             idle: std::sync::Mutex::new(Vec::new()),
         }
@@ -259,7 +290,9 @@ impl SmtpPool {
 
     /// Sends `messages` in order on `conn`, pushing one result per message tried, until
     /// the first failure (then `false`: the connection must not be used again) or the
-    /// end (`true`). Each email waits at most the pool's timeout.
+    /// end (`true`). Each email in two steps, each with its own timeout ([`Timeouts`]):
+    /// up to the server's go-ahead for its content, then the content and the answer to
+    /// its end.
     async fn send_on(
         &self,
         conn: &mut Connection,
@@ -275,33 +308,51 @@ impl SmtpPool {
         // (their answers not read yet).
         let mut ahead: Option<Commands> = None;
         for (i, (envelope, email)) in messages.iter().enumerate() {
-            let one = async {
+            // 1. Up to the go-ahead (`354`): the server has accepted nothing yet.
+            let opening = async {
                 if !pipelined[i] {
-                    // lettre's own path, which also negotiates 8BITMIME and SMTPUTF8.
-                    return conn.smtp.send(envelope, email).await.map(drop);
+                    return open_in_turn(&mut conn.smtp, envelope, email).await;
                 }
                 match ahead.take() {
-                    Some(commands) => commands.read_answers(&mut conn.smtp).await?,
-                    None => Commands::new(envelope).open(&mut conn.smtp).await?,
+                    Some(commands) => commands.read_answers(&mut conn.smtp).await,
+                    None => Commands::new(envelope).open(&mut conn.smtp).await,
                 }
-                // The next email's commands ride behind this content, when it goes this
-                // way too.
-                ahead = messages
-                    .get(i + 1)
-                    .filter(|_| pipelined[i + 1])
-                    .map(|(envelope, _)| Commands::new(envelope));
-                pipelining::content(&mut conn.smtp, email, ahead.as_ref())
-                    .await
-                    .map(drop)
+                .map_err(SmtpError::Smtp)
             };
-            match tokio::time::timeout(self.timeout, one).await {
-                Ok(Ok(())) => results.push(Ok(Instant::now())),
+            let opened = tokio::time::timeout(self.timeouts.command, opening)
+                .await
+                .unwrap_or(Err(SmtpError::Timeout(self.timeouts.command)));
+            if let Err(e) = opened {
+                results.push(Err(e));
+                return false;
+            }
+
+            // 2. The content and the answer to its end: from here the server may accept
+            //    the email, however late it says so. The next email's commands ride behind
+            //    the content, when both go pipelined.
+            ahead = messages
+                .get(i + 1)
+                .filter(|_| pipelined[i] && pipelined[i + 1])
+                .map(|(envelope, _)| Commands::new(envelope));
+            let delivering = async {
+                if pipelined[i] {
+                    pipelining::content(&mut conn.smtp, email, ahead.as_ref()).await
+                } else {
+                    conn.smtp.message(email).await
+                }
+            };
+            match tokio::time::timeout(self.timeouts.end_of_data, delivering).await {
+                Ok(Ok(_)) => results.push(Ok(Instant::now())),
                 Ok(Err(e)) => {
                     results.push(Err(SmtpError::Smtp(e)));
                     return false;
                 }
                 Err(_) => {
-                    results.push(Err(SmtpError::Timeout(self.timeout)));
+                    tracing::warn!(
+                        timeout_secs = self.timeouts.end_of_data.as_secs(),
+                        "the SMTP server did not answer the end of an email in time: it may have accepted it, and the retry sends it again"
+                    );
+                    results.push(Err(SmtpError::Unanswered(self.timeouts.end_of_data)));
                     return false;
                 }
             }
@@ -326,7 +377,7 @@ impl SmtpPool {
             }
             if idle < MAX_IDLE
                 && matches!(
-                    tokio::time::timeout(self.timeout, conn.smtp.test_connected()).await,
+                    tokio::time::timeout(self.timeouts.command, conn.smtp.test_connected()).await,
                     Ok(true)
                 )
             {
@@ -382,10 +433,45 @@ impl SmtpPool {
             }
             Ok(Connection { smtp, pipelining })
         };
-        tokio::time::timeout(self.timeout, open)
+        tokio::time::timeout(self.timeouts.command, open)
             .await
-            .map_err(|_| SmtpError::Timeout(self.timeout))?
+            .map_err(|_| SmtpError::Timeout(self.timeouts.command))?
     }
+}
+
+/// `MAIL`, each `RCPT` and `DATA`, each answer awaited in turn (a server without
+/// `PIPELINING`, or an email that is not [`pipelining::plain`]): what lettre's own `send`
+/// does before the content, `MAIL` asking for `SMTPUTF8` and `8BITMIME` where the email
+/// needs them.
+async fn open_in_turn(
+    smtp: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    email: &[u8],
+) -> Result<(), SmtpError> {
+    let mut options = Vec::new();
+    if !pipelining::ascii_addresses(envelope) {
+        if !smtp.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(SmtpError::Unsupported(
+                "an address is not ASCII, and the SMTP server does not offer SMTPUTF8",
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !email.is_ascii() {
+        if !smtp.server_info().supports_feature(Extension::EightBitMime) {
+            return Err(SmtpError::Unsupported(
+                "the email is not ASCII, and the SMTP server does not offer 8BITMIME",
+            ));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    smtp.command(Mail::new(envelope.from().cloned(), options))
+        .await?;
+    for to in envelope.to() {
+        smtp.command(Rcpt::new(to.clone(), Vec::new())).await?;
+    }
+    smtp.command(Data).await?;
+    Ok(())
 }
 
 /// Builds the MIME message; an address that does not parse is permanent.
