@@ -53,6 +53,11 @@ pub const SHUTDOWN_TIMEOUT_SECS: Var = Var {
     default: Some("10"),
     help: "On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.",
 };
+pub const DEAD_LETTER_TTL_DAYS: Var = Var {
+    name: "DEAD_LETTER_TTL_DAYS",
+    default: Some("14"),
+    help: "Days a message stays in a dead-letter queue (<inbox>.dead) before RabbitMQ drops it: long enough to read and replay it, not to keep personal data for ever. Decimals allowed.",
+};
 pub const HTTP_REQUEST_TIMEOUT_SECS: Var = Var {
     name: "HTTP_REQUEST_TIMEOUT_SECS",
     default: Some("30"),
@@ -81,6 +86,7 @@ pub const COMMON: &[Var] = &[
     AMQP_CA_FILE,
     STARTUP_TIMEOUT_SECS,
     SHUTDOWN_TIMEOUT_SECS,
+    DEAD_LETTER_TTL_DAYS,
     HTTP_REQUEST_TIMEOUT_SECS,
     HTTP_MAX_CONNECTIONS,
     LOG_FORMAT,
@@ -150,6 +156,8 @@ pub struct Common {
     pub broker: crate::broker::Broker,
     pub startup_timeout: Duration,
     pub shutdown_timeout: Duration,
+    /// How long a dead letter is kept (`DEAD_LETTER_TTL_DAYS`).
+    pub dead_letter_ttl: Duration,
     pub http: crate::health::HttpLimits,
 }
 
@@ -159,6 +167,7 @@ impl std::fmt::Debug for Common {
             .field("broker", &self.broker)
             .field("startup_timeout", &self.startup_timeout)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("dead_letter_ttl", &self.dead_letter_ttl)
             .field("http", &self.http)
             .finish_non_exhaustive()
     }
@@ -179,6 +188,7 @@ impl Common {
             broker: broker_from_env()?,
             startup_timeout: STARTUP_TIMEOUT_SECS.seconds()?,
             shutdown_timeout: SHUTDOWN_TIMEOUT_SECS.seconds()?,
+            dead_letter_ttl: days(&DEAD_LETTER_TTL_DAYS)?,
             http: crate::health::HttpLimits {
                 request_timeout: at_least_one(&HTTP_REQUEST_TIMEOUT_SECS)
                     .map(Duration::from_secs)?,
@@ -186,6 +196,15 @@ impl Common {
             },
         })
     }
+}
+
+/// A positive number of days (decimals allowed), as a duration of at least a millisecond.
+fn days(var: &Var) -> Result<Duration, ConfigError> {
+    let days: f64 = var.parse()?;
+    if !(days.is_finite() && days > 0.0 && days <= 3650.0) {
+        return Err(var.malformed("must be more than 0 and at most 3650 days"));
+    }
+    Ok(Duration::from_secs_f64(days * 86_400.0).max(Duration::from_millis(1)))
 }
 
 /// A whole number of at least 1.

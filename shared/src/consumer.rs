@@ -81,6 +81,9 @@ pub struct ConsumerConfig {
     pub prefetch: u16,
     /// Delay before each retry, in milliseconds; its length is the number of retries.
     pub retry_delays_ms: Vec<u64>,
+    /// How long a dead letter is kept before RabbitMQ drops it (`DEAD_LETTER_TTL_DAYS`):
+    /// its body holds names and addresses, and nobody reads a dead letter after weeks.
+    pub dead_letter_ttl: std::time::Duration,
 }
 
 /// Consumes `config.inbox` until `shutdown`. lapin recovers a lost connection by itself;
@@ -349,6 +352,7 @@ async fn settle<H: Handler>(
                         &retry_queue,
                         attempt + 1,
                         &format!("{e:#}"),
+                        None,
                     )
                     .await?;
                     crate::metrics::retried(queue);
@@ -362,6 +366,7 @@ async fn settle<H: Handler>(
                         &config.inbox.dead_letter_queue(),
                         attempt + 1,
                         &reason,
+                        Some(config.dead_letter_ttl),
                     )
                     .await?;
                     crate::metrics::dead_lettered(queue);
@@ -378,6 +383,7 @@ async fn settle<H: Handler>(
                 &config.inbox.dead_letter_queue(),
                 attempt + 1,
                 &reason,
+                Some(config.dead_letter_ttl),
             )
             .await?;
             crate::metrics::dead_lettered(queue);
@@ -419,13 +425,15 @@ async fn handle_holding<H: Handler>(
 }
 
 /// Publishes a copy of `delivery` to `queue` (through the default exchange) with the
-/// attempt count and reason, and waits for the broker's confirm.
+/// attempt count and reason, and waits for the broker's confirm. With `expires_after`,
+/// RabbitMQ drops the copy once it has waited that long (a dead letter's retention).
 async fn republish(
     publisher: &Channel,
     delivery: &Delivery,
     queue: &str,
     attempts: usize,
     reason: &str,
+    expires_after: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
     let mut headers = delivery.properties.headers().clone().unwrap_or_default();
     headers.insert("x-attempts".into(), AMQPValue::LongLongInt(attempts as i64));
@@ -440,7 +448,11 @@ async fn republish(
             AMQPValue::LongString(LongString::from(delivery.routing_key.as_str())),
         );
     }
-    let properties = delivery.properties.clone().with_headers(headers);
+    let properties = without_expiration(&delivery.properties).with_headers(headers);
+    let properties = match expires_after {
+        Some(ttl) => properties.with_expiration(ttl.as_millis().max(1).to_string().into()),
+        None => properties,
+    };
     // Mandatory: if the queue is gone, RabbitMQ returns the message instead of dropping it,
     // and we keep the delivery unacked.
     let confirm = publisher
@@ -476,6 +488,51 @@ pub struct DeadLetter {
     pub attempts: Option<i64>,
     pub reason: Option<String>,
     pub body: serde_json::Value,
+}
+
+/// A copy of `properties` without an expiration (lapin can set one, not remove it).
+fn without_expiration(properties: &BasicProperties) -> BasicProperties {
+    let mut copy = BasicProperties::default();
+    if let Some(v) = properties.content_type() {
+        copy = copy.with_content_type(v.clone());
+    }
+    if let Some(v) = properties.content_encoding() {
+        copy = copy.with_content_encoding(v.clone());
+    }
+    if let Some(v) = properties.headers() {
+        copy = copy.with_headers(v.clone());
+    }
+    if let Some(v) = properties.delivery_mode() {
+        copy = copy.with_delivery_mode(*v);
+    }
+    if let Some(v) = properties.priority() {
+        copy = copy.with_priority(*v);
+    }
+    if let Some(v) = properties.correlation_id() {
+        copy = copy.with_correlation_id(v.clone());
+    }
+    if let Some(v) = properties.reply_to() {
+        copy = copy.with_reply_to(v.clone());
+    }
+    if let Some(v) = properties.message_id() {
+        copy = copy.with_message_id(v.clone());
+    }
+    if let Some(v) = properties.timestamp() {
+        copy = copy.with_timestamp(*v);
+    }
+    if let Some(v) = properties.kind() {
+        copy = copy.with_type(v.clone());
+    }
+    if let Some(v) = properties.user_id() {
+        copy = copy.with_user_id(v.clone());
+    }
+    if let Some(v) = properties.app_id() {
+        copy = copy.with_app_id(v.clone());
+    }
+    if let Some(v) = properties.cluster_id() {
+        copy = copy.with_cluster_id(v.clone());
+    }
+    copy
 }
 
 /// Lists the messages in `inbox`'s dead-letter queue without removing them.
@@ -551,7 +608,9 @@ pub async fn replay_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Resul
         let delivery = &message.delivery;
         let mut headers = delivery.properties.headers().clone().unwrap_or_default();
         headers.insert("x-attempts".into(), AMQPValue::LongLongInt(0));
-        let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
+        // Back in the inbox it must not expire as the dead letter would have.
+        let properties: BasicProperties =
+            without_expiration(&delivery.properties).with_headers(headers);
         let confirm = channel
             .basic_publish(
                 "".into(),

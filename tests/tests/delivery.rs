@@ -81,6 +81,41 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
     assert!(String::from_utf8(out.stdout).unwrap().trim().is_empty());
 }
 
+/// A dead letter's body holds a name, an address and a link: it is kept
+/// `DEAD_LETTER_TTL_DAYS`, long enough to read and replay, then RabbitMQ drops it.
+#[tokio::test]
+async fn dead_letters_expire_after_their_retention() {
+    let stack = Stack::start_with(StackOptions {
+        // 0.00005 days: 4.3 s.
+        env: vec![("DEAD_LETTER_TTL_DAYS".into(), "0.00005".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack.given_event(json!({})).await;
+    std::fs::write(stack.mailbox.dir.join("refuse-5xx"), "").unwrap();
+    assert_eq!(
+        stack
+            .register_json(&slug, &participant("Short Lived"))
+            .await
+            .status(),
+        201
+    );
+    let letters = dead_letters(&stack, 1).await;
+    assert_eq!(letters.len(), 1, "dead-lettered first");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = dead_letters_cli(&stack, "list");
+        if String::from_utf8(out.stdout).unwrap().trim().is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dead letter outlived its retention"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// Where the SMTP server offers PIPELINING, `MAIL`, `RCPT` and `DATA` leave together
 /// (behind the previous email's content, one round trip per email instead of four);
 /// where it does not, each answer is awaited.

@@ -108,6 +108,7 @@ impl Application {
             inbox: topology::NOTIFICATION_INBOX,
             prefetch: self.settings.prefetch,
             retry_delays_ms: self.settings.retry_delays_ms.clone(),
+            dead_letter_ttl: self.settings.common.dead_letter_ttl,
         };
         let consumer = tokio::spawn(consumer::run(
             self.settings.common.broker.clone(),

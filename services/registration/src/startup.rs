@@ -33,6 +33,7 @@ pub struct Application {
     consuming: BrokerHealth,
     broker: Broker,
     http_limits: convene_shared::health::HttpLimits,
+    dead_letter_ttl: std::time::Duration,
     offer_check: std::time::Duration,
     invitation_reminder_after: std::time::Duration,
     digest_hour: u32,
@@ -107,6 +108,7 @@ impl Application {
             consuming,
             broker: settings.common.broker.clone(),
             http_limits: settings.common.http,
+            dead_letter_ttl: settings.common.dead_letter_ttl,
             offer_check: settings.offer_check,
             invitation_reminder_after: settings.invitation_reminder_after,
             digest_hour: settings.digest_hour,
@@ -138,6 +140,7 @@ impl Application {
             inbox: topology::REGISTRATION_INBOX,
             prefetch: 4,
             retry_delays_ms: vec![1_000, 10_000, 60_000],
+            dead_letter_ttl: self.dead_letter_ttl,
         };
         let consumer = tokio::spawn(consumer::run(
             self.broker,

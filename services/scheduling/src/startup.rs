@@ -87,6 +87,7 @@ impl Application {
             inbox: topology::SCHEDULING_INBOX,
             prefetch: self.settings.prefetch,
             retry_delays_ms: self.settings.retry_delays_ms.clone(),
+            dead_letter_ttl: self.settings.common.dead_letter_ttl,
         };
         let inbox = Arc::new(Inbox::new(
             self.pool.clone(),
