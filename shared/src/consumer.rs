@@ -585,6 +585,66 @@ pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<
     Ok(letters)
 }
 
+/// Removes from `inbox`'s dead-letter queue every message whose body mentions one of
+/// `needles` (registration ids, addresses; compared without regard to case), and puts the
+/// others back in order. Erasing a person reaches their dead letters this way: a dead
+/// letter's body holds their name, address and link. Returns how many were removed.
+///
+/// # Errors
+/// When RabbitMQ cannot be reached or refuses an acknowledgement; nothing is lost then
+/// (what was taken goes back to the queue when the channel closes).
+pub async fn purge_dead_letters(
+    broker: &Broker,
+    inbox: Inbox,
+    needles: &[String],
+) -> anyhow::Result<usize> {
+    let needles: Vec<String> = needles
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| n.to_lowercase())
+        .collect();
+    if needles.is_empty() {
+        return Ok(0);
+    }
+    let conn = broker.connect().await.context("connecting to RabbitMQ")?;
+    let channel = conn.create_channel().await?;
+    inbox.declare(&channel, &[]).await?;
+    let mut removed = 0;
+    let mut kept = None;
+    while let Some(message) = channel
+        .basic_get(
+            inbox.dead_letter_queue().as_str().into(),
+            BasicGetOptions { no_ack: false },
+        )
+        .await?
+    {
+        let delivery = &message.delivery;
+        let body = String::from_utf8_lossy(&delivery.data).to_lowercase();
+        if needles.iter().any(|n| body.contains(n.as_str())) {
+            channel
+                .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
+                .await?;
+            removed += 1;
+        } else {
+            kept = Some(delivery.delivery_tag);
+        }
+    }
+    // Everything not removed goes back, in order (the removed ones are acked already).
+    if let Some(last) = kept {
+        channel
+            .basic_nack(
+                last,
+                BasicNackOptions {
+                    multiple: true,
+                    requeue: true,
+                },
+            )
+            .await?;
+    }
+    let _ = conn.close(200, "purged".into()).await;
+    Ok(removed)
+}
+
 /// Moves every message in `inbox`'s dead-letter queue back into the inbox, with its
 /// attempt count reset. Returns how many were replayed.
 ///

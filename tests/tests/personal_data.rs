@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use convene_tests::stack::{participant, ADMIN_TOKEN};
-use convene_tests::{Stack, StackOptions};
+use convene_tests::{infra, Mailbox, Stack, StackOptions};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -187,4 +187,106 @@ async fn personal_data_goes_when_the_retention_period_ends() {
         1,
         "still counted"
     );
+}
+
+/// `DELETE /api/admin/personal-data?email=…`, expecting `200`.
+async fn erase(stack: &Stack, email: &str) {
+    let erased = stack
+        .http
+        .delete(stack.url(&format!(
+            "/api/admin/personal-data?email={}",
+            email.replace('+', "%2B")
+        )))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+}
+
+/// The bodies of `notification.inbox.dead`, as `notification dead-letters list` prints them.
+fn dead_letters(stack: &Stack) -> String {
+    let out = std::process::Command::new(infra::bin_dir().join("notification"))
+        .args(["dead-letters", "list"])
+        .env("AMQP_URL", &stack.vhost.url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Waits until `check` holds, for up to 30 s.
+async fn eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_person_takes_their_dead_letters_and_leaves_the_others() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    std::fs::write(stack.mailbox.dir.join("refuse-5xx"), "").unwrap();
+    let (gone, kept) = (participant("Gone"), participant("Kept"));
+    let (gone, kept) = (
+        gone["email"].as_str().unwrap().to_owned(),
+        kept["email"].as_str().unwrap().to_owned(),
+    );
+    for email in [&gone, &kept] {
+        let mut person = participant("Someone");
+        person["email"] = json!(email);
+        assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    }
+    eventually("both confirmations dead-lettered", || {
+        let letters = dead_letters(&stack);
+        letters.contains(&gone) && letters.contains(&kept)
+    })
+    .await;
+
+    erase(&stack, &gone).await;
+    eventually("the erased person's dead letter goes", || {
+        !dead_letters(&stack).contains(&gone)
+    })
+    .await;
+    assert!(dead_letters(&stack).contains(&kept), "the other one stays");
+}
+
+#[tokio::test]
+async fn erasing_a_person_deletes_the_email_files_written_to_them() {
+    // Without SMTP_URL, emails are written as .eml files under MAIL_DIR.
+    let files = tempfile::tempdir().unwrap();
+    let stack = Stack::start_with(StackOptions {
+        env: vec![
+            ("SMTP_URL".into(), String::new()),
+            ("MAIL_DIR".into(), files.path().to_str().unwrap().to_owned()),
+        ],
+        ..StackOptions::default()
+    })
+    .await;
+    let written = Mailbox::new(files.path());
+    let slug = stack.given_event(json!({})).await;
+    let (gone, kept) = (participant("Gone"), participant("Kept"));
+    for person in [&gone, &kept] {
+        assert_eq!(stack.register_json(&slug, person).await.status(), 201);
+    }
+    let gone = gone["email"].as_str().unwrap();
+    let kept = kept["email"].as_str().unwrap();
+    written
+        .wait_for(2, Duration::from_secs(30), |m| {
+            m.to.contains(gone) || m.to.contains(kept)
+        })
+        .await;
+
+    erase(&stack, gone).await;
+    eventually("the erased person's email file goes", || {
+        written.to(gone).is_empty()
+    })
+    .await;
+    assert_eq!(written.to(kept).len(), 1, "the other one stays");
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use convene_shared::batch::Batcher;
-use convene_shared::broker::Backoff;
+use convene_shared::broker::{Backoff, Broker};
 use convene_shared::calendar::{self, Method};
-use convene_shared::consumer::{Failure, Handler};
+use convene_shared::consumer::{self, Failure, Handler};
 use convene_shared::messages::EventSnapshot;
 use convene_shared::messages::{
     ConsoleSignInRequested, InvitationReminderDue, InvitationSent, OrganiserDigest,
@@ -19,6 +19,7 @@ use convene_shared::messages::{
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
+use convene_shared::topology;
 use lettre::message::Mailbox;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -39,6 +40,8 @@ const SEND_CHUNK: usize = 10;
 pub struct Inbox {
     pool: PgPool,
     mailer: Mailer,
+    /// For erasing a person's dead letters from `notification.inbox.dead`.
+    broker: Broker,
     from: Mailbox,
     /// The address calendar entries come from (`ICS_ORGANIZER`).
     organizer: String,
@@ -76,6 +79,7 @@ impl Inbox {
     pub fn new(
         pool: PgPool,
         mailer: Mailer,
+        broker: Broker,
         from: Mailbox,
         organizer: String,
         senders: usize,
@@ -97,6 +101,7 @@ impl Inbox {
             Self {
                 pool,
                 mailer,
+                broker,
                 from,
                 organizer,
                 confirmations,
@@ -221,6 +226,35 @@ impl Handler for Inbox {
             }
             ParticipantErased::KIND => {
                 let m: ParticipantErased = payload(&envelope)?;
+                // What we hold outside our tables first, while we still know the
+                // addresses: a retry after a failure finds them again.
+                let mut addresses = recipients::addresses(&self.pool, &m.registration_ids)
+                    .await
+                    .map_err(db)?;
+                addresses.extend(
+                    invitees::addresses(&self.pool, &m.invitation_ids)
+                        .await
+                        .map_err(db)?,
+                );
+                let needles: Vec<String> = m
+                    .registration_ids
+                    .iter()
+                    .chain(&m.invitation_ids)
+                    .map(Uuid::to_string)
+                    .chain(addresses.iter().cloned())
+                    .collect();
+                let letters = consumer::purge_dead_letters(
+                    &self.broker,
+                    topology::NOTIFICATION_INBOX,
+                    &needles,
+                )
+                .await
+                .map_err(Failure::Transient)?;
+                let files =
+                    self.mailer.forget(&addresses).await.map_err(|e| {
+                        Failure::Transient(anyhow::anyhow!("erasing email files: {e}"))
+                    })?;
+                tracing::info!(letters, files, "dead letters and email files erased");
                 let n = recipients::erase(&self.pool, &m.registration_ids, m.erased_at)
                     .await
                     .map_err(db)?;

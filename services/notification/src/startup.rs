@@ -100,6 +100,7 @@ impl Application {
         let inbox = Inbox::new(
             self.pool.clone(),
             self.mailer,
+            self.settings.common.broker.clone(),
             self.settings.mail_from.clone(),
             organizer,
             self.settings.smtp_pool_size as usize,

@@ -1,12 +1,15 @@
 //! What the scheduling service learns from messages: exchanges and who registered.
 
 use convene_shared::batch::Batcher;
-use convene_shared::consumer::{Failure, Handler};
+use convene_shared::broker::Broker;
+use convene_shared::consumer::{self, Failure, Handler};
 use convene_shared::messages::{
     Envelope, EventCancelled, EventScheduled, Message, ParticipantErased, RegistrationCancelled,
     RegistrationConfirmed,
 };
+use convene_shared::topology;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::store::registrations::Confirmed;
 use crate::store::{events, registrations};
@@ -15,6 +18,8 @@ use crate::store::{events, registrations};
 /// keeps the newest state, so redeliveries and reordering are harmless.
 pub struct Inbox {
     pool: PgPool,
+    /// For erasing a person's dead letters from `scheduling.inbox.dead`.
+    broker: Broker,
     /// Confirmations, the one message every registration sends, are recorded together:
     /// those handled side by side share one statement and one commit.
     confirmations: Batcher<Confirmed, Result<(), Failure>>,
@@ -23,13 +28,14 @@ pub struct Inbox {
 impl Inbox {
     /// A handler that records up to `batch` confirmations per statement (the consumer's
     /// prefetch: as many as can be handled at once).
-    pub fn new(pool: PgPool, batch: usize) -> Self {
+    pub fn new(pool: PgPool, broker: Broker, batch: usize) -> Self {
         let writer = pool.clone();
         let confirmations = Batcher::spawn(batch.max(1), 1, move |batch: Vec<Confirmed>| {
             record_confirmations(writer.clone(), batch)
         });
         Self {
             pool,
+            broker,
             confirmations,
         }
     }
@@ -90,6 +96,13 @@ impl Handler for Inbox {
             }
             ParticipantErased::KIND => {
                 let m: ParticipantErased = payload(&envelope)?;
+                // A dead letter about them holds their name and address.
+                let ids: Vec<String> = m.registration_ids.iter().map(Uuid::to_string).collect();
+                let letters =
+                    consumer::purge_dead_letters(&self.broker, topology::SCHEDULING_INBOX, &ids)
+                        .await
+                        .map_err(Failure::Transient)?;
+                tracing::info!(letters, "dead letters erased");
                 registrations::erased(&self.pool, &m.registration_ids, m.erased_at).await
             }
             other => {

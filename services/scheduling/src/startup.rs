@@ -91,6 +91,7 @@ impl Application {
         };
         let inbox = Arc::new(Inbox::new(
             self.pool.clone(),
+            self.settings.common.broker.clone(),
             usize::from(self.settings.prefetch),
         ));
         let tasks = [

@@ -89,6 +89,44 @@ impl Mailer {
         })
     }
 
+    /// Deletes what this mailer kept of emails to `addresses` (erasing a person): the
+    /// `.eml` files written to `MAIL_DIR`. Over SMTP nothing is kept here. Returns how
+    /// many files went.
+    ///
+    /// # Errors
+    /// When the folder cannot be read or a file cannot be deleted.
+    pub async fn forget(&self, addresses: &[String]) -> std::io::Result<usize> {
+        let Self::Files { dir, .. } = self else {
+            return Ok(0);
+        };
+        let dir = dir.clone();
+        let needles: Vec<String> = addresses
+            .iter()
+            .filter(|a| !a.is_empty())
+            .map(|a| a.to_lowercase())
+            .collect();
+        if needles.is_empty() {
+            return Ok(0);
+        }
+        tokio::task::spawn_blocking(move || {
+            let mut removed = 0;
+            for entry in std::fs::read_dir(&dir)? {
+                let path = entry?.path();
+                if path.extension().is_none_or(|x| x != "eml") {
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&std::fs::read(&path)?).to_lowercase();
+                if needles.iter().any(|n| text.contains(n.as_str())) {
+                    std::fs::remove_file(&path)?;
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
     /// Sends each email, in order; one result per email, with when it left (accepted by
     /// the SMTP server, or written). A refusal that will not change (5xx, a bad address) is
     /// [`Failure::Permanent`]; anything else (server down, 4xx, timeout) is transient. One

@@ -54,6 +54,19 @@ pub async fn find(pool: &PgPool, invitation_id: Uuid) -> sqlx::Result<Option<Inv
     .await
 }
 
+/// The addresses on record for these invitations (before they are erased).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn addresses(pool: &PgPool, invitation_ids: &[Uuid]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT email FROM invitees WHERE invitation_id = ANY($1) AND email <> ''",
+    )
+    .bind(invitation_ids)
+    .fetch_all(pool)
+    .await
+}
+
 /// Erases what is kept about these invitees, keeping a tombstone so that a late message
 /// about them is dropped rather than retried. An invitation not seen yet gets its
 /// tombstone now, so its `invitation.sent` arriving later sends nothing.

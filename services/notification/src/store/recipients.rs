@@ -164,6 +164,19 @@ pub async fn erase(
     .map(|r| r.rows_affected())
 }
 
+/// The addresses on record for these registrations (before they are erased).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn addresses(pool: &PgPool, registration_ids: &[Uuid]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT email FROM recipients WHERE registration_id = ANY($1) AND email <> ''",
+    )
+    .bind(registration_ids)
+    .fetch_all(pool)
+    .await
+}
+
 /// Everyone confirmed for an exchange.
 ///
 /// # Errors
