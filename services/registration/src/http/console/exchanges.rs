@@ -114,13 +114,9 @@ pub(super) async fn changeable(
     headers: &HeaderMap,
     csrf: &str,
     slug: &str,
-) -> Result<Result<(Event, String), Response>, ApiError> {
+) -> Result<Result<(Event, SignedIn), Response>, ApiError> {
     let Some(person) = session::current(state, headers).await? else {
-        return Ok(Err(refused(
-            "You are not signed in",
-            "Your console session has ended, so nothing was changed. Sign in again and retry.",
-            "/console",
-        )));
+        return Ok(Err(not_signed_in()));
     };
     if !person.sent_csrf(csrf) {
         return Ok(Err(session::csrf_refused()));
@@ -132,7 +128,7 @@ pub(super) async fn changeable(
             "Viewers see an exchange's lists and figures; its organisers decide.",
             &format!("/console/events/{}", event.slug),
         ))),
-        Some((event, _)) => Ok(Ok((event, person.email))),
+        Some((event, _)) => Ok(Ok((event, person))),
     }
 }
 
@@ -149,8 +145,17 @@ pub(super) fn same_exchange(found: &Event, expected: &Event) -> Result<(), ApiEr
     }
 }
 
+/// `403` for a form sent without a session: nothing was changed.
+pub(super) fn not_signed_in() -> Response {
+    refused(
+        "You are not signed in",
+        "Your console session has ended, so nothing was changed. Sign in again and retry.",
+        "/console",
+    )
+}
+
 /// `403`: nothing was changed, and why.
-fn refused(heading: &str, why: &str, back: &str) -> Response {
+pub(super) fn refused(heading: &str, why: &str, back: &str) -> Response {
     render(
         StatusCode::FORBIDDEN,
         &MessagePage::new(heading, &[why]).with_link(back, "Back"),
@@ -265,6 +270,7 @@ pub async fn event(
             })
             .collect(),
         notice,
+        can_change: access.may_change() && event.status == "scheduled",
         csrf: person.csrf_token.clone(),
         slug: event.slug,
         title: event.title,
@@ -304,8 +310,17 @@ fn tabs(figures: &Figures, current: Option<&str>) -> Vec<(&'static str, String, 
         .collect()
 }
 
-/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)".
+/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)", "ben@un.org
+/// changed the exchange (starts_at, ends_at)".
 fn describe(entry: &Entry) -> String {
+    match entry.action.as_str() {
+        "exchange.created" => return format!("{} created the exchange", entry.actor),
+        "exchange.cancelled" => return format!("{} cancelled the exchange", entry.actor),
+        "exchange.changed" => {
+            return format!("{} changed the exchange ({})", entry.actor, entry.outcome)
+        }
+        _ => {}
+    }
     let did = match entry.action.as_str() {
         "registration.approved" => "approved",
         "registration.rejected" => "rejected",
@@ -329,6 +344,9 @@ fn notice(status: &str) -> Option<&'static str> {
         "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
         "waitlisted" => Some("Approved: no seat was free, so the participant joined the waiting list, and is emailed."),
         "rejected" => Some("Rejected: the participant is emailed."),
+        "created" => Some("Exchange created: its registration page is open as you set it."),
+        "changed" => Some("Changes saved: participants are emailed any change of title, time, place or link."),
+        "cancelled" => Some("Exchange cancelled: everyone registered is emailed."),
         _ => None,
     }
 }

@@ -95,7 +95,7 @@ async fn decide(
 ) -> Result<Response, ApiError> {
     // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
     //    404, and nothing changes.
-    let (event, actor) = match changeable(&state, &headers, &form.csrf, &slug).await? {
+    let (event, person) = match changeable(&state, &headers, &form.csrf, &slug).await? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
@@ -107,7 +107,7 @@ async fn decide(
         id,
         approve,
         |e| same_exchange(e, &event),
-        &actor,
+        &person.email,
         correlation_id.into(),
     )
     .await;
