@@ -1253,3 +1253,111 @@ async fn organisers_change_the_time_participants_are_told_and_cancelling_asks_fi
     );
     assert_eq!(mine(&activity(&stack, &slug).await).len(), 2);
 }
+
+#[tokio::test]
+async fn organisers_approve_the_ticked_pending_registrations_in_one_post() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "requires_approval": true,
+            "capacity": 10,
+        }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let mut ids = Vec::new();
+    for name in ["First Pending", "Second Pending", "Third Pending"] {
+        let registered: serde_json::Value = stack
+            .register_json(&slug, &participant(name))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(registered["status"], "pending");
+        ids.push(registered["id"].as_str().unwrap().to_owned());
+    }
+    let statuses = || async {
+        let pool = stack.db.pool().await;
+        let mut statuses = Vec::new();
+        for id in &ids {
+            let status: String = sqlx::query_scalar(
+                "SELECT status FROM registration.registrations WHERE id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            statuses.push(status);
+        }
+        statuses
+    };
+    let decide = format!("/console/events/{slug}/registrations/decide");
+    let ticked = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("id", ids[0].clone()),
+            ("id", ids[1].clone()),
+            ("decision", "approve".to_owned()),
+        ]
+    };
+
+    // The page: a box to tick on each pending registration, for the one form.
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(
+        page.body.contains(&format!("action=\"{decide}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(
+        "name=\"id\" value=\"{}\" form=\"decide-many\"",
+        ids[0]
+    )));
+    let csrf = page.csrf();
+
+    // Vera views it: no boxes, 403. Ana organises another: 404. Without the token: 403.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(!page.body.contains("decide-many"));
+    let form = ticked(&page.csrf());
+    assert_eq!(vera.post(&decide, &pairs_of(&form)).await.status, 403);
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    let form = ticked(&ana.get(&format!("/console/events/{other}")).await.csrf());
+    assert_eq!(ana.post(&decide, &pairs_of(&form)).await.status, 404);
+    let form = ticked("");
+    assert_eq!(ben.post(&decide, &pairs_of(&form)).await.status, 403);
+    assert_eq!(statuses().await, ["pending", "pending", "pending"]);
+
+    // Ben approves the first two at once: seats, the third still waits, two log lines.
+    let page = ben.post(&decide, &pairs_of(&ticked(&csrf))).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=approved-many&done=2&left=0")
+    );
+    assert_eq!(statuses().await, ["confirmed", "confirmed", "pending"]);
+    let page = ben.get(page.location()).await;
+    assert!(page.body.contains("2 approved"), "{}", page.body);
+    let log = activity(&stack, &slug).await;
+    let approvals: Vec<_> = log
+        .iter()
+        .filter(|e| e["action"] == "registration.approved")
+        .collect();
+    assert_eq!(approvals.len(), 2, "{log:?}");
+    assert!(approvals.iter().all(|e| e["actor"] == "ben@un.example.org"));
+
+    // Again: nothing left to decide on those two, and it says so.
+    let page = ben.post(&decide, &pairs_of(&ticked(&csrf))).await;
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=approved-many&done=0&left=2")
+    );
+    assert_eq!(statuses().await, ["confirmed", "confirmed", "pending"]);
+}
+
+fn pairs_of<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}

@@ -432,7 +432,9 @@ doc = {
             "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
             "parameters": [slug, status_q,
                            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "Which page of 100 registrations, from 1"},
-                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"},],
+                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"},
+                           {"name": "done", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were decided"},
+                           {"name": "left", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were left as they were"}],
             "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
                           "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
         "/console/events/{slug}/registrations.csv": {"get": public({
@@ -468,6 +470,12 @@ doc = {
                             "responses": {"303": redirect("Cancelled: back to the exchange's page"), "400": error("Malformed path"), "403": refused_post,
                                           "404": html("No such exchange, or not one this person may see"), "409": html("Already cancelled"), **body_errors()}}),
         },
+        "/console/events/{slug}/registrations/decide": {"post": public({
+            "summary": "Approve or reject the ticked registrations at once, as POST /api/admin/registrations/approve (or /reject) does (organisers and console admins)",
+            "parameters": [slug], "requestBody": form({"csrf": {}, "decision": {}, "id": {}}),
+            "responses": {"303": redirect("Decided: back to the exchange's page, with how many were decided and left"), "400": error("Malformed path"),
+                          "403": refused_post, "404": html("No such exchange, or not one this person may see"),
+                          "422": html("No decision, or not 1 to 500 registrations ticked"), **body_errors()}})},
         "/console/events/{slug}/cosponsor-offers/{id}/accept": console_offer_decision("Accept a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),

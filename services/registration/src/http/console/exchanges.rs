@@ -172,6 +172,10 @@ pub struct EventQuery {
     status: Option<String>,
     /// Which page of registrations, from 1.
     page: Option<i64>,
+    /// After a many-at-once decision: how many were decided, and how many left as they
+    /// were (decided meanwhile).
+    done: Option<u32>,
+    left: Option<u32>,
 }
 
 impl EventQuery {
@@ -231,7 +235,10 @@ pub async fn event(
 
     // 4. The page; decision buttons only for those who may change the exchange.
     let decides = access.may_change() && event.status == "scheduled";
-    let notice = query.decided.as_deref().and_then(notice);
+    let notice = query
+        .decided
+        .as_deref()
+        .and_then(|decided| notice(decided, query.done.unwrap_or(0), query.left.unwrap_or(0)));
     let page = EventPage {
         t: Texts(convene_shared::i18n::Lang::En),
         signed_in: Some(Header::from(&person)),
@@ -271,6 +278,7 @@ pub async fn event(
             .collect(),
         notice,
         can_change: access.may_change() && event.status == "scheduled",
+        can_decide_many: decides && figures.status("pending") > 0,
         csrf: person.csrf_token.clone(),
         slug: event.slug,
         title: event.title,
@@ -336,9 +344,26 @@ fn describe(entry: &Entry) -> String {
     format!("{} {did} {subject} ({})", entry.actor, entry.outcome)
 }
 
-/// What a decision did, as the page tells it.
-fn notice(status: &str) -> Option<&'static str> {
+/// What a decision did, as the page tells it (`done` and `left`: of a many-at-once one).
+fn notice(status: &str, done: u32, left: u32) -> Option<String> {
+    let many = |did: &str| {
+        let left = match left {
+            0 => String::new(),
+            1 => " 1 was left as it was: it had been decided already.".to_owned(),
+            n => format!(" {n} were left as they were: they had been decided already."),
+        };
+        format!("{done} {did}; each participant is emailed.{left}")
+    };
     match status {
+        "approved-many" => {
+            return Some(many(
+                "approved (a seat, or the waiting list when none was free)",
+            ))
+        }
+        "rejected-many" => return Some(many("rejected")),
+        _ => {}
+    }
+    let said = match status {
         "accepted" => Some("Offer accepted: its contact is emailed, and the co-sponsor is shown publicly."),
         "declined" => Some("Offer declined: its contact is emailed."),
         "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
@@ -348,5 +373,6 @@ fn notice(status: &str) -> Option<&'static str> {
         "changed" => Some("Changes saved: participants are emailed any change of title, time, place or link."),
         "cancelled" => Some("Exchange cancelled: everyone registered is emailed."),
         _ => None,
-    }
+    };
+    said.map(str::to_owned)
 }

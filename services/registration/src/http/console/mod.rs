@@ -72,6 +72,11 @@ pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/console/events/{slug}/registrations/decide",
+            post(registrations::decide_many),
+        ),
+        (
+            Method::POST,
             "/console/events/{slug}/registrations/{id}/approve",
             post(registrations::approve),
         ),

@@ -209,11 +209,13 @@ pub struct EventPage {
     /// The latest decisions, newest first.
     pub activity: Vec<ActivityRow>,
     /// What the last action did, as a sentence.
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
     /// The session's CSRF token, for the decision forms.
     pub csrf: String,
     /// "Change" and "Cancel exchange" are offered (organisers and admins, not cancelled).
     pub can_change: bool,
+    /// Pending registrations can be ticked and decided on together.
+    pub can_decide_many: bool,
 }
 
 /// The exchange form: a new exchange (`GET /console/new-exchange`) or a change to one
