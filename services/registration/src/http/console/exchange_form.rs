@@ -289,7 +289,12 @@ impl ExchangeInput {
                 ),
             }
         }
-        if errors.iter().all(|(k, _)| !k.starts_with("note-")) {
+        // Notes are checked against the reminders: not against the defaults when those
+        // could not be read.
+        if errors
+            .iter()
+            .all(|(k, _)| !k.starts_with("note-") && k != "reminder_offsets_minutes")
+        {
             json.insert("reminder_notes".into(), Value::Array(notes));
         }
         (json, errors)
