@@ -471,7 +471,13 @@ async fn each_person_sees_only_their_exchanges_viewers_change_nothing_and_organi
         )
         .await;
     assert_eq!(code, 200);
-    let entries = log["activity"].as_array().unwrap();
+    // (Its creation through the admin API is on record too, as the admin API's.)
+    let entries: Vec<&serde_json::Value> = log["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] != "exchange.created")
+        .collect();
     assert_eq!(entries.len(), 1, "{log}");
     assert_eq!(entries[0]["actor"], "ben@un.example.org");
     assert_eq!(entries[0]["action"], "registration.approved");
@@ -739,4 +745,619 @@ async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
         "{}",
         page.body
     );
+}
+
+/// The fields a browser sends for the page's form with `action`: its inputs (checkboxes
+/// when checked), textareas and selects, with their values as shown.
+fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
+    let start = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form for {action} in {body}"));
+    let form = &body[start..start + body[start..].find("</form>").unwrap()];
+    let unescape = |s: &str| {
+        s.replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(unescape(&tag[at..at + tag[at..].find('"')?]))
+    };
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let tag = &rest[..rest.find('>').unwrap() + 1];
+        if tag.starts_with("<input ") {
+            let checkbox = attr(tag, "type").as_deref() == Some("checkbox");
+            if let Some(name) = attr(tag, "name") {
+                if !checkbox || tag.contains(" checked") {
+                    fields.push((name, attr(tag, "value").unwrap_or_default()));
+                }
+            }
+        } else if tag.starts_with("<textarea ") {
+            let text = &rest[tag.len()..rest.find("</textarea>").unwrap()];
+            fields.push((attr(tag, "name").unwrap(), unescape(text)));
+        } else if tag.starts_with("<select ") {
+            let options = &rest[..rest.find("</select>").unwrap()];
+            let chosen = options
+                .split("<option ")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .or_else(|| options.split("<option ").nth(1))
+                .unwrap();
+            let value = attr(&format!(" {chosen}"), "value").unwrap();
+            fields.push((attr(tag, "name").unwrap(), value));
+        }
+        rest = &rest[tag.len()..];
+    }
+    fields
+}
+
+/// `fields` with `name` set to `value`.
+fn with(mut fields: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(field) => value.clone_into(&mut field.1),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    }
+    fields
+}
+
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The exchange's activity log, as the admin API gives it.
+async fn activity(stack: &Stack, slug: &str) -> Vec<serde_json::Value> {
+    let (code, log) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/activity"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    log["activity"].as_array().unwrap().clone()
+}
+
+/// The exchange as the public API shows it.
+async fn public(stack: &Stack, slug: &str) -> (u16, serde_json::Value) {
+    let response = stack
+        .http
+        .get(stack.url(&format!("/api/events/{slug}")))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+fn instant(value: &serde_json::Value) -> chrono::DateTime<chrono::Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_console_admin_creates_an_exchange_in_its_own_time_zone_and_a_bad_form_keeps_what_was_typed(
+) {
+    let stack = stack().await;
+    let theirs = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let next_year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        + 1;
+
+    // Only console admins are offered the form, and only they may send it.
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    let home = ana.get("/console").await;
+    assert!(!home.body.contains("/console/new-exchange"));
+    assert_eq!(ana.get("/console/new-exchange").await.status, 403);
+    let csrf = home.csrf();
+    let slug = "made-in-the-console";
+    let attempt = ana
+        .post(
+            "/console/new-exchange",
+            &[("csrf", &csrf), ("slug", slug), ("title", "Mine")],
+        )
+        .await;
+    assert_eq!(attempt.status, 403);
+    assert!(!ana
+        .get(&format!("/console/events/{theirs}"))
+        .await
+        .body
+        .contains("/console/new-exchange"));
+
+    let mut boss = signed_in(&stack, ADMIN).await;
+    let home = boss.get("/console").await;
+    assert!(
+        home.body.contains("href=\"/console/new-exchange\""),
+        "{}",
+        home.body
+    );
+    let page = boss.get("/console/new-exchange").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers.get(CACHE_CONTROL).unwrap(), "no-store");
+    let blank = form_fields(&page.body, "/console/new-exchange");
+    let filled = [
+        ("slug", slug.to_owned()),
+        ("title", "Community case management".to_owned()),
+        (
+            "description",
+            "Practitioners compare <what> works & why.".to_owned(),
+        ),
+        ("timezone", "America/New_York".to_owned()),
+        ("starts_at", format!("{next_year}-06-10T09:00")),
+        ("ends_at", format!("{next_year}-06-10T11:30")),
+        ("capacity", "30".to_owned()),
+        ("country_cap", "3".to_owned()),
+        ("requires_approval", "on".to_owned()),
+        ("registration_closes_at", format!("{next_year}-06-01T17:00")),
+        ("reminder_offsets", "2d, 1h".to_owned()),
+        ("organiser_emails", format!("ana@un.example.org\n{ADMIN}")),
+        ("viewer_emails", "vera@ministry.example.org".to_owned()),
+        ("topics", "Case management\nMonitoring".to_owned()),
+    ]
+    .into_iter()
+    .fold(blank, |fields, (name, value)| with(fields, name, &value));
+    // The first note row: for the last reminder, in English.
+    let note_at = filled.iter().position(|(n, _)| n == "note_offset").unwrap();
+    let mut filled = filled;
+    filled[note_at].1 = "1h".to_owned();
+    let text_at = filled.iter().position(|(n, _)| n == "note_text").unwrap();
+    filled[text_at].1 = "Bring one question.".to_owned();
+
+    // Without the session's token: nothing is created.
+    let no_csrf: Vec<(String, String)> = filled
+        .iter()
+        .filter(|(n, _)| n != "csrf")
+        .cloned()
+        .collect();
+    assert_eq!(
+        boss.post("/console/new-exchange", &pairs(&no_csrf))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(public(&stack, slug).await.0, 404);
+
+    // A bad form: each error beside its field, listed at the top, and what was typed kept.
+    let bad = with(filled.clone(), "slug", "Bad Slug");
+    let bad = with(bad, "title", "");
+    // The clocks go forward over 02:30 on the second Sunday of March in New York.
+    let march = (8..=14)
+        .map(|day| chrono::NaiveDate::from_ymd_opt(next_year, 3, day).unwrap())
+        .find(|d| chrono::Datelike::weekday(d) == chrono::Weekday::Sun)
+        .unwrap();
+    let bad = with(bad, "starts_at", &format!("{march}T02:30"));
+    let bad = with(bad, "capacity", "lots");
+    let bad = with(bad, "organiser_emails", "not-an-address");
+    let page = boss.post("/console/new-exchange", &pairs(&bad)).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    for (field, problem) in [
+        ("slug", "lowercase letters"),
+        ("title", ""),
+        ("starts_at", "does not exist in America/New_York"),
+        ("capacity", "whole number"),
+        ("organiser_emails", "not-an-address"),
+    ] {
+        let error = format!("<p class=\"error\" id=\"{field}-error\">");
+        let at = page
+            .body
+            .find(&error)
+            .unwrap_or_else(|| panic!("no error beside {field}: {}", page.body));
+        assert!(
+            page.body[at..]
+                .split("</p>")
+                .next()
+                .unwrap()
+                .contains(problem),
+            "{field}"
+        );
+        assert!(
+            page.body.contains(&format!("<li><a href=\"#{field}\">")),
+            "{field}"
+        );
+        let input = &page.body[page.body.find(&format!("id=\"{field}\"")).unwrap()..];
+        let input = &input[..input.find('>').unwrap()];
+        assert!(input.contains("aria-invalid=\"true\""), "{input}");
+        assert!(input.contains(&format!("{field}-error")), "{input}");
+    }
+    assert!(page.body.contains("value=\"Bad Slug\""));
+    assert!(page.body.contains("value=\"lots\""));
+    assert!(page.body.contains("&#60;what&#62; works &#38; why."));
+    assert!(page.body.contains("Bring one question."));
+    assert_eq!(public(&stack, slug).await.0, 404);
+
+    // The good form: created, and the public API has its times converted from New York's
+    // summer time (UTC-4).
+    let page = boss.post("/console/new-exchange", &pairs(&filled)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=created")
+    );
+    let (code, event) = public(&stack, slug).await;
+    assert_eq!(code, 200, "{event}");
+    let utc = |local: &str| {
+        chrono::NaiveDateTime::parse_from_str(&format!("{next_year}-{local}"), "%Y-%m-%dT%H:%M")
+            .unwrap()
+            .and_utc()
+    };
+    assert_eq!(instant(&event["starts_at"]), utc("06-10T13:00"));
+    assert_eq!(instant(&event["ends_at"]), utc("06-10T15:30"));
+    assert_eq!(event["timezone"], "America/New_York");
+    let pool = stack.db.pool().await;
+    let admin: serde_json::Value =
+        sqlx::query_scalar("SELECT to_jsonb(e) FROM registration.events e WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(admin["capacity"], 30, "{admin}");
+    assert_eq!(admin["country_cap"], 3);
+    assert_eq!(admin["requires_approval"], true);
+    assert_eq!(admin["invitation_only"], false);
+    assert_eq!(
+        instant(&admin["registration_closes_at"]),
+        utc("06-01T21:00")
+    );
+    assert_eq!(admin["reminder_offsets_minutes"], json!([2880, 60]));
+    assert_eq!(
+        admin["reminder_notes"],
+        json!([{ "offset_minutes": 60, "lang": "en", "text": "Bring one question." }])
+    );
+    assert_eq!(
+        admin["organiser_emails"],
+        json!(["ana@un.example.org", ADMIN])
+    );
+    assert_eq!(admin["viewer_emails"], json!(["vera@ministry.example.org"]));
+    assert_eq!(admin["topics"], json!(["Case management", "Monitoring"]));
+    assert_eq!(
+        admin["description"],
+        "Practitioners compare <what> works & why."
+    );
+
+    // Once, on record; and the same slug again is said beside the slug.
+    let log = activity(&stack, slug).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["actor"], ADMIN);
+    assert_eq!(log[0]["action"], "exchange.created");
+    let page = boss.post("/console/new-exchange", &pairs(&filled)).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("id=\"slug-error\">Another exchange"),
+        "{}",
+        page.body
+    );
+    let page = boss
+        .get(&format!("/console/events/{slug}?decided=created"))
+        .await;
+    assert!(page.body.contains("Exchange created"));
+    assert!(
+        page.body.contains(&format!("{ADMIN} created the exchange")),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn organisers_change_the_time_participants_are_told_and_cancelling_asks_first() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ana@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "location": "Geneva, Palais des Nations",
+        }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["ben@un.example.org"] }))
+        .await;
+    let people: Vec<String> = {
+        let mut people = Vec::new();
+        for name in ["Ana Pereira", "Kofi Mensah"] {
+            let person = participant(name);
+            let response = stack.register_json(&slug, &person).await;
+            assert_eq!(response.status(), 201);
+            people.push(person["email"].as_str().unwrap().to_owned());
+        }
+        people
+    };
+    let change = format!("/console/events/{slug}/change");
+    let cancel = format!("/console/events/{slug}/cancel");
+    let (_, before) = public(&stack, &slug).await;
+    let mine = |log: &[serde_json::Value]| {
+        log.iter()
+            .filter(|e| e["actor"] != "admin API")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+
+    // Ana organises it: the exchange page offers both, and the form shows it as it is.
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    let page = ana.get(&format!("/console/events/{slug}")).await;
+    assert!(
+        page.body.contains(&format!("href=\"{change}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("href=\"{cancel}\"")));
+    let form = ana.get(&change).await;
+    assert_eq!(form.status, 200);
+    let fields = form_fields(&form.body, &change);
+    assert!(
+        !fields.iter().any(|(n, _)| n == "slug"),
+        "the slug cannot change"
+    );
+    let start = chrono::NaiveDateTime::parse_from_str(
+        &fields.iter().find(|(n, _)| n == "starts_at").unwrap().1,
+        "%Y-%m-%dT%H:%M",
+    )
+    .unwrap();
+    use chrono::Timelike;
+    let zurich: chrono_tz::Tz = "Europe/Zurich".parse().unwrap();
+    assert_eq!(
+        chrono::TimeZone::from_local_datetime(&zurich, &start)
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+        instant(&before["starts_at"])
+            .with_second(0)
+            .unwrap()
+            .with_nanosecond(0)
+            .unwrap(),
+        "the form shows the start in the exchange's zone"
+    );
+    let moved = start + chrono::Duration::days(1) + chrono::Duration::hours(2);
+    let local = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M").to_string();
+    let changed = with(fields.clone(), "starts_at", &local(moved));
+    let changed = with(
+        changed,
+        "ends_at",
+        &local(moved + chrono::Duration::hours(2)),
+    );
+
+    // Vera views it: no buttons, and 403 on both forms. Ben organises another: 404.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(!page.body.contains(&change) && !page.body.contains(&cancel));
+    assert_eq!(vera.get(&change).await.status, 403);
+    let vera_csrf = page.csrf();
+    let as_vera = with(changed.clone(), "csrf", &vera_csrf);
+    assert_eq!(vera.post(&change, &pairs(&as_vera)).await.status, 403);
+    assert_eq!(
+        vera.post(&cancel, &[("csrf", &vera_csrf)]).await.status,
+        403
+    );
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let ben_csrf = ben.get(&format!("/console/events/{other}")).await.csrf();
+    let as_ben = with(changed.clone(), "csrf", &ben_csrf);
+    assert_eq!(ben.get(&change).await.status, 404);
+    assert_eq!(ben.post(&change, &pairs(&as_ben)).await.status, 404);
+    assert_eq!(ben.post(&cancel, &[("csrf", &ben_csrf)]).await.status, 404);
+    // Ana without her session's token: refused too.
+    let no_csrf: Vec<(String, String)> = changed
+        .iter()
+        .filter(|(n, _)| n != "csrf")
+        .cloned()
+        .collect();
+    assert_eq!(ana.post(&change, &pairs(&no_csrf)).await.status, 403);
+    assert_eq!(ana.post(&cancel, &[]).await.status, 403);
+    assert_eq!(public(&stack, &slug).await.1, before, "nothing changed");
+    assert!(mine(&activity(&stack, &slug).await).is_empty());
+
+    // Ana moves it a day and two hours later: saved, and each participant is told.
+    let page = ana.post(&change, &pairs(&changed)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=changed")
+    );
+    let (_, after) = public(&stack, &slug).await;
+    let expected = chrono::TimeZone::from_local_datetime(&zurich, &moved)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(instant(&after["starts_at"]), expected);
+    assert_eq!(after["title"], before["title"]);
+    assert_eq!(after["location"], before["location"]);
+    for email in &people {
+        let mail = stack
+            .mailbox
+            .wait_for(1, WAIT, |m| {
+                m.to.contains(email) && m.subject.starts_with("Changed")
+            })
+            .await;
+        let body = &mail[0].body;
+        assert!(
+            body.contains("When:") && body.contains("was:") && body.contains("now:"),
+            "{body}"
+        );
+    }
+    let log = mine(&activity(&stack, &slug).await);
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["actor"], "ana@un.example.org");
+    assert_eq!(log[0]["action"], "exchange.changed");
+    assert_eq!(log[0]["outcome"], "ends_at, starts_at");
+    let page = ana.get(page.location()).await;
+    assert!(page.body.contains("Changes saved"));
+    assert!(page
+        .body
+        .contains("ana@un.example.org changed the exchange (ends_at, starts_at)"));
+
+    // A bad change keeps what was typed and changes nothing.
+    let bad = with(
+        changed.clone(),
+        "ends_at",
+        &local(moved - chrono::Duration::hours(1)),
+    );
+    let bad = with(bad, "online_link", "meet.example.org");
+    let page = ana.post(&change, &pairs(&bad)).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body
+            .contains("id=\"ends_at-error\">Must be after the start."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"online_link-error\">"));
+    assert!(page.body.contains("value=\"meet.example.org\""));
+    assert_eq!(mine(&activity(&stack, &slug).await).len(), 1);
+
+    // Cancelling asks first: the page changes nothing, its button cancels.
+    let page = ana.get(&cancel).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("The 2 people registered"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("action=\"{cancel}\"")));
+    assert_eq!(public(&stack, &slug).await.0, 200);
+    assert!(stack
+        .mailbox
+        .all()
+        .iter()
+        .all(|m| !m.subject.starts_with("Cancelled:")));
+    let page = ana.post(&cancel, &[("csrf", &page.csrf())]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=cancelled")
+    );
+    for email in &people {
+        stack
+            .mailbox
+            .wait_for(1, WAIT, |m| {
+                m.to.contains(email) && m.subject.starts_with("Cancelled:")
+            })
+            .await;
+    }
+    let log = mine(&activity(&stack, &slug).await);
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["action"], "exchange.cancelled");
+    // Cancelled: no button, nothing more to change.
+    let page = ana.get(page.location()).await;
+    assert!(page.body.contains("Exchange cancelled"));
+    assert!(!page.body.contains(&format!("href=\"{change}\"")));
+    assert_eq!(ana.get(&change).await.status, 409);
+    assert_eq!(
+        ana.post(&cancel, &[("csrf", &page.csrf())]).await.status,
+        409
+    );
+    assert_eq!(mine(&activity(&stack, &slug).await).len(), 2);
+}
+
+#[tokio::test]
+async fn organisers_approve_the_ticked_pending_registrations_in_one_post() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "requires_approval": true,
+            "capacity": 10,
+        }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let mut ids = Vec::new();
+    for name in ["First Pending", "Second Pending", "Third Pending"] {
+        let registered: serde_json::Value = stack
+            .register_json(&slug, &participant(name))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(registered["status"], "pending");
+        ids.push(registered["id"].as_str().unwrap().to_owned());
+    }
+    let statuses = || async {
+        let pool = stack.db.pool().await;
+        let mut statuses = Vec::new();
+        for id in &ids {
+            let status: String = sqlx::query_scalar(
+                "SELECT status FROM registration.registrations WHERE id = $1::uuid",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            statuses.push(status);
+        }
+        statuses
+    };
+    let decide = format!("/console/events/{slug}/registrations/decide");
+    let ticked = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("id", ids[0].clone()),
+            ("id", ids[1].clone()),
+            ("decision", "approve".to_owned()),
+        ]
+    };
+
+    // The page: a box to tick on each pending registration, for the one form.
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(
+        page.body.contains(&format!("action=\"{decide}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!(
+        "name=\"id\" value=\"{}\" form=\"decide-many\"",
+        ids[0]
+    )));
+    let csrf = page.csrf();
+
+    // Vera views it: no boxes, 403. Ana organises another: 404. Without the token: 403.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(!page.body.contains("decide-many"));
+    let form = ticked(&page.csrf());
+    assert_eq!(vera.post(&decide, &pairs_of(&form)).await.status, 403);
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    let form = ticked(&ana.get(&format!("/console/events/{other}")).await.csrf());
+    assert_eq!(ana.post(&decide, &pairs_of(&form)).await.status, 404);
+    let form = ticked("");
+    assert_eq!(ben.post(&decide, &pairs_of(&form)).await.status, 403);
+    assert_eq!(statuses().await, ["pending", "pending", "pending"]);
+
+    // Ben approves the first two at once: seats, the third still waits, two log lines.
+    let page = ben.post(&decide, &pairs_of(&ticked(&csrf))).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=approved-many&done=2&left=0")
+    );
+    assert_eq!(statuses().await, ["confirmed", "confirmed", "pending"]);
+    let page = ben.get(page.location()).await;
+    assert!(page.body.contains("2 approved"), "{}", page.body);
+    let log = activity(&stack, &slug).await;
+    let approvals: Vec<_> = log
+        .iter()
+        .filter(|e| e["action"] == "registration.approved")
+        .collect();
+    assert_eq!(approvals.len(), 2, "{log:?}");
+    assert!(approvals.iter().all(|e| e["actor"] == "ben@un.example.org"));
+
+    // Again: nothing left to decide on those two, and it says so.
+    let page = ben.post(&decide, &pairs_of(&ticked(&csrf))).await;
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=approved-many&done=0&left=2")
+    );
+    assert_eq!(statuses().await, ["confirmed", "confirmed", "pending"]);
+}
+
+fn pairs_of<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }

@@ -166,7 +166,7 @@ list_params = [
         ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "offered", "pending", "cancelled", "rejected", "expired"]}),
         ("country", {"type": "string"}),
         ("role", {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]}),
-        ("page", {"type": "integer", "minimum": 1}),
+        ("page", {"type": "integer", "minimum": 1, "maximum": 1000000}),
         ("per_page", {"type": "integer", "minimum": 1, "maximum": 1000}),
         ("format", {"type": "string", "enum": ["json", "csv"]}),
     ]
@@ -191,6 +191,15 @@ console_offer_decision = lambda what: {"post": public({
                   "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
                   "404": html("No such exchange or offer, or not one this person may see"),
                   "422": html("The note is too long or holds control characters"), **body_errors()}})}
+# The exchange form: every field of the admin API's create and PATCH, as typed; times in
+# the exchange's own zone (`YYYY-MM-DDTHH:MM`), note rows repeating their three fields.
+exchange_form = form({k: {} for k in [
+    "csrf", "slug", "title", "description", "timezone", "starts_at", "ends_at", "location", "online_link",
+    "capacity", "country_cap", "waitlist_offer_hours", "requires_approval", "invitation_only",
+    "registration_opens_at", "registration_closes_at", "reminder_offsets", "organiser_emails", "viewer_emails",
+    "topics", "note_offset", "note_lang", "note_text"]})
+not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
+refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
 status_q = {"name": "status", "in": "query", "required": False, "schema": {"type": "string"},
             "description": "Only registrations with this status (confirmed, waitlisted, offered, pending, cancelled, rejected, expired; anything else: all)"}
 offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
@@ -312,10 +321,11 @@ doc = {
                                   "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
                                   "properties": {"at": {"type": "string", "format": "date-time"},
                                                  "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
-                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined"]},
-                                                 "subject_id": {"type": "string", "format": "uuid"},
-                                                 "subject": {"type": "string", "description": "The participant's name or the organisation (empty once erased)"},
-                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status"}}}}}})},
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined",
+                                                                                               "exchange.created", "exchange.changed", "exchange.cancelled"]},
+                                                 "subject_id": {"type": "string", "format": "uuid", "description": "The registration, offer or (for exchange.*) exchange"},
+                                                 "subject": {"type": "string", "description": "The participant's name, the organisation (empty once erased), or the exchange's title"},
+                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status; for exchange.changed, the fields that changed"}}}}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/registrations/{id}/approve": {"post": admin({
             "summary": "Approve a pending registration: a seat if one is free for its country, the waiting list otherwise",
@@ -422,7 +432,9 @@ doc = {
             "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
             "parameters": [slug, status_q,
                            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "Which page of 100 registrations, from 1"},
-                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"}],
+                           {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"},
+                           {"name": "done", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were decided"},
+                           {"name": "left", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were left as they were"}],
             "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
                           "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
         "/console/events/{slug}/registrations.csv": {"get": public({
@@ -430,6 +442,40 @@ doc = {
             "responses": {"200": {"description": "The registrations", "content": {"text/csv": {"schema": {"type": "string"}}}},
                           "303": redirect("Not signed in: to the sign-in form, which comes back here"),
                           "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+        "/console/new-exchange": {
+            "get": public({"summary": "The form for a new exchange (console admins)",
+                           "responses": {"200": html("The form"), "303": not_signed_in, "403": html("Not a console admin")}}),
+            "post": public({"summary": "Create an exchange, as POST /api/admin/events does (console admins)", "requestBody": exchange_form,
+                            "responses": {"303": redirect("Created: to the exchange's page"), "403": refused_post,
+                                          "422": html("The form again, as typed, each error beside its field"), **body_errors()}}),
+        },
+        "/console/events/{slug}/change": {
+            "get": public({"summary": "The form to change an exchange, filled with it as it is (organisers and console admins)", "parameters": [slug],
+                           "responses": {"200": html("The form"), "303": not_signed_in, "400": error("Malformed path"),
+                                         "403": html("A viewer"), "404": html("No such exchange, or not one this person may see"),
+                                         "409": html("The exchange is cancelled")}}),
+            "post": public({"summary": "Change an exchange, as PATCH /api/admin/events/{slug} does: participants are emailed what changed", "parameters": [slug],
+                            "requestBody": exchange_form,
+                            "responses": {"303": redirect("Changed: back to the exchange's page"), "400": error("Malformed path"), "403": refused_post,
+                                          "404": html("No such exchange, or not one this person may see"), "409": html("The exchange is cancelled"),
+                                          "422": html("The form again, as typed, each error beside its field"), **body_errors()}}),
+        },
+        "/console/events/{slug}/cancel": {
+            "get": public({"summary": "Asks whether to cancel the exchange (organisers and console admins)", "parameters": [slug],
+                           "responses": {"200": html("The confirmation page"), "303": not_signed_in, "400": error("Malformed path"),
+                                         "403": html("A viewer"), "404": html("No such exchange, or not one this person may see"),
+                                         "409": html("Already cancelled")}}),
+            "post": public({"summary": "Cancel the exchange, as POST /api/admin/events/{slug}/cancel does: everyone registered is emailed", "parameters": [slug],
+                            "requestBody": csrf_form,
+                            "responses": {"303": redirect("Cancelled: back to the exchange's page"), "400": error("Malformed path"), "403": refused_post,
+                                          "404": html("No such exchange, or not one this person may see"), "409": html("Already cancelled"), **body_errors()}}),
+        },
+        "/console/events/{slug}/registrations/decide": {"post": public({
+            "summary": "Approve or reject the ticked registrations at once, as POST /api/admin/registrations/approve (or /reject) does (organisers and console admins)",
+            "parameters": [slug], "requestBody": form({"csrf": {}, "decision": {}, "id": {}}),
+            "responses": {"303": redirect("Decided: back to the exchange's page, with how many were decided and left"), "400": error("Malformed path"),
+                          "403": refused_post, "404": html("No such exchange, or not one this person may see"),
+                          "422": html("No decision, or not 1 to 500 registrations ticked"), **body_errors()}})},
         "/console/events/{slug}/cosponsor-offers/{id}/accept": console_offer_decision("Accept a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),

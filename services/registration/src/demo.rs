@@ -32,6 +32,6 @@ pub async fn seed(pool: &PgPool) -> anyhow::Result<()> {
     });
     let new = NewEvent::from_json(body.as_object().expect("an object"), Utc::now())
         .map_err(|e| anyhow::anyhow!("the demo exchange is invalid: {e:?}"))?;
-    create_event(pool, &new, Uuid::now_v7()).await?;
+    create_event(pool, &new, "demo", Uuid::now_v7()).await?;
     Ok(())
 }

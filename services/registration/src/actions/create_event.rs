@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::NewEvent;
+use crate::store::activity;
 use crate::store::events::{self, Event};
 
 /// How creating an exchange ended.
@@ -15,13 +16,14 @@ pub enum Created {
 }
 
 /// Stores the exchange and announces it (`event.scheduled`) so the scheduler can plan
-/// its reminders.
+/// its reminders; the activity log records `actor` as its creator.
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
 pub async fn create_event(
     pool: &PgPool,
     new: &NewEvent,
+    actor: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Created> {
     let mut tx = pool.begin().await?;
@@ -30,6 +32,15 @@ pub async fn create_event(
     };
     let message = event.scheduled(Vec::new());
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    activity::record(
+        &mut tx,
+        event.id,
+        actor,
+        "exchange.created",
+        event.id,
+        "scheduled",
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(event_id = %event.id, "exchange created");
     Ok(Created::Event(Box::new(event)))

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::{FieldErrors, NewEvent};
+use crate::store::activity;
 use crate::store::events::{self, Event};
 
 /// How a change ended.
@@ -20,7 +21,7 @@ pub enum Updated {
 }
 
 /// The exchange's current fields, as the admin API takes them.
-fn fields(event: &Event) -> Map<String, Value> {
+pub fn current_fields(event: &Event) -> Map<String, Value> {
     let value = json!({
         "slug": event.slug,
         "title": event.title,
@@ -46,6 +47,22 @@ fn fields(event: &Event) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => unreachable!("json! of an object literal is an object"),
+    }
+}
+
+/// The fields a change touched, as the admin API names them: "starts_at, ends_at", or
+/// "nothing" for a change that left every field as it was.
+fn changed_fields(old: &Event, new: &Event) -> String {
+    let (old, new) = (current_fields(old), current_fields(new));
+    let changed: Vec<&str> = new
+        .iter()
+        .filter(|(key, value)| old.get(*key) != Some(*value))
+        .map(|(key, _)| key.as_str())
+        .collect();
+    if changed.is_empty() {
+        "nothing".to_owned()
+    } else {
+        changed.join(", ")
     }
 }
 
@@ -90,7 +107,8 @@ fn changes(old: &Event, new: &Event) -> Vec<EventChange> {
 
 /// Applies `patch` to the exchange `slug` and announces it (`event.scheduled` with what
 /// changed): the scheduler moves pending reminders with it, and participants are emailed
-/// the changes that concern them.
+/// the changes that concern them. The activity log records `actor` and the fields that
+/// changed.
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
@@ -98,6 +116,7 @@ pub async fn update_event(
     pool: &PgPool,
     slug: &str,
     patch: &Map<String, Value>,
+    actor: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Updated> {
     let mut tx = pool.begin().await?;
@@ -107,7 +126,7 @@ pub async fn update_event(
     if old.status == "cancelled" {
         return Ok(Updated::Cancelled);
     }
-    let new = match NewEvent::from_patch(&fields(&old), patch, chrono::Utc::now()) {
+    let new = match NewEvent::from_patch(&current_fields(&old), patch, chrono::Utc::now()) {
         Ok(new) => new,
         Err(errors) => return Ok(Updated::Invalid(errors)),
     };
@@ -116,19 +135,31 @@ pub async fn update_event(
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     // More seats (or a higher country cap) go to the waiting list at once.
     super::seats::fill_free_seats(&mut tx, &event, correlation_id).await?;
+    let outcome = changed_fields(&old, &event);
+    activity::record(
+        &mut tx,
+        event.id,
+        actor,
+        "exchange.changed",
+        event.id,
+        &outcome,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(event_id = %event.id, version = event.version, "exchange changed");
     Ok(Updated::Event(Box::new(event)))
 }
 
 /// Cancels the exchange and announces it (`event.cancelled`): everyone registered is told
-/// and no reminder goes out after. Idempotent: `None` when it was already cancelled.
+/// and no reminder goes out after; the activity log records `actor`. Idempotent: `None`
+/// when it was already cancelled (and nothing is logged).
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
 pub async fn cancel_event(
     pool: &PgPool,
     slug: &str,
+    actor: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Option<Option<Event>>> {
     let mut tx = pool.begin().await?;
@@ -143,6 +174,15 @@ pub async fn cancel_event(
         version: event.version,
     };
     outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    activity::record(
+        &mut tx,
+        event.id,
+        actor,
+        "exchange.cancelled",
+        event.id,
+        "cancelled",
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(event_id = %event.id, "exchange cancelled");
     Ok(Some(Some(event)))

@@ -15,6 +15,7 @@ use super::AppState;
 use crate::actions::create_event::{create_event as create, Created};
 use crate::actions::update_event::{self as update, Updated};
 use crate::domain::NewEvent;
+use crate::store::activity::ADMIN_API;
 
 /// `POST /api/admin/events`: create an exchange.
 pub async fn create_event(
@@ -33,7 +34,7 @@ pub async fn create_event(
     admin.require(new.slug.as_str())?;
 
     // Store and announce it.
-    match create(&state.pool, &new, correlation_id.into()).await? {
+    match create(&state.pool, &new, ADMIN_API, correlation_id.into()).await? {
         Created::Event(event) => {
             state.announce();
             Ok((
@@ -63,7 +64,8 @@ pub async fn update_event(
             "the body must be a JSON object".to_owned(),
         ));
     };
-    match update::update_event(&state.pool, &slug, &patch, correlation_id.into()).await? {
+    match update::update_event(&state.pool, &slug, &patch, ADMIN_API, correlation_id.into()).await?
+    {
         Updated::Event(event) => {
             state.announce();
             Ok(Json(admin_view(&event, &state.settings.public_base_url)))
@@ -86,7 +88,7 @@ pub async fn cancel_event(
     correlation_id: CorrelationId,
 ) -> Result<Json<Value>, ApiError> {
     admin.require(&slug)?;
-    match update::cancel_event(&state.pool, &slug, correlation_id.into()).await? {
+    match update::cancel_event(&state.pool, &slug, ADMIN_API, correlation_id.into()).await? {
         None => Err(ApiError::NotFound),
         Some(Some(_)) => {
             state.announce();

@@ -1,5 +1,6 @@
-//! The `activity` table: who decided what on an exchange, newest first. Rows are written
-//! in the transaction of the decision itself, so the log and the state never disagree.
+//! The `activity` table: who decided what on an exchange, or changed it, newest first.
+//! Rows are written in the transaction of the decision itself, so the log and the state
+//! never disagree.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -42,7 +43,7 @@ pub struct Entry {
     pub action: String,
     pub subject_id: Uuid,
     /// The participant's name or the offering organisation, as they are now (an erased
-    /// participant's is gone).
+    /// participant's is gone), or the exchange's title for a change of the exchange.
     pub subject: String,
     pub outcome: String,
 }
@@ -58,10 +59,11 @@ pub async fn for_event(
 ) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as(
         "SELECT a.at, a.actor, a.action, a.subject_id, \
-           COALESCE(r.name, o.organisation, '') AS subject, a.outcome \
+           COALESCE(r.name, o.organisation, e.title, '') AS subject, a.outcome \
          FROM activity a \
          LEFT JOIN registrations r ON r.id = a.subject_id \
          LEFT JOIN cosponsor_offers o ON o.id = a.subject_id \
+         LEFT JOIN events e ON e.id = a.subject_id \
          WHERE a.event_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2",
     )
     .bind(event_id)

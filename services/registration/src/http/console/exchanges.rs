@@ -114,13 +114,9 @@ pub(super) async fn changeable(
     headers: &HeaderMap,
     csrf: &str,
     slug: &str,
-) -> Result<Result<(Event, String), Response>, ApiError> {
+) -> Result<Result<(Event, SignedIn), Response>, ApiError> {
     let Some(person) = session::current(state, headers).await? else {
-        return Ok(Err(refused(
-            "You are not signed in",
-            "Your console session has ended, so nothing was changed. Sign in again and retry.",
-            "/console",
-        )));
+        return Ok(Err(not_signed_in()));
     };
     if !person.sent_csrf(csrf) {
         return Ok(Err(session::csrf_refused()));
@@ -132,7 +128,7 @@ pub(super) async fn changeable(
             "Viewers see an exchange's lists and figures; its organisers decide.",
             &format!("/console/events/{}", event.slug),
         ))),
-        Some((event, _)) => Ok(Ok((event, person.email))),
+        Some((event, _)) => Ok(Ok((event, person))),
     }
 }
 
@@ -149,8 +145,17 @@ pub(super) fn same_exchange(found: &Event, expected: &Event) -> Result<(), ApiEr
     }
 }
 
+/// `403` for a form sent without a session: nothing was changed.
+pub(super) fn not_signed_in() -> Response {
+    refused(
+        "You are not signed in",
+        "Your console session has ended, so nothing was changed. Sign in again and retry.",
+        "/console",
+    )
+}
+
 /// `403`: nothing was changed, and why.
-fn refused(heading: &str, why: &str, back: &str) -> Response {
+pub(super) fn refused(heading: &str, why: &str, back: &str) -> Response {
     render(
         StatusCode::FORBIDDEN,
         &MessagePage::new(heading, &[why]).with_link(back, "Back"),
@@ -167,6 +172,10 @@ pub struct EventQuery {
     status: Option<String>,
     /// Which page of registrations, from 1.
     page: Option<i64>,
+    /// After a many-at-once decision: how many were decided, and how many left as they
+    /// were (decided meanwhile).
+    done: Option<u32>,
+    left: Option<u32>,
 }
 
 impl EventQuery {
@@ -226,7 +235,10 @@ pub async fn event(
 
     // 4. The page; decision buttons only for those who may change the exchange.
     let decides = access.may_change() && event.status == "scheduled";
-    let notice = query.decided.as_deref().and_then(notice);
+    let notice = query
+        .decided
+        .as_deref()
+        .and_then(|decided| notice(decided, query.done.unwrap_or(0), query.left.unwrap_or(0)));
     let page = EventPage {
         t: Texts(convene_shared::i18n::Lang::En),
         signed_in: Some(Header::from(&person)),
@@ -265,6 +277,8 @@ pub async fn event(
             })
             .collect(),
         notice,
+        can_change: access.may_change() && event.status == "scheduled",
+        can_decide_many: decides && figures.status("pending") > 0,
         csrf: person.csrf_token.clone(),
         slug: event.slug,
         title: event.title,
@@ -304,8 +318,17 @@ fn tabs(figures: &Figures, current: Option<&str>) -> Vec<(&'static str, String, 
         .collect()
 }
 
-/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)".
+/// One decision, as a sentence: "ben@un.org approved Ana Pereira (confirmed)", "ben@un.org
+/// changed the exchange (starts_at, ends_at)".
 fn describe(entry: &Entry) -> String {
+    match entry.action.as_str() {
+        "exchange.created" => return format!("{} created the exchange", entry.actor),
+        "exchange.cancelled" => return format!("{} cancelled the exchange", entry.actor),
+        "exchange.changed" => {
+            return format!("{} changed the exchange ({})", entry.actor, entry.outcome)
+        }
+        _ => {}
+    }
     let did = match entry.action.as_str() {
         "registration.approved" => "approved",
         "registration.rejected" => "rejected",
@@ -321,14 +344,35 @@ fn describe(entry: &Entry) -> String {
     format!("{} {did} {subject} ({})", entry.actor, entry.outcome)
 }
 
-/// What a decision did, as the page tells it.
-fn notice(status: &str) -> Option<&'static str> {
+/// What a decision did, as the page tells it (`done` and `left`: of a many-at-once one).
+fn notice(status: &str, done: u32, left: u32) -> Option<String> {
+    let many = |did: &str| {
+        let left = match left {
+            0 => String::new(),
+            1 => " 1 was left as it was: it had been decided already.".to_owned(),
+            n => format!(" {n} were left as they were: they had been decided already."),
+        };
+        format!("{done} {did}; each participant is emailed.{left}")
+    };
     match status {
+        "approved-many" => {
+            return Some(many(
+                "approved (a seat, or the waiting list when none was free)",
+            ))
+        }
+        "rejected-many" => return Some(many("rejected")),
+        _ => {}
+    }
+    let said = match status {
         "accepted" => Some("Offer accepted: its contact is emailed, and the co-sponsor is shown publicly."),
         "declined" => Some("Offer declined: its contact is emailed."),
         "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
         "waitlisted" => Some("Approved: no seat was free, so the participant joined the waiting list, and is emailed."),
         "rejected" => Some("Rejected: the participant is emailed."),
+        "created" => Some("Exchange created: its registration page is open as you set it."),
+        "changed" => Some("Changes saved: participants are emailed any change of title, time, place or link."),
+        "cancelled" => Some("Exchange cancelled: everyone registered is emailed."),
         _ => None,
-    }
+    };
+    said.map(str::to_owned)
 }

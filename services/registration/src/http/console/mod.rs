@@ -8,6 +8,8 @@
 //! and per-session tokens that no cache, shared or the browser's, should keep.
 
 mod charts;
+mod exchange_changes;
+mod exchange_form;
 mod exchanges;
 mod offers;
 mod pages;
@@ -32,11 +34,46 @@ pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(sign_in::confirm),
         ),
         (Method::POST, "/console/sign-out", post(sign_in::sign_out)),
+        (
+            Method::GET,
+            "/console/new-exchange",
+            get(exchange_changes::new),
+        ),
+        (
+            Method::POST,
+            "/console/new-exchange",
+            post(exchange_changes::create),
+        ),
         (Method::GET, "/console/events/{slug}", get(exchanges::event)),
+        (
+            Method::GET,
+            "/console/events/{slug}/change",
+            get(exchange_changes::edit),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/change",
+            post(exchange_changes::change),
+        ),
+        (
+            Method::GET,
+            "/console/events/{slug}/cancel",
+            get(exchange_changes::confirm_cancel),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/cancel",
+            post(exchange_changes::cancel),
+        ),
         (
             Method::GET,
             "/console/events/{slug}/registrations.csv",
             get(registrations::csv),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/registrations/decide",
+            post(registrations::decide_many),
         ),
         (
             Method::POST,

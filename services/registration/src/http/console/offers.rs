@@ -65,7 +65,7 @@ async fn decide(
 ) -> Result<Response, ApiError> {
     // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
     //    404, and nothing changes.
-    let (event, actor) = match changeable(&state, &headers, &form.csrf, &slug).await? {
+    let (event, person) = match changeable(&state, &headers, &form.csrf, &slug).await? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
@@ -90,7 +90,7 @@ async fn decide(
         decision,
         note.as_str(),
         |e| same_exchange(e, &event),
-        &actor,
+        &person.email,
         correlation_id.into(),
     )
     .await;

@@ -6,6 +6,7 @@ use convene_shared::i18n::Lang;
 
 use super::super::pages::Texts;
 use super::charts::Chart;
+use super::exchange_form::ExchangeInput;
 use super::session::SignedIn;
 use crate::store::offers::Offer;
 use crate::store::registrations::Listed;
@@ -208,7 +209,62 @@ pub struct EventPage {
     /// The latest decisions, newest first.
     pub activity: Vec<ActivityRow>,
     /// What the last action did, as a sentence.
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
     /// The session's CSRF token, for the decision forms.
+    pub csrf: String,
+    /// "Change" and "Cancel exchange" are offered (organisers and admins, not cancelled).
+    pub can_change: bool,
+    /// Pending registrations can be ticked and decided on together.
+    pub can_decide_many: bool,
+}
+
+/// The exchange form: a new exchange (`GET /console/new-exchange`) or a change to one
+/// (`GET /console/events/{slug}/change`), and either answered again with its errors.
+#[derive(Template)]
+#[template(path = "console/exchange_form.html")]
+pub struct ExchangeFormPage {
+    pub t: Texts,
+    pub signed_in: Option<Header>,
+    /// A new exchange (the slug can be chosen), not a change.
+    pub creating: bool,
+    /// The exchange's current slug and title (a change), for the heading and links.
+    pub slug: String,
+    pub title: String,
+    pub input: ExchangeInput,
+    /// (field id, message), in the form's words, in the order the page lists them.
+    pub errors: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+impl ExchangeFormPage {
+    /// The error beside the field `id`, if any.
+    pub fn error(&self, id: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(field, _)| field == id)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Where the form is sent.
+    pub fn action(&self) -> String {
+        if self.creating {
+            "/console/new-exchange".to_owned()
+        } else {
+            format!("/console/events/{}/change", self.slug)
+        }
+    }
+}
+
+/// `GET /console/events/{slug}/cancel`: are you sure?
+#[derive(Template)]
+#[template(path = "console/cancel.html")]
+pub struct CancelPage {
+    pub t: Texts,
+    pub signed_in: Option<Header>,
+    pub slug: String,
+    pub title: String,
+    pub when: String,
+    /// How many people are registered (confirmed, waiting or pending): they are emailed.
+    pub told: i64,
     pub csrf: String,
 }

@@ -1,6 +1,6 @@
 //! An exchange's registrations in the console: the CSV export (everyone who may see the
-//! exchange), and approving or rejecting one (organisers and console admins), with the
-//! action the admin API uses.
+//! exchange), and approving or rejecting one or many at once (organisers and console
+//! admins), with the action the admin API uses.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -95,7 +95,7 @@ async fn decide(
 ) -> Result<Response, ApiError> {
     // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
     //    404, and nothing changes.
-    let (event, actor) = match changeable(&state, &headers, &form.csrf, &slug).await? {
+    let (event, person) = match changeable(&state, &headers, &form.csrf, &slug).await? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
@@ -107,7 +107,7 @@ async fn decide(
         id,
         approve,
         |e| same_exchange(e, &event),
-        &actor,
+        &person.email,
         correlation_id.into(),
     )
     .await;
@@ -131,4 +131,93 @@ async fn decide(
         Ok(Decided::NotFound) | Err(ApiError::NotFound) => Ok(MessagePage::not_found()),
         Err(e) => Err(e),
     }
+}
+
+/// The most registrations one form decides on, as the admin API's `approve`/`reject`.
+const MANY_AT_MOST: usize = 500;
+
+/// `POST /console/events/{slug}/registrations/decide`: approves (`decision=approve`) or
+/// rejects every registration ticked (`id`, repeated), one by one as the admin API's
+/// many-at-once decision does; those not open to that decision are counted and left.
+pub async fn decide_many(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    headers: HeaderMap,
+    correlation_id: CorrelationId,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
+    //    404, and nothing changes.
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let (event, person) = match changeable(&state, &headers, field("csrf"), &slug).await? {
+        Ok(found) => found,
+        Err(refused) => return Ok(refused),
+    };
+    let back = format!("/console/events/{}", event.slug);
+
+    // 2. What to do, to whom.
+    let approve = match field("decision") {
+        "approve" => true,
+        "reject" => false,
+        _ => return Ok(nothing_decided(&back, "Choose Approve or Reject.")),
+    };
+    let ids: Vec<Uuid> = pairs
+        .iter()
+        .filter(|(n, _)| n == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    if ids.is_empty() || ids.len() > MANY_AT_MOST {
+        return Ok(nothing_decided(
+            &back,
+            "Tick 1 to 500 pending registrations, then press Approve or Reject.",
+        ));
+    }
+
+    // 3. Each in turn, with the admin API's action; a registration of another exchange is
+    //    not found here, one decided meanwhile is left as it is.
+    let (mut done, mut left) = (0, 0);
+    let correlation_id: Uuid = correlation_id.into();
+    for id in &ids {
+        match decide_registration::decide(
+            &state.pool,
+            *id,
+            approve,
+            |e| same_exchange(e, &event),
+            &person.email,
+            correlation_id,
+        )
+        .await
+        {
+            Ok(Decided::Now(_)) => done += 1,
+            Ok(Decided::NotApplicable(_) | Decided::NotFound) | Err(ApiError::NotFound) => {
+                left += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if done > 0 {
+        state.announce();
+    }
+    tracing::info!(done, left, approve, "decided many in the console");
+
+    // 4. Back to the exchange, saying how many.
+    let decided = if approve {
+        "approved-many"
+    } else {
+        "rejected-many"
+    };
+    Ok(Redirect::to(&format!("{back}?decided={decided}&done={done}&left={left}")).into_response())
+}
+
+/// `422`: a many-at-once form that decides nothing, and why.
+fn nothing_decided(back: &str, why: &str) -> Response {
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &MessagePage::new("Nothing was decided", &[why]).with_link(back, "Back to the exchange"),
+    )
 }
