@@ -535,16 +535,19 @@ fn without_expiration(properties: &BasicProperties) -> BasicProperties {
     copy
 }
 
-/// Lists the messages in `inbox`'s dead-letter queue without removing them.
-///
-/// # Errors
-/// When RabbitMQ cannot be reached.
-pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
+/// Takes every message of `inbox`'s dead-letter queue in turn; each one `remove` answers
+/// `true` for is acknowledged (gone), the others go back in their order. Returns how many
+/// went. The one walk behind listing (nothing removed) and erasing (some removed).
+async fn sweep_dead_letters(
+    broker: &Broker,
+    inbox: Inbox,
+    mut remove: impl FnMut(&Delivery) -> bool,
+) -> anyhow::Result<usize> {
     let conn = broker.connect().await.context("connecting to RabbitMQ")?;
     let channel = conn.create_channel().await?;
     inbox.declare(&channel, &[]).await?;
-    let mut letters = Vec::new();
-    let mut tags = Vec::new();
+    let mut removed = 0;
+    let mut kept = None;
     while let Some(message) = channel
         .basic_get(
             inbox.dead_letter_queue().as_str().into(),
@@ -553,6 +556,38 @@ pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<
         .await?
     {
         let delivery = &message.delivery;
+        if remove(delivery) {
+            channel
+                .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
+                .await?;
+            removed += 1;
+        } else {
+            kept = Some(delivery.delivery_tag);
+        }
+    }
+    // What stays goes back, in order (the removed ones are acked already).
+    if let Some(last) = kept {
+        channel
+            .basic_nack(
+                last,
+                BasicNackOptions {
+                    multiple: true,
+                    requeue: true,
+                },
+            )
+            .await?;
+    }
+    let _ = conn.close(200, "swept".into()).await;
+    Ok(removed)
+}
+
+/// Lists the messages in `inbox`'s dead-letter queue without removing them.
+///
+/// # Errors
+/// When RabbitMQ cannot be reached.
+pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<Vec<DeadLetter>> {
+    let mut letters = Vec::new();
+    sweep_dead_letters(broker, inbox, |delivery| {
         let headers = delivery.properties.headers().as_ref();
         letters.push(DeadLetter {
             message_id: delivery
@@ -567,21 +602,9 @@ pub async fn list_dead_letters(broker: &Broker, inbox: Inbox) -> anyhow::Result<
                 serde_json::Value::String(String::from_utf8_lossy(&delivery.data).into_owned())
             }),
         });
-        tags.push(delivery.delivery_tag);
-    }
-    // Put everything back, in order: listing changes nothing.
-    if let Some(last) = tags.last() {
-        channel
-            .basic_nack(
-                *last,
-                BasicNackOptions {
-                    multiple: true,
-                    requeue: true,
-                },
-            )
-            .await?;
-    }
-    let _ = conn.close(200, "listed".into()).await;
+        false
+    })
+    .await?;
     Ok(letters)
 }
 
@@ -606,43 +629,11 @@ pub async fn purge_dead_letters(
     if needles.is_empty() {
         return Ok(0);
     }
-    let conn = broker.connect().await.context("connecting to RabbitMQ")?;
-    let channel = conn.create_channel().await?;
-    inbox.declare(&channel, &[]).await?;
-    let mut removed = 0;
-    let mut kept = None;
-    while let Some(message) = channel
-        .basic_get(
-            inbox.dead_letter_queue().as_str().into(),
-            BasicGetOptions { no_ack: false },
-        )
-        .await?
-    {
-        let delivery = &message.delivery;
+    sweep_dead_letters(broker, inbox, |delivery| {
         let body = String::from_utf8_lossy(&delivery.data).to_lowercase();
-        if needles.iter().any(|n| body.contains(n.as_str())) {
-            channel
-                .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
-                .await?;
-            removed += 1;
-        } else {
-            kept = Some(delivery.delivery_tag);
-        }
-    }
-    // Everything not removed goes back, in order (the removed ones are acked already).
-    if let Some(last) = kept {
-        channel
-            .basic_nack(
-                last,
-                BasicNackOptions {
-                    multiple: true,
-                    requeue: true,
-                },
-            )
-            .await?;
-    }
-    let _ = conn.close(200, "purged".into()).await;
-    Ok(removed)
+        needles.iter().any(|n| body.contains(n.as_str()))
+    })
+    .await
 }
 
 /// Moves every message in `inbox`'s dead-letter queue back into the inbox, with its
