@@ -51,6 +51,7 @@ generate() { # NAME [stock value to replace]
 }
 
 generate ADMIN_TOKEN change-me-please-0000
+generate LINK_KEY
 generate POSTGRES_PASSWORD
 generate RABBITMQ_PASSWORD convene
 for service in REGISTRATION NOTIFICATION SCHEDULING; do

@@ -11,6 +11,9 @@ bin=${CONVENE_BIN_DIR:-target/debug}
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/convene}
 export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 export ADMIN_TOKEN=${ADMIN_TOKEN:-local-dev-admin-token}
+# Seals links in messages; registration and notification share it (never scheduling).
+# This one is for a local run only: a deployment gets its own from `make up`.
+export LINK_KEY=${LINK_KEY:-local-dev-link-key-not-for-any-deployment}
 export SEED_DEMO=${SEED_DEMO:-true}
 export MAIL_DIR=${MAIL_DIR:-var/mail}
 registration_addr=${REGISTRATION_HTTP_ADDR:-127.0.0.1:8080}
@@ -29,7 +32,7 @@ trap stop INT TERM EXIT
 
 HTTP_ADDR=$registration_addr "$bin/registration" & pids+=($!)
 HTTP_ADDR=${NOTIFICATION_HTTP_ADDR:-127.0.0.1:8081} "$bin/notification" & pids+=($!)
-HTTP_ADDR=${SCHEDULING_HTTP_ADDR:-127.0.0.1:8082} "$bin/scheduling" & pids+=($!)
+HTTP_ADDR=${SCHEDULING_HTTP_ADDR:-127.0.0.1:8082} env -u LINK_KEY "$bin/scheduling" & pids+=($!)
 
 echo "Convene is starting: open $PUBLIC_BASE_URL/events/demo/register ; emails go to ${SMTP_URL:-$MAIL_DIR}. Ctrl-C stops it."
 # Exit as soon as one service exits (e.g. a configuration error), taking the others down.

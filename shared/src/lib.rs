@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod messages;
 pub mod metrics;
 pub mod outbox;
+pub mod sealed;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::sealed::{LinkKeys, OpenError, Sealed};
 use crate::topology::keys;
 
 /// What every message carries around its payload.
@@ -157,44 +158,150 @@ impl Message for EventScheduled {
 }
 
 /// `registration.confirmed`: a participant holds a seat.
+///
+/// Who the participant is travels sealed in `sealed_contact` (see [`crate::sealed`]): the
+/// scheduling service, which consumes this message too, learns only which registration of
+/// which exchange. The plain `name` … `lang` fields are those of messages from before
+/// contacts were sealed; new messages leave them out.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationConfirmed {
     pub registration_id: Uuid,
     pub event: EventSnapshot,
+    /// A [`Contact`], sealed for `contact:<registration_id>`. Its `manage_url` is empty when
+    /// the participant was confirmed later (approved, or took a freed seat): the link was
+    /// sent with their first message and the notification service has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_contact: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Sealed::is_empty")]
+    pub manage_url: Sealed,
+    pub registered_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+impl RegistrationConfirmed {
+    /// A confirmation whose contact is sealed with `keys`.
+    pub fn sealed(
+        keys: &LinkKeys,
+        registration_id: Uuid,
+        event: EventSnapshot,
+        contact: &Contact,
+        registered_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            registration_id,
+            event,
+            sealed_contact: Some(contact.seal(keys, registration_id)),
+            name: String::new(),
+            email: String::new(),
+            timezone: None,
+            manage_url: Sealed::default(),
+            registered_at,
+            lang: None,
+        }
+    }
+
+    /// The participant's contact: opened, or from the plain fields of an older message.
+    ///
+    /// # Errors
+    /// When the sealed contact does not open (another `LINK_KEY`, or altered).
+    pub fn contact(&self, keys: &LinkKeys) -> Result<Contact, OpenError> {
+        match &self.sealed_contact {
+            Some(sealed) => Contact::open(keys, self.registration_id, sealed),
+            None => Ok(Contact {
+                name: self.name.clone(),
+                email: self.email.clone(),
+                timezone: self.timezone.clone(),
+                manage_url: self.manage_url.clone(),
+                lang: self.lang.clone(),
+            }),
+        }
+    }
+}
+
+impl Message for RegistrationConfirmed {
+    const KIND: &'static str = keys::REGISTRATION_CONFIRMED;
+}
+
+/// How to reach a participant. It travels sealed (see [`Contact::seal`]): only the
+/// registration and notification services read it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contact {
     pub name: String,
     pub email: String,
     /// The participant's own IANA time zone, when they gave one: emails show times in it too.
     #[serde(default)]
     pub timezone: Option<String>,
-    /// The personal page where the participant sees and cancels the registration. It holds
-    /// the secret token, which the registration service stores only hashed: treat this
-    /// field as a credential (the notification service keeps it to put in reminders).
-    /// Empty when the participant was confirmed later (approved, or took a freed seat): the
-    /// link was sent with their first message and the notification service has it.
-    pub manage_url: String,
-    pub registered_at: DateTime<Utc>,
+    /// The personal page where the participant sees and cancels the registration, sealed
+    /// on its own for `manage_url:<registration_id>` (so the notification service stores
+    /// it as it came). Empty when the link is not sent again. A plain URL in messages from
+    /// before links were sealed.
+    #[serde(default)]
+    pub manage_url: Sealed,
     /// The participant's language (`en`, `fr`, `es`): every email to them is in it.
     /// Absent in messages from before it was added: English.
     #[serde(default)]
     pub lang: Option<String>,
 }
-impl Message for RegistrationConfirmed {
-    const KIND: &'static str = keys::REGISTRATION_CONFIRMED;
+
+impl Contact {
+    /// The context a registration's contact is sealed for.
+    fn context(registration_id: Uuid) -> String {
+        format!("contact:{registration_id}")
+    }
+
+    /// This contact sealed for `registration_id`.
+    pub fn seal(&self, keys: &LinkKeys, registration_id: Uuid) -> Sealed {
+        keys.seal_json(&Self::context(registration_id), self)
+    }
+
+    /// A contact sealed by [`Self::seal`].
+    ///
+    /// # Errors
+    /// When it does not open.
+    pub fn open(
+        keys: &LinkKeys,
+        registration_id: Uuid,
+        sealed: &Sealed,
+    ) -> Result<Self, OpenError> {
+        keys.open_json(&Self::context(registration_id), sealed)
+    }
 }
 
-/// How to reach a participant; sent with the first message about a registration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Contact {
-    pub name: String,
-    pub email: String,
-    /// As in [`RegistrationConfirmed::timezone`].
-    #[serde(default)]
-    pub timezone: Option<String>,
-    /// As in [`RegistrationConfirmed::manage_url`]: a credential.
-    pub manage_url: String,
-    /// As in [`RegistrationConfirmed::lang`].
-    #[serde(default)]
-    pub lang: Option<String>,
+/// The context a registration's manage link is sealed for, in messages and at rest.
+pub fn manage_url_context(registration_id: Uuid) -> String {
+    format!("manage_url:{registration_id}")
+}
+
+/// The context an invitation's registration link is sealed for.
+pub fn register_url_context(invitation_id: Uuid) -> String {
+    format!("register_url:{invitation_id}")
+}
+
+/// The context a console sign-in link is sealed for.
+pub fn sign_in_url_context(link_id: Uuid) -> String {
+    format!("sign_in_url:{link_id}")
+}
+
+/// Opens a link sealed for `context`. A plain `http(s)://` link (from a message or a row
+/// written before links were sealed) is taken as it is; the empty value stays empty.
+///
+/// # Errors
+/// When a sealed link does not open.
+pub fn open_link(keys: &LinkKeys, context: &str, link: &Sealed) -> Result<String, OpenError> {
+    if link.is_empty() {
+        return Ok(String::new());
+    }
+    if !link.looks_sealed() && link.as_str().starts_with("http") {
+        return Ok(link.as_str().to_owned());
+    }
+    keys.open(context, link)
 }
 
 /// `registration.status_changed`: a registration that holds no seat (yet) changed state:
@@ -205,13 +312,30 @@ pub struct RegistrationStatusChanged {
     pub registration_id: Uuid,
     pub event: EventSnapshot,
     pub status: String,
-    /// Present in the first message about this registration.
+    /// The [`Contact`], sealed for `contact:<registration_id>`, in the first message about
+    /// this registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_contact: Option<Sealed>,
+    /// The contact in plain, in first messages from before contacts were sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// Place on the waiting list (1 = next), when `waitlisted`.
     pub position: Option<i64>,
     /// When the held seat goes to the next in line, when `offered`.
     pub offer_expires_at: Option<DateTime<Utc>>,
     pub changed_at: DateTime<Utc>,
+}
+impl RegistrationStatusChanged {
+    /// The contact, when the message carries one: opened, or plain from an older message.
+    ///
+    /// # Errors
+    /// When the sealed contact does not open.
+    pub fn contact(&self, keys: &LinkKeys) -> Result<Option<Contact>, OpenError> {
+        match &self.sealed_contact {
+            Some(sealed) => Contact::open(keys, self.registration_id, sealed).map(Some),
+            None => Ok(self.contact.clone()),
+        }
+    }
 }
 impl Message for RegistrationStatusChanged {
     const KIND: &'static str = keys::REGISTRATION_STATUS_CHANGED;
@@ -321,7 +445,8 @@ impl Message for ParticipantErased {
 pub struct RegistrationLinkRenewed {
     pub registration_id: Uuid,
     pub event: EventSnapshot,
-    pub manage_url: String,
+    /// Sealed for `manage_url:<registration_id>` (see [`open_link`]).
+    pub manage_url: Sealed,
 }
 impl Message for RegistrationLinkRenewed {
     const KIND: &'static str = keys::REGISTRATION_LINK_RENEWED;
@@ -339,9 +464,10 @@ pub struct InvitationSent {
     /// `en`, `fr` or `es`: the invitation and its reminder are in it.
     pub lang: String,
     /// The personal registration link. It holds the invitation's secret, which the
-    /// registration service stores only hashed: a credential (the notification service
-    /// keeps it for the reminder).
-    pub register_url: String,
+    /// registration service stores only hashed: a credential, sealed for
+    /// `register_url:<invitation_id>` (the notification service keeps it so, for the
+    /// reminder; see [`open_link`]).
+    pub register_url: Sealed,
     pub invited_at: DateTime<Utc>,
 }
 impl Message for InvitationSent {
@@ -472,8 +598,8 @@ pub struct ConsoleSignInRequested {
     pub email: String,
     /// `{PUBLIC_BASE_URL}/console/sign-in/{token}`. It holds the secret token, which the
     /// registration service stores only hashed: treat this field as a credential (never
-    /// log it).
-    pub sign_in_url: String,
+    /// log it). Sealed for `sign_in_url:<link_id>` (see [`open_link`]).
+    pub sign_in_url: Sealed,
     pub expires_at: DateTime<Utc>,
 }
 impl Message for ConsoleSignInRequested {

@@ -11,6 +11,8 @@ use crate::infra::{self, TestDatabase, TestVhost};
 use crate::mail::Mailbox;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+/// The `LINK_KEY` registration and notification share in tests (never scheduling).
+pub const LINK_KEY: &str = "test-link-key-0123456789abcdef0123456789";
 
 /// A child process that is killed when dropped, its output kept in a log file. It can be
 /// killed and started again with the same command (its log goes on in the same file).
@@ -52,6 +54,15 @@ impl Process {
     pub fn restart(&mut self) {
         self.kill();
         self.child = launch(&self.program, &self.args, &self.env, &self.log);
+    }
+
+    /// [`Self::restart`] with some variables changed (or added), for this and later restarts.
+    pub fn restart_with(&mut self, changes: &[(&str, &str)]) {
+        for (name, value) in changes {
+            self.env.retain(|(k, _)| k != name);
+            self.env.push(((*name).to_owned(), (*value).to_owned()));
+        }
+        self.restart();
     }
 
     /// Sends SIGTERM (a graceful stop) without waiting.
@@ -273,6 +284,7 @@ impl Stack {
                     ("HTTP_ADDR", format!("127.0.0.1:{http_port}")),
                     ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
                     ("PUBLIC_BASE_URL", base_url.clone()),
+                    ("LINK_KEY", LINK_KEY.to_owned()),
                 ],
             ),
             dir.path(),
@@ -290,6 +302,7 @@ impl Stack {
                     ("HTTP_ADDR", format!("127.0.0.1:{notification_port}")),
                     ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
                     ("RETRY_DELAYS_MS", options.retry_delays_ms.clone()),
+                    ("LINK_KEY", LINK_KEY.to_owned()),
                 ],
             ),
             dir.path(),

@@ -182,6 +182,7 @@ fn start_up_errors_are_one_clear_line() {
         let mut command = Command::new(infra::bin_dir().join(service));
         command
             .env("ADMIN_TOKEN", "a-valid-admin-token-123")
+            .env("LINK_KEY", convene_tests::stack::LINK_KEY)
             .env("HTTP_ADDR", format!("127.0.0.1:{}", infra::free_port()));
         for (k, v) in &env {
             command.env(k, v);

@@ -82,6 +82,8 @@ pub const VARS: &[Var] = &[
     PREFETCH,
     RETRY_DELAYS_MS,
     DATABASE_MAX_CONNECTIONS,
+    convene_shared::sealed::LINK_KEY,
+    convene_shared::sealed::LINK_KEY_PREVIOUS,
 ];
 
 /// The notification service's settings.
@@ -101,6 +103,8 @@ pub struct Settings {
     pub prefetch: u16,
     pub retry_delays_ms: Vec<u64>,
     pub database_max_connections: u32,
+    /// Opens the links and contacts registration sealed (`LINK_KEY`).
+    pub link_keys: convene_shared::sealed::LinkKeys,
 }
 
 impl Settings {
@@ -147,6 +151,7 @@ impl Settings {
             prefetch,
             retry_delays_ms,
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,
+            link_keys: convene_shared::sealed::LinkKeys::from_env()?,
         })
     }
 }

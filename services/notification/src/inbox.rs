@@ -11,6 +11,9 @@ use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{self, Failure, Handler};
 use convene_shared::messages::EventSnapshot;
 use convene_shared::messages::{
+    manage_url_context, open_link, register_url_context, sign_in_url_context, Contact,
+};
+use convene_shared::messages::{
     ConsoleSignInRequested, InvitationReminderDue, InvitationSent, OrganiserDigest,
 };
 use convene_shared::messages::{
@@ -19,6 +22,7 @@ use convene_shared::messages::{
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
+use convene_shared::sealed::{LinkKeys, OpenError, Sealed};
 use convene_shared::topology;
 use lettre::message::Mailbox;
 use sqlx::PgPool;
@@ -48,6 +52,8 @@ pub struct Inbox {
     /// Confirmations, the one email every registration sends, are handled together: those
     /// that arrive side by side are recorded, sent on one connection and committed at once.
     confirmations: Batcher<Confirmation, Result<(), Failure>>,
+    /// Opens the contacts and links registration sealed (`LINK_KEY`).
+    keys: LinkKeys,
 }
 
 /// A `registration.confirmed` waiting for its batch, with the span its delivery is handled
@@ -55,6 +61,8 @@ pub struct Inbox {
 struct Confirmation {
     envelope: Envelope,
     message: RegistrationConfirmed,
+    /// The message's contact, opened; its manage link still sealed.
+    contact: Contact,
     span: tracing::Span,
 }
 
@@ -83,6 +91,7 @@ impl Inbox {
         from: Mailbox,
         organizer: String,
         senders: usize,
+        keys: LinkKeys,
     ) -> Arc<Self> {
         Arc::new_cyclic(|inbox: &std::sync::Weak<Self>| {
             let inbox = inbox.clone();
@@ -105,6 +114,7 @@ impl Inbox {
                 from,
                 organizer,
                 confirmations,
+                keys,
             }
         })
     }
@@ -115,9 +125,15 @@ impl Handler for Inbox {
         match envelope.kind.as_str() {
             RegistrationConfirmed::KIND => {
                 let message: RegistrationConfirmed = payload(&envelope)?;
+                let mut contact = message.contact(&self.keys).map_err(unsealed)?;
+                contact.manage_url = self.stored(
+                    &manage_url_context(message.registration_id),
+                    &contact.manage_url,
+                );
                 let confirmation = Confirmation {
                     envelope,
                     message,
+                    contact,
                     span: tracing::Span::current(),
                 };
                 self.confirmations
@@ -134,7 +150,8 @@ impl Handler for Inbox {
                     return Ok(());
                 };
                 let mut email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
-                email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
+                let link = self.manage_link(&to)?;
+                email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &link);
                 self.send_once(&envelope, &email).await
             }
             ReminderDue::KIND => {
@@ -143,17 +160,16 @@ impl Handler for Inbox {
             }
             RegistrationStatusChanged::KIND => {
                 let m: RegistrationStatusChanged = payload(&envelope)?;
-                let contact = m.contact.as_ref().map(|c| {
+                let opened = m.contact(&self.keys).map_err(unsealed)?;
+                let link = opened
+                    .as_ref()
+                    .map(|c| self.stored(&manage_url_context(m.registration_id), &c.manage_url));
+                let contact = opened.as_ref().zip(link.as_ref()).map(|(c, link)| {
                     let details = Details {
                         timezone: c.timezone.as_deref(),
                         lang: c.lang.as_deref(),
                     };
-                    (
-                        c.name.as_str(),
-                        c.email.as_str(),
-                        c.manage_url.as_str(),
-                        details,
-                    )
+                    (c.name.as_str(), c.email.as_str(), link, details)
                 });
                 let mut conn = self.pool.acquire().await.map_err(db)?;
                 recipients::status_changed(
@@ -170,18 +186,24 @@ impl Handler for Inbox {
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };
-                let email = render::status_changed(&m, &to, envelope.message_id).map_err(bug)?;
+                let link = self.manage_link(&to)?;
+                let email =
+                    render::status_changed(&m, &to, &link, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             RegistrationLinkRenewed::KIND => {
                 let m: RegistrationLinkRenewed = payload(&envelope)?;
-                recipients::set_manage_url(&self.pool, m.registration_id, &m.manage_url)
+                let context = manage_url_context(m.registration_id);
+                let stored = self.stored(&context, &m.manage_url);
+                recipients::set_manage_url(&self.pool, m.registration_id, &stored)
                     .await
                     .map_err(db)?;
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };
-                let email = render::link_renewed(&m, &to, envelope.message_id).map_err(bug)?;
+                let link = self.manage_link(&to)?;
+                let email =
+                    render::link_renewed(&m, &to, &link, envelope.message_id).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             EventScheduled::KIND => {
@@ -198,10 +220,10 @@ impl Handler for Inbox {
                     .await
                     .map_err(db)?;
                 self.send_each(&envelope, &participants, |to| {
+                    let link = self.manage_link(to)?;
                     let mut email =
-                        render::event_changed(&m, to, envelope.message_id).map_err(bug)?;
-                    email.calendar =
-                        self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
+                        render::event_changed(&m, to, &link, envelope.message_id).map_err(bug)?;
+                    email.calendar = self.calendar(&m.event, Method::Request, &to.email, &link);
                     Ok(email)
                 })
                 .await
@@ -213,8 +235,8 @@ impl Handler for Inbox {
                     .map_err(db)?;
                 self.send_each(&envelope, &participants, |to| {
                     let mut email = render::event_cancelled(&m, to).map_err(bug)?;
-                    email.calendar =
-                        self.calendar(&m.event, Method::Cancel, &to.email, &to.manage_url);
+                    let link = self.manage_link(to)?;
+                    email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &link);
                     Ok(email)
                 })
                 .await
@@ -266,11 +288,15 @@ impl Handler for Inbox {
             }
             InvitationSent::KIND => {
                 let m: InvitationSent = payload(&envelope)?;
-                invitees::invited(&self.pool, &m).await.map_err(db)?;
+                let stored = self.stored(&register_url_context(m.invitation_id), &m.register_url);
+                invitees::invited(&self.pool, &m, &stored)
+                    .await
+                    .map_err(db)?;
                 let Some(to) = self.invitee(m.invitation_id).await? else {
                     return Ok(());
                 };
-                let email = render::invitation(&m.event, &to, false).map_err(bug)?;
+                let link = self.register_link(&to)?;
+                let email = render::invitation(&m.event, &to, &link, false).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             OrganiserDigest::KIND => {
@@ -283,7 +309,9 @@ impl Handler for Inbox {
                 if m.expires_at <= Utc::now() {
                     return Ok(()); // the link no longer works: no use sending it
                 }
-                let email = render::console_sign_in(&m).map_err(bug)?;
+                let link = open_link(&self.keys, &sign_in_url_context(m.link_id), &m.sign_in_url)
+                    .map_err(unsealed)?;
+                let email = render::console_sign_in(&m, &link).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             InvitationReminderDue::KIND => {
@@ -294,7 +322,8 @@ impl Handler for Inbox {
                 if m.event.starts_at <= Utc::now() {
                     return Ok(()); // too late to be of use
                 }
-                let email = render::invitation(&m.event, &to, true).map_err(bug)?;
+                let link = self.register_link(&to)?;
+                let email = render::invitation(&m.event, &to, &link, true).map_err(bug)?;
                 self.send_once(&envelope, &email).await
             }
             CosponsorOfferReceived::KIND => {
@@ -354,12 +383,12 @@ impl Inbox {
                 .map(|c| Confirmed {
                     registration_id: c.message.registration_id,
                     event_id: c.message.event.event_id,
-                    name: &c.message.name,
-                    email: &c.message.email,
-                    manage_url: &c.message.manage_url,
+                    name: &c.contact.name,
+                    email: &c.contact.email,
+                    manage_url: &c.contact.manage_url,
                     details: Details {
-                        timezone: c.message.timezone.as_deref(),
-                        lang: c.message.lang.as_deref(),
+                        timezone: c.contact.timezone.as_deref(),
+                        lang: c.contact.lang.as_deref(),
                     },
                     at: c.message.registered_at,
                 })
@@ -396,14 +425,17 @@ impl Inbox {
             else {
                 continue;
             };
-            match render::confirmation(&c.message, &to.manage_url, c.envelope.message_id) {
+            let link = match self.manage_link(to) {
+                Ok(link) => link,
+                Err(e) => {
+                    results[i] = Err(e);
+                    continue;
+                }
+            };
+            match render::confirmation(&c.message, &c.contact, &link, c.envelope.message_id) {
                 Ok(mut email) => {
-                    email.calendar = self.calendar(
-                        &c.message.event,
-                        Method::Request,
-                        &c.message.email,
-                        &to.manage_url,
-                    );
+                    email.calendar =
+                        self.calendar(&c.message.event, Method::Request, &c.contact.email, &link);
                     emails.push((i, email));
                 }
                 Err(e) => results[i] = Err(bug(e)),
@@ -468,8 +500,9 @@ impl Inbox {
         }
         self.send_each(envelope, &to_remind, |to| {
             let note = notes::pick(&notes, m.offset_minutes, &to.lang);
-            let mut email = render::reminder(m, to, note.as_deref(), now).map_err(bug)?;
-            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &to.manage_url);
+            let link = self.manage_link(to)?;
+            let mut email = render::reminder(m, to, &link, note.as_deref(), now).map_err(bug)?;
+            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &link);
             Ok(email)
         })
         .await?;
@@ -506,6 +539,37 @@ impl Inbox {
             None => Err(Failure::Transient(anyhow::anyhow!("invitee not known yet"))),
             Some(to) if to.erased || to.email.is_empty() => Ok(None),
             Some(to) => Ok(Some(to)),
+        }
+    }
+
+    /// The participant's manage link, opened for the email being rendered now (it is never
+    /// stored or logged opened).
+    fn manage_link(&self, to: &Recipient) -> Result<String, Failure> {
+        open_link(
+            &self.keys,
+            &manage_url_context(to.registration_id),
+            &to.manage_url,
+        )
+        .map_err(unsealed)
+    }
+
+    /// The invitee's registration link, opened for the email being rendered now.
+    fn register_link(&self, to: &Invitee) -> Result<String, Failure> {
+        open_link(
+            &self.keys,
+            &register_url_context(to.invitation_id),
+            &to.register_url,
+        )
+        .map_err(unsealed)
+    }
+
+    /// A link as we store it: sealed. Links from registration come sealed and are kept so;
+    /// a plain one (from a message sent before links were sealed) is sealed now.
+    fn stored(&self, context: &str, link: &Sealed) -> Sealed {
+        if link.is_empty() || link.looks_sealed() {
+            link.clone()
+        } else {
+            self.keys.seal(context, link.as_str())
         }
     }
 
@@ -736,6 +800,15 @@ fn db(e: sqlx::Error) -> Failure {
 /// other writes are lost, so it must run again.
 fn not_committed(e: &str) -> Failure {
     Failure::Transient(anyhow::anyhow!("the transaction did not commit: {e}"))
+}
+
+/// A sealed contact or link that does not open: registration sealed it with another
+/// `LINK_KEY` (or it was altered). Retrying cannot help until the key is fixed: the message
+/// goes to the dead-letter queue, to be replayed then.
+fn unsealed(e: OpenError) -> Failure {
+    Failure::Permanent(anyhow::anyhow!(
+        "a sealed contact or link does not open: {e}"
+    ))
 }
 
 fn bug(e: askama::Error) -> Failure {

@@ -44,6 +44,17 @@ impl Application {
         )
         .await?;
         db::migrate(&pool, SCHEMA, &MIGRATOR).await?;
+        // Links stored plain by an older version, or under a rotated key, sealed anew.
+        let resealed = crate::store::sealing::reseal(&pool, &settings.link_keys)
+            .await
+            .context("sealing stored links under LINK_KEY")?;
+        if resealed != crate::store::sealing::Resealed::default() {
+            tracing::info!(
+                sealed = resealed.sealed,
+                unopened = resealed.unopened,
+                "stored links sealed under the current LINK_KEY"
+            );
+        }
         let conn = settings
             .common
             .broker
@@ -104,6 +115,7 @@ impl Application {
             self.settings.mail_from.clone(),
             organizer,
             self.settings.smtp_pool_size as usize,
+            self.settings.link_keys.clone(),
         );
         let config = ConsumerConfig {
             inbox: topology::NOTIFICATION_INBOX,

@@ -93,6 +93,8 @@ pub const VARS: &[Var] = &[
     CONSOLE_ADMINS,
     CONSOLE_LINK_MINUTES,
     CONSOLE_SESSION_HOURS,
+    convene_shared::sealed::LINK_KEY,
+    convene_shared::sealed::LINK_KEY_PREVIOUS,
 ];
 
 /// One valid admin token and what it may act on.
@@ -170,6 +172,8 @@ pub struct Settings {
     pub console_link_minutes: u32,
     /// How long a console session lasts without use.
     pub console_session_hours: u32,
+    /// Seals the links and contacts that leave in messages (`LINK_KEY`).
+    pub link_keys: convene_shared::sealed::LinkKeys,
 }
 
 /// Parses `CONSOLE_ADMINS`: comma-separated addresses, kept lower-case.
@@ -234,6 +238,7 @@ impl Settings {
                 .map_err(|e| CONSOLE_ADMINS.malformed(e))?,
             console_link_minutes,
             console_session_hours,
+            link_keys: convene_shared::sealed::LinkKeys::from_env()?,
         })
     }
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::messages::{
-    ConsoleSignInRequested, RegistrationLinkRenewed, RegistrationStatusChanged,
+    ConsoleSignInRequested, Contact, RegistrationLinkRenewed, RegistrationStatusChanged,
 };
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, DigestRegistration, EventCancelled,
@@ -202,23 +202,24 @@ fn when(event: &EventSnapshot) -> String {
 /// When a template fails to render (a bug).
 pub fn confirmation(
     m: &RegistrationConfirmed,
+    contact: &Contact,
     manage_url: &str,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
-    let lang = lang_of(m.lang.as_deref());
+    let lang = lang_of(contact.lang.as_deref());
     let body = Confirmation {
         t: Tr(lang),
-        name: &m.name,
+        name: &contact.name,
         title: &m.event.title,
-        when: when_for(&m.event, m.timezone.as_deref(), lang),
+        when: when_for(&m.event, contact.timezone.as_deref(), lang),
         manage_url,
     }
     .render()?;
     Ok(Outgoing {
         key: format!("confirmation:{message_id}"),
         kind: "confirmation",
-        to: m.email.clone(),
-        to_name: Some(m.name.clone()),
+        to: contact.email.clone(),
+        to_name: Some(contact.name.clone()),
         reply_to: None,
         subject: Tr(lang).with(Msg::ConfirmationSubject, &[("title", &m.event.title)]),
         body,
@@ -259,6 +260,7 @@ pub fn cancellation(
 pub fn reminder(
     m: &ReminderDue,
     to: &Recipient,
+    manage_url: &str,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> askama::Result<Outgoing> {
@@ -270,7 +272,7 @@ pub fn reminder(
         title: &m.event.title,
         when: when_for(&m.event, to.timezone.as_deref(), lang),
         starts_in: starts_in.clone(),
-        manage_url: &to.manage_url,
+        manage_url,
         note: note.unwrap_or_default(),
     }
     .render()?;
@@ -290,14 +292,19 @@ pub fn reminder(
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn invitation(event: &EventSnapshot, to: &Invitee, reminder: bool) -> askama::Result<Outgoing> {
+pub fn invitation(
+    event: &EventSnapshot,
+    to: &Invitee,
+    register_url: &str,
+    reminder: bool,
+) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
     let body = Invitation {
         t: Tr(lang),
         name: &to.name,
         title: &event.title,
         when: when_for(event, None, lang),
-        register_url: &to.register_url,
+        register_url,
         reminder,
     }
     .render()?;
@@ -497,6 +504,7 @@ pub fn cosponsor_offer(
 pub fn status_changed(
     m: &RegistrationStatusChanged,
     to: &Recipient,
+    manage_url: &str,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
@@ -531,7 +539,7 @@ pub fn status_changed(
         name: &to.name,
         title,
         paragraph,
-        manage_url: &to.manage_url,
+        manage_url,
     }
     .render()?;
     let subject = t.with(
@@ -560,6 +568,7 @@ pub fn status_changed(
 pub fn link_renewed(
     m: &RegistrationLinkRenewed,
     to: &Recipient,
+    manage_url: &str,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
@@ -568,7 +577,7 @@ pub fn link_renewed(
         name: &to.name,
         title: &m.event.title,
         when: when_for(&m.event, to.timezone.as_deref(), lang),
-        manage_url: &m.manage_url,
+        manage_url,
     }
     .render()?;
     Ok(Outgoing::for_recipient(
@@ -587,6 +596,7 @@ pub fn link_renewed(
 pub fn event_changed(
     m: &EventScheduled,
     to: &Recipient,
+    manage_url: &str,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
@@ -614,7 +624,7 @@ pub fn event_changed(
         name: &to.name,
         title: &m.event.title,
         changes,
-        manage_url: &to.manage_url,
+        manage_url,
     }
     .render()?;
     Ok(Outgoing::for_recipient(
@@ -693,9 +703,9 @@ struct ConsoleSignIn<'a> {
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn console_sign_in(m: &ConsoleSignInRequested) -> askama::Result<Outgoing> {
+pub fn console_sign_in(m: &ConsoleSignInRequested, sign_in_url: &str) -> askama::Result<Outgoing> {
     let body = ConsoleSignIn {
-        sign_in_url: &m.sign_in_url,
+        sign_in_url,
         until: m.expires_at.format("%Y-%m-%d %H:%M").to_string(),
     }
     .render()?;
@@ -738,6 +748,7 @@ pub fn starts_in_lang(starts_at: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use convene_shared::sealed::Sealed;
 
     fn confirmed(lang: Option<&str>) -> RegistrationConfirmed {
         RegistrationConfirmed {
@@ -751,18 +762,35 @@ mod tests {
                 timezone: "Europe/Zurich".into(),
                 version: 1,
             },
+            sealed_contact: None,
+            name: String::new(),
+            email: String::new(),
+            timezone: None,
+            manage_url: Sealed::default(),
+            registered_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+            lang: lang.map(str::to_owned),
+        }
+    }
+
+    fn contact(lang: Option<&str>) -> Contact {
+        Contact {
             name: "Ana".into(),
             email: "ana@example.org".into(),
             timezone: None,
-            manage_url: "https://x.example/m".into(),
-            registered_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+            manage_url: Sealed::default(),
             lang: lang.map(str::to_owned),
         }
     }
 
     #[test]
     fn the_confirmation_is_in_the_participants_language() {
-        let en = confirmation(&confirmed(None), "https://x.example/m", Uuid::nil()).unwrap();
+        let en = confirmation(
+            &confirmed(None),
+            &contact(None),
+            "https://x.example/m",
+            Uuid::nil(),
+        )
+        .unwrap();
         assert_eq!(en.subject, "Registered: ATD exchange");
         assert_eq!(
             en.body,
@@ -771,7 +799,13 @@ mod tests {
              registration (keep it to yourself):\nhttps://x.example/m\n\nWe will remind you \
              before the exchange starts.\n\nConvene, for the organisers of ATD exchange"
         );
-        let fr = confirmation(&confirmed(Some("fr")), "https://x.example/m", Uuid::nil()).unwrap();
+        let fr = confirmation(
+            &confirmed(Some("fr")),
+            &contact(Some("fr")),
+            "https://x.example/m",
+            Uuid::nil(),
+        )
+        .unwrap();
         assert_eq!(fr.subject, "Inscription confirmée\u{a0}: ATD exchange");
         assert!(fr.body.starts_with("Bonjour Ana,"), "{}", fr.body);
         assert!(
@@ -779,14 +813,25 @@ mod tests {
             "{}",
             fr.body
         );
-        let es = confirmation(&confirmed(Some("es")), "https://x.example/m", Uuid::nil()).unwrap();
+        let es = confirmation(
+            &confirmed(Some("es")),
+            &contact(Some("es")),
+            "https://x.example/m",
+            Uuid::nil(),
+        )
+        .unwrap();
         assert!(
             es.body.contains("martes 15 de diciembre de 2026"),
             "{}",
             es.body
         );
-        let other =
-            confirmation(&confirmed(Some("de")), "https://x.example/m", Uuid::nil()).unwrap();
+        let other = confirmation(
+            &confirmed(Some("de")),
+            &contact(Some("de")),
+            "https://x.example/m",
+            Uuid::nil(),
+        )
+        .unwrap();
         assert_eq!(other.body, en.body);
     }
 
@@ -796,6 +841,7 @@ mod tests {
             registration_id: Uuid::nil(),
             event: confirmed(None).event,
             status: "waitlisted".into(),
+            sealed_contact: None,
             contact: None,
             position: Some(2),
             offer_expires_at: None,
@@ -805,12 +851,12 @@ mod tests {
             registration_id: Uuid::nil(),
             name: "Lucía".into(),
             email: "lucia@example.mx".into(),
-            manage_url: "https://x.example/m".into(),
+            manage_url: Sealed::from_stored("sealed".into()),
             status: "waitlisted".into(),
             timezone: Some("America/Mexico_City".into()),
             lang: "es".into(),
         };
-        let es = status_changed(&m, &to, Uuid::nil()).unwrap();
+        let es = status_changed(&m, &to, "https://x.example/m", Uuid::nil()).unwrap();
         assert_eq!(es.subject, "Lista de espera: ATD exchange");
         assert!(es.body.starts_with("Estimado/a Lucía:"), "{}", es.body);
         assert!(es.body.contains("en el puesto 2"), "{}", es.body);
@@ -821,7 +867,7 @@ mod tests {
             es.body
         );
         to.lang = "en".into();
-        let en = status_changed(&m, &to, Uuid::nil()).unwrap();
+        let en = status_changed(&m, &to, "https://x.example/m", Uuid::nil()).unwrap();
         assert_eq!(en.subject, "Waiting list: ATD exchange");
         assert!(
             en.body.contains(", number 2 in line. If a seat frees up"),

@@ -1,6 +1,7 @@
 //! The `invitees` table: how to reach someone an organiser invited, for their invitation
 //! and its one reminder.
 
+use convene_shared::sealed::Sealed;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -11,7 +12,8 @@ pub struct Invitee {
     pub name: String,
     pub email: String,
     pub lang: String,
-    pub register_url: String,
+    /// Their personal link, sealed as registration sent it; empty once erased.
+    pub register_url: Sealed,
     /// Set once their data was erased: nothing more is sent to them.
     pub erased: bool,
 }
@@ -24,6 +26,7 @@ pub struct Invitee {
 pub async fn invited(
     pool: &PgPool,
     m: &convene_shared::messages::InvitationSent,
+    register_url: &Sealed,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO invitees (invitation_id, event_id, name, email, lang, register_url) \
@@ -34,7 +37,7 @@ pub async fn invited(
     .bind(&m.name)
     .bind(&m.email)
     .bind(&m.lang)
-    .bind(&m.register_url)
+    .bind(register_url.as_str())
     .execute(pool)
     .await
     .map(drop)

@@ -4,4 +4,5 @@
 pub mod invitees;
 pub mod notes;
 pub mod recipients;
+pub mod sealing;
 pub mod sent;

@@ -1,6 +1,7 @@
 //! The `recipients` table: how to reach the participant behind a registration.
 
 use chrono::{DateTime, Utc};
+use convene_shared::sealed::Sealed;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -10,7 +11,9 @@ pub struct Recipient {
     pub registration_id: Uuid,
     pub name: String,
     pub email: String,
-    pub manage_url: String,
+    /// Their personal link, sealed as registration sent it (opened only to render an
+    /// email); empty once erased.
+    pub manage_url: Sealed,
     pub status: String,
     /// The participant's own IANA time zone, if they gave one.
     pub timezone: Option<String>,
@@ -25,9 +28,9 @@ pub struct Confirmed<'a> {
     pub event_id: Uuid,
     pub name: &'a str,
     pub email: &'a str,
-    /// Empty in a later confirmation (approved, or a freed seat taken): the link sent with
-    /// the first message is kept.
-    pub manage_url: &'a str,
+    /// Sealed. Empty in a later confirmation (approved, or a freed seat taken): the link
+    /// sent with the first message is kept.
+    pub manage_url: &'a Sealed,
     pub details: Details<'a>,
     pub at: DateTime<Utc>,
 }
@@ -66,7 +69,7 @@ pub async fn confirmed(
     .bind(rows.iter().map(|c| c.event_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.name).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.email).collect::<Vec<_>>())
-    .bind(rows.iter().map(|c| c.manage_url).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.manage_url.as_str()).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.at).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.details.timezone).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.details.lang()).collect::<Vec<_>>())
@@ -202,7 +205,7 @@ pub async fn status_changed(
     registration_id: Uuid,
     event_id: Uuid,
     status: &str,
-    contact: Option<(&str, &str, &str, Details<'_>)>,
+    contact: Option<(&str, &str, &Sealed, Details<'_>)>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     match contact {
@@ -219,7 +222,7 @@ pub async fn status_changed(
             .bind(event_id)
             .bind(name)
             .bind(email)
-            .bind(manage_url)
+            .bind(manage_url.as_str())
             .bind(status)
             .bind(at)
             .bind(details.timezone)
@@ -249,13 +252,13 @@ pub async fn status_changed(
 pub async fn set_manage_url(
     pool: &PgPool,
     registration_id: Uuid,
-    manage_url: &str,
+    manage_url: &Sealed,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE recipients SET manage_url = $2 WHERE registration_id = $1 AND status <> 'erased'",
     )
     .bind(registration_id)
-    .bind(manage_url)
+    .bind(manage_url.as_str())
     .execute(pool)
     .await
     .map(drop)

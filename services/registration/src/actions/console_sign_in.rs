@@ -7,8 +7,9 @@
 //! in are written in one transaction (the outbox); the notification service sends it.
 //! Links and sessions are stored only as the SHA-256 of their secrets.
 
-use convene_shared::messages::{ConsoleSignInRequested, Envelope};
+use convene_shared::messages::{sign_in_url_context, ConsoleSignInRequested, Envelope};
 use convene_shared::outbox;
+use convene_shared::sealed::LinkKeys;
 use convene_shared::values::Email;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -37,6 +38,8 @@ pub struct SignInRules<'a> {
     pub link_minutes: u32,
     pub session_hours: u32,
     pub public_base_url: &'a str,
+    /// Seals the link in its message.
+    pub keys: &'a LinkKeys,
 }
 
 impl SignInRules<'_> {
@@ -72,12 +75,16 @@ pub async fn request_link(
     let (token, hash) = new_token();
     let expires_at =
         console::insert_link(&mut tx, &hash, &email, next.as_str(), rules.link_minutes).await?;
+    let link_id = Uuid::now_v7();
     let message = ConsoleSignInRequested {
-        link_id: Uuid::now_v7(),
+        link_id,
         email,
-        sign_in_url: format!(
-            "{}/console/sign-in/{token}",
-            rules.public_base_url.trim_end_matches('/')
+        sign_in_url: rules.keys.seal(
+            &sign_in_url_context(link_id),
+            &format!(
+                "{}/console/sign-in/{token}",
+                rules.public_base_url.trim_end_matches('/')
+            ),
         ),
         expires_at,
     };

@@ -1,6 +1,7 @@
 //! Organisers approve or reject registrations of an exchange that requires approval; a
 //! participant accepts a seat offered from the waiting list; lapsed offers pass on.
 
+use convene_shared::sealed::{LinkKeys, Sealed};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -28,6 +29,7 @@ pub enum Decided {
 /// When Postgres fails (nothing is written then), or what `check` returns.
 pub async fn decide<E: From<sqlx::Error>>(
     pool: &PgPool,
+    keys: &LinkKeys,
     id: Uuid,
     approve: bool,
     check: impl Fn(&Event) -> Result<(), E>,
@@ -75,9 +77,10 @@ pub async fn decide<E: From<sqlx::Error>>(
     if status == "confirmed" {
         announce_confirmed(
             &mut tx,
+            keys,
             &event,
             &registration,
-            String::new(),
+            Sealed::default(),
             correlation_id,
         )
         .await?;
@@ -95,6 +98,7 @@ pub async fn decide<E: From<sqlx::Error>>(
 /// When Postgres fails; nothing is written then.
 pub async fn accept_offer(
     pool: &PgPool,
+    keys: &LinkKeys,
     token: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Decided> {
@@ -123,9 +127,10 @@ pub async fn accept_offer(
         .ok_or(sqlx::Error::RowNotFound)?;
     announce_confirmed(
         &mut tx,
+        keys,
         &event,
         &registration,
-        String::new(),
+        Sealed::default(),
         correlation_id,
     )
     .await?;

@@ -1,8 +1,11 @@
 //! Organisers invite people to an exchange; each gets a personal link bound to their
 //! address, and one reminder if they have not answered.
 
-use convene_shared::messages::{Envelope, InvitationReminderDue, InvitationSent};
+use convene_shared::messages::{
+    register_url_context, Envelope, InvitationReminderDue, InvitationSent,
+};
 use convene_shared::outbox;
+use convene_shared::sealed::LinkKeys;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -49,6 +52,7 @@ pub async fn invite(
     event: &Event,
     invitees: &[NewInvitation],
     public_base_url: &str,
+    keys: &LinkKeys,
     correlation_id: Uuid,
 ) -> sqlx::Result<Invited> {
     let closes = event
@@ -71,11 +75,9 @@ pub async fn invite(
                     email: invitation.email.clone(),
                     name: invitation.name.clone(),
                     lang: invitation.lang.clone(),
-                    register_url: register_url(
-                        public_base_url,
-                        &event.slug,
-                        &token,
-                        &invitation.lang,
+                    register_url: keys.seal(
+                        &register_url_context(invitation.id),
+                        &register_url(public_base_url, &event.slug, &token, &invitation.lang),
                     ),
                     invited_at: invitation.invited_at,
                 };

@@ -1,11 +1,12 @@
 //! A participant registers for an exchange.
 
 use chrono::{DateTime, Utc};
-use convene_shared::messages::Contact;
+use convene_shared::messages::manage_url_context;
+use convene_shared::sealed::LinkKeys;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::seats::{announce_confirmed, announce_status};
+use super::seats::{announce_confirmed, announce_status, contact_of};
 use super::{hash_token, manage_url, new_token};
 use crate::domain::NewRegistration;
 use crate::store::events::{self, Event};
@@ -48,6 +49,7 @@ pub async fn register(
     new: &NewRegistration,
     invitation: Option<&str>,
     public_base_url: &str,
+    keys: &LinkKeys,
     correlation_id: Uuid,
 ) -> sqlx::Result<Registered> {
     // 1. Is registration open?
@@ -134,18 +136,16 @@ pub async fn register(
     invitations::answered(&mut tx, event.id, &registration.email, registration.id).await?;
 
     // 7. Announce it, in the same transaction, with the link (its only copy outside the
-    //    participant's inbox travels in this first message).
-    let link = manage_url(public_base_url, &token);
+    //    participant's inbox travels in this first message, sealed: only the notification
+    //    service can read it).
+    let link = keys.seal(
+        &manage_url_context(registration.id),
+        &manage_url(public_base_url, &token),
+    );
     if status == "confirmed" {
-        announce_confirmed(&mut tx, event, &registration, link, correlation_id).await?;
+        announce_confirmed(&mut tx, keys, event, &registration, link, correlation_id).await?;
     } else {
-        let contact = Contact {
-            name: registration.name.clone(),
-            email: registration.email.clone(),
-            timezone: registration.timezone.clone(),
-            manage_url: link,
-            lang: Some(registration.lang.clone()),
-        };
+        let contact = contact_of(&registration, link).seal(keys, registration.id);
         announce_status(&mut tx, event, &registration, Some(contact), correlation_id).await?;
     }
     tx.commit().await?;

@@ -5,8 +5,9 @@
 //! same whether or not the address is registered, so the form reveals nothing; and each
 //! registration gets at most one such email every few minutes.
 
-use convene_shared::messages::{Envelope, RegistrationLinkRenewed};
+use convene_shared::messages::{manage_url_context, Envelope, RegistrationLinkRenewed};
 use convene_shared::outbox;
+use convene_shared::sealed::LinkKeys;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -25,6 +26,7 @@ pub async fn renew_links(
     pool: &PgPool,
     email: &str,
     public_base_url: &str,
+    keys: &LinkKeys,
     correlation_id: Uuid,
 ) -> sqlx::Result<usize> {
     let mut tx = pool.begin().await?;
@@ -52,7 +54,10 @@ pub async fn renew_links(
         let message = RegistrationLinkRenewed {
             registration_id: *id,
             event: event.snapshot(),
-            manage_url: manage_url(public_base_url, &token),
+            manage_url: keys.seal(
+                &manage_url_context(*id),
+                &manage_url(public_base_url, &token),
+            ),
         };
         outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
     }

@@ -6,6 +6,7 @@ use convene_shared::messages::{
     Contact, Envelope, RegistrationConfirmed, RegistrationStatusChanged,
 };
 use convene_shared::outbox;
+use convene_shared::sealed::{LinkKeys, Sealed};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -13,29 +14,39 @@ use crate::store::events::Event;
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
 
-/// Announces that `registration` now holds a confirmed seat. `manage_url` is given with
-/// a registration's first message only; later ones leave it empty (the notification
-/// service has it).
+/// How to reach the participant behind `registration`, with their manage link (sealed)
+/// or none.
+pub fn contact_of(registration: &Registration, manage_url: Sealed) -> Contact {
+    Contact {
+        name: registration.name.clone(),
+        email: registration.email.clone(),
+        timezone: registration.timezone.clone(),
+        manage_url,
+        lang: Some(registration.lang.clone()),
+    }
+}
+
+/// Announces that `registration` now holds a confirmed seat, its contact sealed with
+/// `keys`. `manage_url` (sealed) is given with a registration's first message only;
+/// later ones leave it empty (the notification service has it).
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn announce_confirmed(
     conn: &mut PgConnection,
+    keys: &LinkKeys,
     event: &Event,
     registration: &Registration,
-    manage_url: String,
+    manage_url: Sealed,
     correlation_id: Uuid,
 ) -> sqlx::Result<()> {
-    let message = RegistrationConfirmed {
-        registration_id: registration.id,
-        event: event.snapshot(),
-        name: registration.name.clone(),
-        email: registration.email.clone(),
-        timezone: registration.timezone.clone(),
-        manage_url,
-        registered_at: registration.registered_at,
-        lang: Some(registration.lang.clone()),
-    };
+    let message = RegistrationConfirmed::sealed(
+        keys,
+        registration.id,
+        event.snapshot(),
+        &contact_of(registration, manage_url),
+        registration.registered_at,
+    );
     outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await
 }
 
@@ -48,7 +59,7 @@ pub async fn announce_status(
     conn: &mut PgConnection,
     event: &Event,
     registration: &Registration,
-    contact: Option<Contact>,
+    sealed_contact: Option<Sealed>,
     correlation_id: Uuid,
 ) -> sqlx::Result<()> {
     let position = if registration.status == "waitlisted" {
@@ -60,7 +71,8 @@ pub async fn announce_status(
         registration_id: registration.id,
         event: event.snapshot(),
         status: registration.status.clone(),
-        contact,
+        sealed_contact,
+        contact: None,
         position,
         offer_expires_at: registration.offer_expires_at,
         changed_at: Utc::now(),

@@ -57,6 +57,7 @@ pub async fn create(
         &event,
         &invitees,
         &state.settings.public_base_url,
+        &state.settings.link_keys,
         correlation_id.into(),
     )
     .await?

@@ -139,7 +139,14 @@ pub async fn accept(
     RawQuery(query): RawQuery,
 ) -> Response {
     let lang = page_lang(lang_param(query.as_deref()), &headers);
-    match accept_offer(&state.pool, &token, correlation_id.into()).await {
+    match accept_offer(
+        &state.pool,
+        &state.settings.link_keys,
+        &token,
+        correlation_id.into(),
+    )
+    .await
+    {
         Ok(Decided::Now(_)) => {
             state.announce();
             render(
@@ -274,6 +281,7 @@ pub async fn link_request(
         &state.pool,
         email.as_str(),
         &state.settings.public_base_url,
+        &state.settings.link_keys,
         correlation_id.into(),
     )
     .await

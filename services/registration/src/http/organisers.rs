@@ -452,6 +452,7 @@ async fn decide_one(
 ) -> Result<Value, ApiError> {
     match decide_registration::decide(
         &state.pool,
+        &state.settings.link_keys,
         id,
         approve,
         |event| admin.require(&event.slug),

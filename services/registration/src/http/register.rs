@@ -158,6 +158,7 @@ pub async fn submit_form(
         &new,
         Some(&input.invitation),
         &state.settings.public_base_url,
+        &state.settings.link_keys,
         correlation_id.into(),
     )
     .await;
@@ -310,6 +311,7 @@ pub async fn submit_json(
         &new,
         Some(&input.invitation),
         &state.settings.public_base_url,
+        &state.settings.link_keys,
         correlation_id.into(),
     )
     .await;

@@ -410,6 +410,10 @@ async fn start_notification(stack: &Stack, smtp_url: &str) -> convene_tests::sta
             ("AMQP_URL".to_owned(), stack.vhost.url.clone()),
             ("HTTP_ADDR".to_owned(), format!("127.0.0.1:{port}")),
             ("SMTP_URL".to_owned(), smtp_url.to_owned()),
+            (
+                "LINK_KEY".to_owned(),
+                convene_tests::stack::LINK_KEY.to_owned(),
+            ),
             ("SMTP_POOL_SIZE".to_owned(), SMTP_POOL_SIZE.to_string()),
             ("RETRY_DELAYS_MS".to_owned(), "500,1000".to_owned()),
             ("DATABASE_MAX_CONNECTIONS".to_owned(), "20".to_owned()),
@@ -716,6 +720,10 @@ async fn main() -> std::process::ExitCode {
             (
                 "ADMIN_TOKEN".to_owned(),
                 "bench-admin-token-0123456789".to_owned(),
+            ),
+            (
+                "LINK_KEY".to_owned(),
+                convene_tests::stack::LINK_KEY.to_owned(),
             ),
         ],
         stack.dir.path(),

@@ -104,6 +104,7 @@ async fn decide(
     //    is not found here.
     let decided = decide_registration::decide(
         &state.pool,
+        &state.settings.link_keys,
         id,
         approve,
         |e| same_exchange(e, &event),
@@ -185,6 +186,7 @@ pub async fn decide_many(
     for id in &ids {
         match decide_registration::decide(
             &state.pool,
+            &state.settings.link_keys,
             *id,
             approve,
             |e| same_exchange(e, &event),

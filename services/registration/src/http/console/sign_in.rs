@@ -31,6 +31,7 @@ pub(super) fn rules(state: &AppState) -> SignInRules<'_> {
         link_minutes: state.settings.console_link_minutes,
         session_hours: state.settings.console_session_hours,
         public_base_url: &state.settings.public_base_url,
+        keys: &state.settings.link_keys,
     }
 }
 
