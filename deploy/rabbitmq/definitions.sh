@@ -26,6 +26,9 @@
 # and read every inbox, though they consume only their own (RabbitMQ has no permission for
 # "create with a dead-letter exchange" without "read"). No service may touch another's
 # retry or dead-letter queues. notification publishes nothing to the convene exchange.
+# Questions (shared/src/requests.rs): registration asks through amq.default into
+# notification.requests, which only notification declares and reads; the answer comes back
+# through amq.default to registration's direct reply-to (amq.rabbitmq.reply-to).
 # tests/tests/permissions.rs loads this file's output and checks all of it.
 set -eu
 
@@ -47,9 +50,9 @@ permissions() {
     own="$1\\.inbox"
     case "$1" in
     notification)
-        configure="^(convene|$own|$own\\.dead|$own\\.retry\\.[0-9]+ms)\$"
+        configure="^(convene|$own|$own\\.dead|$own\\.retry\\.[0-9]+ms|notification\\.requests)\$"
         write="^(amq\\.default|$own)\$"
-        read="^(convene|$own|$own\\.dead|$own\\.retry\\.[0-9]+ms)\$"
+        read="^(convene|$own|$own\\.dead|$own\\.retry\\.[0-9]+ms|notification\\.requests)\$"
         ;;
     registration | scheduling)
         configure="^(convene|$inboxes|$inboxes\\.dead|$own\\.retry\\.[0-9]+ms)\$"

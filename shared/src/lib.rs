@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod messages;
 pub mod metrics;
 pub mod outbox;
+pub mod requests;
 pub mod sealed;
 pub mod shutdown;
 pub mod telemetry;

@@ -605,3 +605,54 @@ pub struct ConsoleSignInRequested {
 impl Message for ConsoleSignInRequested {
     const KIND: &'static str = keys::CONSOLE_SIGN_IN_REQUESTED;
 }
+
+/// `personal_data.export_requested`: a question (see [`crate::requests`]), not an event:
+/// what does the notification service hold about this address? Asked when an organiser
+/// exports a person's data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonalDataExportRequested {
+    pub email: String,
+}
+impl Message for PersonalDataExportRequested {
+    const KIND: &'static str = keys::PERSONAL_DATA_EXPORT_REQUESTED;
+}
+
+/// `personal_data.exported`: the notification service's answer to
+/// [`PersonalDataExportRequested`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PersonalDataExported {
+    /// The participants it would email under this address, one per registration.
+    pub recipients: Vec<ExportedRecipient>,
+    /// The people it invited under this address.
+    pub invitees: Vec<ExportedInvitee>,
+    /// The names of the email files (`MAIL_DIR`, when emails are written as files rather
+    /// than sent) addressed to it.
+    pub email_files: Vec<String>,
+}
+impl Message for PersonalDataExported {
+    const KIND: &'static str = keys::PERSONAL_DATA_EXPORTED;
+}
+
+/// A participant as the notification service keeps them (their link stays out: a
+/// credential, and registration's to give).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportedRecipient {
+    pub registration_id: Uuid,
+    pub event_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub status_at: DateTime<Utc>,
+    pub timezone: Option<String>,
+    pub lang: String,
+}
+
+/// An invitee as the notification service keeps them (their link stays out).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportedInvitee {
+    pub invitation_id: Uuid,
+    pub event_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub lang: String,
+}

@@ -12,6 +12,9 @@
 //!                              ├──▶ scheduling.inbox   ──▶ scheduling
 //!                              └──▶ registration.inbox ──▶ registration
 //!
+//! registration ──question (amq.default)──▶ notification.requests ──▶ notification
+//!              ◀──answer (direct reply-to: amq.rabbitmq.reply-to)──┘
+//!
 //! a queue Q that fails to handle a message:
 //!   Q ──(transient)──▶ Q.retry.<delay>ms ──(TTL expires, dead-lettered back)──▶ Q
 //!   Q ──(permanent, or out of attempts, or delivery limit)──▶ Q.dead
@@ -64,7 +67,22 @@ pub mod keys {
     /// Someone asked to sign in to the organisers' console; they are emailed a one-time
     /// link (registration → notification).
     pub const CONSOLE_SIGN_IN_REQUESTED: &str = "console.sign_in_requested";
+    /// A question with an answer awaited (see [`crate::requests`]): what the notification
+    /// service holds about an address, for an export (registration → notification, and
+    /// back to the asker alone).
+    pub const PERSONAL_DATA_EXPORT_REQUESTED: &str = "personal_data.export_requested";
+    /// The notification service's answer to [`PERSONAL_DATA_EXPORT_REQUESTED`].
+    pub const PERSONAL_DATA_EXPORTED: &str = "personal_data.exported";
 }
+
+/// Where questions to the notification service wait for it (see [`crate::requests`]): not
+/// an inbox (nothing in it must survive a restart, and a question unanswered within
+/// [`REQUEST_TTL_MS`] is dropped, its asker having given up), reached through the default
+/// exchange by its name.
+pub const NOTIFICATION_REQUESTS: &str = "notification.requests";
+
+/// How long a question waits in [`NOTIFICATION_REQUESTS`] before RabbitMQ drops it.
+pub const REQUEST_TTL_MS: u32 = 30_000;
 
 /// A consuming queue, with the routing keys bound to it.
 #[derive(Debug, Clone, Copy)]

@@ -371,6 +371,23 @@ async fn each_service_works_as_its_own_user_and_cannot_touch_the_others_data() {
         .mailbox
         .wait_for(1, MAIL_WAIT, |m| m.to.contains(&lead))
         .await;
+    // An export asks the notification service over RabbitMQ (request and reply).
+    let (status, export) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/personal-data?email={email}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(export["incomplete"], json!([]), "{export}");
+    assert_eq!(
+        export["notification"]["recipients"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Each schema, and everything in it, belongs to its service's role.
     let admin = stack.db.pool().await;
@@ -452,4 +469,7 @@ async fn each_service_works_as_its_own_user_and_cannot_touch_the_others_data() {
     assert!(!get_refused(&registration, "registration.inbox.dead").await);
     assert!(get_refused(&registration, "notification.inbox.dead").await);
     assert!(get_refused(&registration, "scheduling.inbox.retry.1000ms").await);
+    // Questions to the notification service are for it alone to read.
+    assert!(get_refused(&registration, "notification.requests").await);
+    assert!(get_refused(&scheduling, "notification.requests").await);
 }

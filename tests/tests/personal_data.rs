@@ -76,6 +76,13 @@ async fn an_organiser_exports_then_erases_everything_about_one_address() {
         .contains("I agree"));
     assert!(export["registrations"][0]["consent_version"].is_string());
     assert_eq!(export["cosponsor_offers"].as_array().unwrap().len(), 1);
+    // What the notification service holds, asked of it over RabbitMQ, in the same answer.
+    assert_eq!(export["incomplete"], json!([]), "{export}");
+    let held = export["notification"]["recipients"].as_array().unwrap();
+    assert_eq!(held.len(), 2, "one per registration: {export}");
+    assert_eq!(held[0]["name"], "Erase Me");
+    assert_eq!(held[0]["timezone"], "Africa/Dakar");
+    assert!(held[0].get("manage_url").is_none(), "no link in an export");
 
     // Erase.
     let erased = stack
@@ -138,6 +145,27 @@ async fn an_organiser_exports_then_erases_everything_about_one_address() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let export = |stack: &Stack| stack.http.get(&url).bearer_auth(ADMIN_TOKEN).send();
+    let again: Value = export(&stack).await.unwrap().json().await.unwrap();
+    assert_eq!(again["notification"]["recipients"], json!([]), "{again}");
+
+    // Without the notification service, the export still answers, and says it lacks its
+    // part.
+    let mut stack = stack;
+    stack.notification.kill();
+    let started = std::time::Instant::now();
+    let partial = export(&stack).await.unwrap();
+    assert_eq!(partial.status(), 200);
+    let partial: Value = partial.json().await.unwrap();
+    assert!(partial["notification"].is_null(), "{partial}");
+    assert!(
+        partial["incomplete"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("notification: "),
+        "{partial}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
 }
 
 #[tokio::test]
@@ -243,11 +271,32 @@ async fn erasing_a_person_takes_their_dead_letters_and_leaves_the_others() {
         person["email"] = json!(email);
         assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
     }
+    // Dead letters name nobody readably (contacts travel sealed): they are told apart by
+    // their registration's id.
+    let id_of = |email: &str| {
+        let email = email.to_owned();
+        let db = stack.db.url.clone();
+        async move {
+            let pool = sqlx::PgPool::connect(&db).await.unwrap();
+            let id: uuid::Uuid =
+                sqlx::query_scalar("SELECT id FROM registration.registrations WHERE email = $1")
+                    .bind(&email)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            id.to_string()
+        }
+    };
+    let (gone_id, kept_id) = (id_of(&gone).await, id_of(&kept).await);
     eventually("both confirmations dead-lettered", || {
         let letters = dead_letters(&stack);
-        letters.contains(&gone) && letters.contains(&kept)
+        letters.contains(&gone_id) && letters.contains(&kept_id)
     })
     .await;
+    assert!(
+        !dead_letters(&stack).contains(&gone),
+        "no address readable in a dead letter"
+    );
 
     erase(&stack, &gone).await;
     // The notification service takes the dead letters before it blanks its own row: once
@@ -269,10 +318,10 @@ async fn erasing_a_person_takes_their_dead_letters_and_leaves_the_others() {
     }
     let letters = dead_letters(&stack);
     assert!(
-        !letters.contains(&gone),
+        !letters.contains(&gone_id),
         "the erased person's dead letter goes"
     );
-    assert!(letters.contains(&kept), "the other one stays");
+    assert!(letters.contains(&kept_id), "the other one stays");
 }
 
 #[tokio::test]
@@ -300,6 +349,23 @@ async fn erasing_a_person_deletes_the_email_files_written_to_them() {
             m.to.contains(gone) || m.to.contains(kept)
         })
         .await;
+    // The export lists the file written to them, and only that one.
+    let export: Value = stack
+        .http
+        .get(stack.url(&format!("/api/admin/personal-data?email={gone}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs = written.to(gone)[0].file.file_name().unwrap().to_owned();
+    assert_eq!(
+        export["notification"]["email_files"],
+        json!([theirs.to_str().unwrap()]),
+        "{export}"
+    );
 
     erase(&stack, gone).await;
     eventually("the erased person's email file goes", || {

@@ -108,6 +108,15 @@ impl Application {
         } else {
             self.settings.ics_organizer.trim().to_owned()
         };
+        let questions = tokio::spawn(convene_shared::requests::serve(
+            self.settings.common.broker.clone(),
+            topology::NOTIFICATION_REQUESTS,
+            Arc::new(crate::personal_data::Exports {
+                pool: self.pool.clone(),
+                mailer: self.mailer.clone(),
+            }),
+            shutdown.clone(),
+        ));
         let inbox = Inbox::new(
             self.pool.clone(),
             self.mailer,
@@ -139,6 +148,7 @@ impl Application {
         )
         .await?;
         consumer.await.context("the consumer panicked")?;
+        questions.await.context("answering questions panicked")?;
         Ok(())
     }
 }

@@ -96,8 +96,21 @@ impl Mailer {
     /// # Errors
     /// When the folder cannot be read or a file cannot be deleted.
     pub async fn forget(&self, addresses: &[String]) -> std::io::Result<usize> {
+        let files = self.files_about(addresses).await?;
+        for file in &files {
+            tokio::fs::remove_file(file).await?;
+        }
+        Ok(files.len())
+    }
+
+    /// The `.eml` files written to `MAIL_DIR` that name one of `addresses` (none over
+    /// SMTP: nothing is kept here then).
+    ///
+    /// # Errors
+    /// When the folder or a file cannot be read.
+    pub async fn files_about(&self, addresses: &[String]) -> std::io::Result<Vec<PathBuf>> {
         let Self::Files { dir, .. } = self else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let dir = dir.clone();
         let needles: Vec<String> = addresses
@@ -106,10 +119,10 @@ impl Mailer {
             .map(|a| a.to_lowercase())
             .collect();
         if needles.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         tokio::task::spawn_blocking(move || {
-            let mut removed = 0;
+            let mut found = Vec::new();
             for entry in std::fs::read_dir(&dir)? {
                 let path = entry?.path();
                 if path.extension().is_none_or(|x| x != "eml") {
@@ -117,11 +130,10 @@ impl Mailer {
                 }
                 let text = String::from_utf8_lossy(&std::fs::read(&path)?).to_lowercase();
                 if needles.iter().any(|n| text.contains(n.as_str())) {
-                    std::fs::remove_file(&path)?;
-                    removed += 1;
+                    found.push(path);
                 }
             }
-            Ok(removed)
+            Ok(found)
         })
         .await
         .map_err(std::io::Error::other)?

@@ -91,3 +91,32 @@ pub async fn erase(pool: &PgPool, invitation_ids: &[Uuid]) -> sqlx::Result<u64> 
     .await
     .map(|r| r.rows_affected())
 }
+
+/// Everything kept about the invitees under `email` (lower-case), for an export.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn export(
+    pool: &PgPool,
+    email: &str,
+) -> sqlx::Result<Vec<convene_shared::messages::ExportedInvitee>> {
+    let rows: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT invitation_id, event_id, name, email, lang FROM invitees \
+         WHERE lower(email) = $1 AND erased_at IS NULL ORDER BY invitation_id",
+    )
+    .bind(email)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(invitation_id, event_id, name, email, lang)| {
+            convene_shared::messages::ExportedInvitee {
+                invitation_id,
+                event_id,
+                name,
+                email,
+                lang,
+            }
+        })
+        .collect())
+}

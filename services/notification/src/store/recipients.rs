@@ -263,3 +263,44 @@ pub async fn set_manage_url(
     .await
     .map(drop)
 }
+
+/// Everything kept about the participants under `email` (lower-case), for an export.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn export(
+    pool: &PgPool,
+    email: &str,
+) -> sqlx::Result<Vec<convene_shared::messages::ExportedRecipient>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        registration_id: Uuid,
+        event_id: Uuid,
+        name: String,
+        email: String,
+        status: String,
+        status_at: DateTime<Utc>,
+        timezone: Option<String>,
+        lang: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT registration_id, event_id, name, email, status, status_at, timezone, lang \
+         FROM recipients WHERE lower(email) = $1 ORDER BY status_at",
+    )
+    .bind(email)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| convene_shared::messages::ExportedRecipient {
+            registration_id: r.registration_id,
+            event_id: r.event_id,
+            name: r.name,
+            email: r.email,
+            status: r.status,
+            status_at: r.status_at,
+            timezone: r.timezone,
+            lang: r.lang,
+        })
+        .collect())
+}
