@@ -1361,3 +1361,588 @@ async fn organisers_approve_the_ticked_pending_registrations_in_one_post() {
 fn pairs_of<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(n, v)| (*n, v.as_str())).collect()
 }
+
+/// A participant with these details (and a unique address holding `tag`).
+fn someone(name: &str, organisation: &str, country: &str, role: &str) -> serde_json::Value {
+    let mut person = participant(name);
+    person["organisation"] = json!(organisation);
+    person["country"] = json!(country);
+    person["role"] = json!(role);
+    person
+}
+
+/// The names of the registrations listed on an exchange page (its registrations table).
+fn listed_names(body: &str) -> Vec<String> {
+    let start = body
+        .find("id=\"registrations\"")
+        .expect("the registrations");
+    let end = body.find("id=\"waiting-list\"").expect("the waiting list");
+    body[start..end]
+        .split("<tr>")
+        .skip(1)
+        .filter_map(|row| {
+            let cell = row.split("<td>").nth(1)?;
+            let text = cell.split("</td>").next()?;
+            // A name that can be ticked is in its label.
+            let text = text
+                .rsplit_once("\">")
+                .map_or(text, |(_, t)| t)
+                .trim_end_matches("</label>");
+            (text != "None.").then(|| text.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_registration_list_filters_by_country_and_role_searches_and_keeps_its_filters() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "timezone": "America/Bogota",
+        }))
+        .await;
+    let people = [
+        someone(
+            "Ana Pereira",
+            "Ministry of Justice",
+            "BR",
+            "government_official",
+        ),
+        someone("Kofi Mensah", "Legal Aid Network", "GH", "civil_society"),
+        someone("Li Wei", "UNHCR", "CN", "un_entity"),
+        someone("Ana Lopez", "Club 100%_Solidario", "BR", "civil_society"),
+    ];
+    for person in &people {
+        let response = stack.register_json(&slug, person).await;
+        assert_eq!(response.status(), 201);
+    }
+    let page_of = format!("/console/events/{slug}");
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let list = |query: &str| format!("{page_of}?{query}");
+
+    // Unfiltered: all four, oldest first; the filter form offers their countries by name.
+    let page = ben.get(&page_of).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        listed_names(&page.body),
+        ["Ana Pereira", "Kofi Mensah", "Li Wei", "Ana Lopez"]
+    );
+    assert!(
+        page.body.contains("<option value=\"GH\">Ghana</option>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<label for=\"filter-q\">"));
+
+    // By country (any case), by country and role.
+    let page = ben.get(&list("country=br")).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(listed_names(&page.body), ["Ana Pereira", "Ana Lopez"]);
+    assert!(page
+        .body
+        .contains("<option value=\"BR\" selected>Brazil</option>"));
+    let page = ben.get(&list("country=BR&role=civil_society")).await;
+    assert_eq!(listed_names(&page.body), ["Ana Lopez"]);
+
+    // Search: an organisation, a name, an address, in any case; and one that matches nobody.
+    let cases = [
+        ("q=JUSTICE", vec!["Ana Pereira"]),
+        ("q=kofi", vec!["Kofi Mensah"]),
+        ("q=ana", vec!["Ana Pereira", "Ana Lopez"]),
+        ("q=li.wei-", vec!["Li Wei"]),
+        ("q=ana&role=government_official", vec!["Ana Pereira"]),
+        // `%` and `_` are themselves, not patterns that match anything.
+        ("q=%25_", vec!["Ana Lopez"]),
+        ("q=_", vec!["Ana Lopez"]),
+        ("q=Nobody+by+that+name", vec![]),
+    ];
+    for (query, expected) in cases {
+        let page = ben.get(&list(query)).await;
+        assert_eq!(page.status, 200, "{query}");
+        assert_eq!(listed_names(&page.body), expected, "{query}");
+    }
+    let page = ben.get(&list("q=Nobody+by+that+name")).await;
+    assert!(
+        page.body.contains("0 in all matching the filters"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("value=\"Nobody by that name\""),
+        "the search is kept"
+    );
+
+    // The tabs, the pages and the CSV link keep the other filters.
+    let page = ben.get(&list("country=BR&q=ana")).await;
+    assert!(
+        page.body.contains(&format!(
+            "href=\"{page_of}?status=confirmed&#38;country=BR&#38;q=ana#registrations\""
+        )),
+        "{}",
+        page.body
+    );
+    let csv = format!("/console/events/{slug}/registrations.csv?country=BR&q=ana");
+    assert!(
+        page.body.contains(&csv.replace('&', "&#38;")),
+        "{}",
+        page.body
+    );
+    let file = ben.get(&format!("{csv}&role=civil_society")).await;
+    assert_eq!(file.status, 200);
+    assert!(file.body.contains(people[3]["email"].as_str().unwrap()));
+    assert!(!file.body.contains(people[0]["email"].as_str().unwrap()));
+
+    // Bad values: said beside their field, what was typed kept, no list, never a 500.
+    for (query, field, says) in [
+        ("country=XX", "country", "Choose a country from the list"),
+        ("role=king", "role", "Choose a role from the list"),
+        ("status=maybe", "status", "Choose a status from the list"),
+        ("page=0", "page", "Use a page number from 1"),
+        ("page=abc", "page", "Use a page number from 1"),
+        ("q=a%09b", "q", "Search: "),
+    ] {
+        let page = ben.get(&list(query)).await;
+        assert_eq!(page.status, 422, "{query}: {}", page.body);
+        assert!(page.body.contains(says), "{query}: {}", page.body);
+        assert!(
+            page.body.contains(&format!("href=\"#filter-{field}\"")),
+            "{query}: the summary links to the field"
+        );
+        assert!(page.body.contains("Correct the filters above"), "{query}");
+        assert!(!page.body.contains("Kofi Mensah"), "{query}: no list");
+    }
+    let long = "a".repeat(101);
+    let page = ben.get(&list(&format!("q={long}"))).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("at most 100 characters"),
+        "{}",
+        page.body
+    );
+    let page = ben.get(&list("country=a&country=b")).await;
+    assert_eq!(page.status, 422, "a filter given twice");
+    let file = ben
+        .get(&format!(
+            "/console/events/{slug}/registrations.csv?role=king"
+        ))
+        .await;
+    assert_eq!(file.status, 422);
+    assert!(file.body.contains("Choose a role from the list"));
+
+    // The overview charts registrations per day, in the exchange's zone, with the same
+    // figures as a table.
+    let page = ben.get(&page_of).await;
+    assert!(
+        page.body.contains("aria-labelledby=\"per-day\""),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("Registrations per day (4 in all, every status"));
+    let registered_at: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT min(registered_at) FROM registration.registrations")
+            .fetch_one(&stack.db.pool().await)
+            .await
+            .unwrap();
+    let day = registered_at
+        .with_timezone(&chrono_tz::America::Bogota)
+        .format("%-d %b %Y")
+        .to_string();
+    assert!(
+        page.body.contains(&format!("<title>{day}: 4</title>")),
+        "{day}: {}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains(&format!("<tr><td>{day}</td><td class=\"n\">4</td></tr>")));
+}
+
+#[tokio::test]
+async fn a_long_list_pages_with_its_filters() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["ben@un.example.org"] }))
+        .await;
+    // 101 from Senegal (the test participant's country), one from Ghana.
+    for i in 0..101 {
+        let response = stack
+            .register_json(&slug, &participant(&format!("Person {i:03}")))
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let ghana = someone("Kofi Mensah", "Legal Aid Network", "GH", "civil_society");
+    stack.register_json(&slug, &ghana).await;
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let first = format!("/console/events/{slug}?country=SN&q=person");
+    let page = ben.get(&first).await;
+    assert!(page
+        .body
+        .contains("101 in all matching the filters, page 1 of 2"));
+    let next = format!("/console/events/{slug}?country=SN&#38;q=person&#38;page=2#registrations");
+    assert!(page.body.contains(&next), "{}", page.body);
+    let page = ben
+        .get(&format!(
+            "/console/events/{slug}?country=SN&q=person&page=2"
+        ))
+        .await;
+    assert_eq!(listed_names(&page.body), ["Person 100"]);
+}
+
+#[tokio::test]
+async fn the_waiting_list_is_shown_in_order_with_each_offers_deadline_in_the_exchanges_zone() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "capacity": 1,
+            "waitlist_offer_hours": 48,
+            "timezone": "Asia/Kathmandu",
+        }))
+        .await;
+    let mut statuses = Vec::new();
+    for name in [
+        "Seated Person",
+        "First Waiting",
+        "Second Waiting",
+        "Third Waiting",
+    ] {
+        let registered: serde_json::Value = stack
+            .register_json(&slug, &participant(name))
+            .await
+            .json()
+            .await
+            .unwrap();
+        statuses.push(registered["status"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        statuses,
+        ["confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    );
+    let waiting_list = |body: &str| {
+        let start = body.find("id=\"waiting-list\"").expect("a waiting list");
+        let end = body.find("id=\"invitations\"").expect("invitations");
+        body[start..end].to_owned()
+    };
+    let order = |section: &str, names: &[&str]| {
+        let at: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                section
+                    .find(n)
+                    .unwrap_or_else(|| panic!("{n} not in {section}"))
+            })
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "{names:?} out of order in {section}"
+        );
+    };
+
+    // Three in line, numbered in order; the seated one is not there. Viewers see it too.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let section = waiting_list(&vera.get(&format!("/console/events/{slug}")).await.body);
+    assert!(section.contains("3 offered a seat or waiting"), "{section}");
+    order(
+        &section,
+        &["First Waiting", "Second Waiting", "Third Waiting"],
+    );
+    assert!(!section.contains("Seated Person"));
+    for (n, name) in [
+        (1, "First Waiting"),
+        (2, "Second Waiting"),
+        (3, "Third Waiting"),
+    ] {
+        assert!(
+            section.contains(&format!("<td class=\"n\">{n}</td><td>{name}</td>")),
+            "{name} is {n}: {section}"
+        );
+    }
+
+    // A second seat: the first in line is offered it for 48 hours, and is shown first with
+    // the deadline in Kathmandu's time; the others move up.
+    let (code, _) = stack
+        .admin_json(
+            reqwest::Method::PATCH,
+            &format!("/api/admin/events/{slug}"),
+            Some(&json!({ "capacity": 2 })),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let deadline: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+        "SELECT offer_expires_at FROM registration.registrations WHERE status = 'offered'",
+    )
+    .fetch_one(&stack.db.pool().await)
+    .await
+    .unwrap();
+    let shown = convene_shared::time::in_zone(deadline, "Asia/Kathmandu");
+    assert!(shown.contains("Asia/Kathmandu"), "{shown}");
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let section = waiting_list(&ben.get(&format!("/console/events/{slug}")).await.body);
+    order(
+        &section,
+        &["First Waiting", "Second Waiting", "Third Waiting"],
+    );
+    assert!(
+        section.contains(
+            "<td class=\"n\"><span class=\"tag\">offered</span></td><td>First Waiting</td>"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!("<td>{shown}</td>")),
+        "{shown} not in {section}"
+    );
+    assert_eq!(
+        section.matches("<td>—</td>").count(),
+        2,
+        "no deadline for those in line"
+    );
+    for (n, name) in [(1, "Second Waiting"), (2, "Third Waiting")] {
+        assert!(
+            section.contains(&format!("<td class=\"n\">{n}</td><td>{name}</td>")),
+            "{name} is {n}: {section}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn organisers_invite_pasted_addresses_and_see_who_was_invited_reminded_and_registered() {
+    // Invitation reminders after 9 seconds, checked every second.
+    let stack = Stack::start_with(StackOptions {
+        env: vec![
+            ("CONSOLE_ADMINS".into(), ADMIN.into()),
+            ("INVITATION_REMINDER_HOURS".into(), "0.0025".into()),
+            ("OFFER_CHECK_SECS".into(), "1".into()),
+        ],
+        ..StackOptions::default()
+    })
+    .await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+        }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    let invitations = format!("/console/events/{slug}/invitations");
+    let (ana, li) = (
+        format!(
+            "ana.silva-{}@gov.example.org",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ),
+        format!(
+            "li.wei-{}@un.example.org",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ),
+    );
+    let invited_rows = || async {
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.invitations")
+            .await
+    };
+
+    // Viewers see the list, without the form, and cannot post; an organiser of another
+    // exchange does not see it at all; a form without the session's token does nothing.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&invitations).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("name=\"invitees\""), "{}", page.body);
+    let good = format!("{ana}\n");
+    let csrf = page.csrf();
+    let page = vera
+        .post(
+            &invitations,
+            &[("csrf", &csrf), ("invitees", &good), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    let mut ana_organiser = signed_in(&stack, "ana@un.example.org").await;
+    assert_eq!(ana_organiser.get(&invitations).await.status, 404);
+    let csrf = ana_organiser
+        .get(&format!("/console/events/{other}"))
+        .await
+        .csrf();
+    let page = ana_organiser
+        .post(
+            &invitations,
+            &[("csrf", &csrf), ("invitees", &good), ("lang", "en")],
+        )
+        .await;
+    assert_eq!(page.status, 404);
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let page = ben.get(&invitations).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<label for=\"invitees\">"),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+    let page = ben
+        .post(&invitations, &[("invitees", &good), ("lang", "en")])
+        .await;
+    assert_eq!(page.status, 403);
+    assert_eq!(invited_rows().await, 0);
+
+    // Bad lines: nobody is invited, each bad line is named, the list comes back as pasted.
+    let pasted = format!("Ana Silva <{ana}>\nnot-an-address\n\nBen <ben@>\n{li}\n");
+    let page = ben
+        .post(
+            &invitations,
+            &[("csrf", &csrf), ("invitees", &pasted), ("lang", "fr")],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.body.contains("Line 2 (“not-an-address”): "),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Line 4 (“Ben &#60;ben@&#62;”): "),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Line 1 "), "{}", page.body);
+    let fields = form_fields(&page.body, &invitations);
+    assert!(
+        fields.contains(&("invitees".to_owned(), pasted.clone())),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("lang".to_owned(), "fr".to_owned())),
+        "{fields:?}"
+    );
+    assert!(page.body.contains("aria-invalid=\"true\""));
+    assert_eq!(invited_rows().await, 0);
+
+    // The good lines, in French: both invited, and emailed their personal link.
+    let pasted = format!("Ana Silva <{ana}>\n{li}\n");
+    let page = ben
+        .post(
+            &invitations,
+            &[("csrf", &csrf), ("invitees", &pasted), ("lang", "fr")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location(),
+        format!("{invitations}?invited=2&already=0")
+    );
+    let page = ben.get(page.location()).await;
+    assert!(page.body.contains("2 people invited"), "{}", page.body);
+    for address in [&ana, &li] {
+        let mails = stack
+            .mailbox
+            .wait_for(1, WAIT, |m| m.to.contains(address.as_str()))
+            .await;
+        assert!(
+            mails[0].subject.starts_with("Invitation\u{a0}: "),
+            "in French: {}",
+            mails[0].subject
+        );
+        assert!(
+            mails[0].body.contains(&format!("/events/{slug}/register")),
+            "{}",
+            mails[0].body
+        );
+    }
+    let to_ana = stack.mailbox.to(&ana);
+    assert!(to_ana[0].body.contains("Ana Silva"), "{}", to_ana[0].body);
+
+    // Ana registers; Li does not, and is reminded.
+    let mut person = participant("Ana Silva");
+    person["email"] = json!(ana);
+    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(ana.as_str()) && m.subject.starts_with("Registered")
+        })
+        .await;
+    stack
+        .mailbox
+        .wait_for(2, WAIT, |m| m.to.contains(li.as_str()))
+        .await;
+
+    // The list says who is where, for the viewer too.
+    let page = vera.get(&invitations).await;
+    let row = |address: &str| {
+        let at = page
+            .body
+            .find(&format!("<td>{address}</td>"))
+            .unwrap_or_else(|| panic!("{address} not listed: {}", page.body));
+        page.body[at..at + page.body[at..].find("</tr>").unwrap()].to_owned()
+    };
+    assert!(
+        row(&ana).contains("<td>fr</td><td>registered</td>"),
+        "{}",
+        row(&ana)
+    );
+    assert!(
+        row(&li).contains("<td>fr</td><td>reminded</td>"),
+        "{}",
+        row(&li)
+    );
+    assert!(page.body.contains("<strong>2</strong> invited in all"));
+    assert!(page.body.contains("<strong>1</strong> registered"));
+
+    // Inviting Ana again emails nobody.
+    let invitations_to_ana = || {
+        stack
+            .mailbox
+            .to(&ana)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Invitation"))
+            .count()
+    };
+    let page = ben
+        .post(
+            &invitations,
+            &[
+                ("csrf", &csrf),
+                ("invitees", &ana.to_uppercase()),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.location(),
+        format!("{invitations}?invited=0&already=1")
+    );
+    let page = ben.get(page.location()).await;
+    assert!(
+        page.body.contains("had been invited before"),
+        "{}",
+        page.body
+    );
+
+    // One line on the activity log, Ben's, for the one list that invited someone; the
+    // exchange's page says so and links here.
+    let sent: Vec<serde_json::Value> = activity(&stack, &slug)
+        .await
+        .into_iter()
+        .filter(|e| e["action"] == "invitations.sent")
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["actor"], "ben@un.example.org");
+    assert_eq!(sent[0]["outcome"], "2 invited");
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(page
+        .body
+        .contains("ben@un.example.org sent invitations (2 invited)"));
+    assert!(
+        page.body.contains("2 invited, 1 of them registered."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("href=\"{invitations}\"")));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(invitations_to_ana(), 1, "no second invitation");
+}

@@ -200,8 +200,17 @@ exchange_form = form({k: {} for k in [
     "topics", "note_offset", "note_lang", "note_text"]})
 not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
 refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
-status_q = {"name": "status", "in": "query", "required": False, "schema": {"type": "string"},
-            "description": "Only registrations with this status (confirmed, waitlisted, offered, pending, cancelled, rejected, expired; anything else: all)"}
+# The console's registration list filters: read as text and checked by the service, so a
+# bad value is a 422 page naming it.
+console_filters = [
+    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d} for n, d in [
+        ("status", "Only registrations with this status (confirmed, waitlisted, offered, pending, cancelled, rejected, expired)"),
+        ("country", "Only those from this country (ISO 3166-1 alpha-2)"),
+        ("role", "Only those in this role (government_official, un_entity, civil_society, other)"),
+        ("q", "Only those whose name, email or organisation contains this, in any case (at most 100 characters)"),
+        ("page", "Which page of 100 registrations, from 1"),
+    ]
+]
 offer_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 decision_body = {"required": False, **json_body({"type": "object", "additionalProperties": False, "properties": {"note": {"type": "string", "maxLength": 2000}}})}
 
@@ -315,17 +324,17 @@ doc = {
                               "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/events/{slug}/activity": {"get": admin({
-            "summary": "Who decided what on the exchange (approvals, rejections, offer decisions), newest first, the latest 500", "parameters": [slug],
+            "summary": "Who decided what on the exchange (approvals, rejections, offer decisions, invitations sent, its creation, changes and cancellation), newest first, the latest 500", "parameters": [slug],
             "responses": {"200": {"description": "The activity log", **json_body({"type": "object", "required": ["event", "activity"],
                               "properties": {"event": {"type": "string"}, "activity": {"type": "array", "items": {"type": "object",
                                   "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
                                   "properties": {"at": {"type": "string", "format": "date-time"},
                                                  "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
-                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined",
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined", "invitations.sent",
                                                                                                "exchange.created", "exchange.changed", "exchange.cancelled"]},
-                                                 "subject_id": {"type": "string", "format": "uuid", "description": "The registration, offer or (for exchange.*) exchange"},
+                                                 "subject_id": {"type": "string", "format": "uuid", "description": "The registration, offer or (for exchange.* and invitations.sent) exchange"},
                                                  "subject": {"type": "string", "description": "The participant's name, the organisation (empty once erased), or the exchange's title"},
-                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status; for exchange.changed, the fields that changed"}}}}}})},
+                                                 "outcome": {"type": "string", "description": "What it led to, e.g. the registration's new status; for exchange.changed, the fields that changed; for invitations.sent, how many were invited"}}}}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/registrations/{id}/approve": {"post": admin({
             "summary": "Approve a pending registration: a seat if one is free for its country, the waiting list otherwise",
@@ -429,19 +438,32 @@ doc = {
             "responses": {"200": html("Signed out"), "303": redirect("Not signed in: to /console"),
                           "403": html("Without the session's CSRF token: nothing changed"), **body_errors()}})},
         "/console/events/{slug}": {"get": public({
-            "summary": "An exchange's figures and first registrations, for its organisers, its viewers and console admins",
-            "parameters": [slug, status_q,
-                           {"name": "page", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "Which page of 100 registrations, from 1"},
+            "summary": "An exchange's figures and charts (registrations by country, role and day), its registrations (filtered, 100 a page), waiting list, invitations and offers, for its organisers, its viewers and console admins",
+            "parameters": [slug, *console_filters,
                            {"name": "decided", "in": "query", "required": False, "schema": {"type": "string"}, "description": "What a decision just did (for the notice)"},
                            {"name": "done", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were decided"},
                            {"name": "left", "in": "query", "required": False, "schema": {"type": "integer"}, "description": "After deciding many: how many were left as they were"}],
             "responses": {"200": html("The exchange"), "303": redirect("Not signed in: to the sign-in form, which comes back here"),
-                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see"),
+                          "422": html("The exchange, each filter that cannot be used named beside its field, and no list")}})},
         "/console/events/{slug}/registrations.csv": {"get": public({
-            "summary": "An exchange's registrations as CSV (UTF-8 with a BOM), for everyone who may see the exchange", "parameters": [slug, status_q],
+            "summary": "An exchange's registrations as CSV (UTF-8 with a BOM), filtered as the list, for everyone who may see the exchange",
+            "parameters": [slug, *console_filters[:4]],
             "responses": {"200": {"description": "The registrations", "content": {"text/csv": {"schema": {"type": "string"}}}},
                           "303": redirect("Not signed in: to the sign-in form, which comes back here"),
-                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see")}})},
+                          "400": error("Malformed path"), "404": html("No such exchange, or not one this person may see"),
+                          "422": html("A filter cannot be used, and why")}})},
+        "/console/events/{slug}/invitations": {
+            "get": public({"summary": "Who was invited, reminded, registered; for organisers and console admins, the form to invite more", "parameters": [slug],
+                           "responses": {"200": html("The invitations"), "303": not_signed_in, "400": error("Malformed path"),
+                                         "404": html("No such exchange, or not one this person may see")}}),
+            "post": public({"summary": "Invite the addresses pasted (one a line, optionally `Name <address>`), as POST /api/admin/events/{slug}/invitations does: each is emailed a personal link (organisers and console admins)",
+                            "parameters": [slug], "requestBody": form({"csrf": {}, "invitees": {}, "lang": {}}),
+                            "responses": {"303": redirect("Invited: back to the invitations, saying how many"), "400": error("Malformed path"),
+                                          "403": refused_post, "404": html("No such exchange, or not one this person may see"),
+                                          "409": html("The exchange is cancelled or its registration has closed: nobody invited"),
+                                          "422": html("The form again, as typed, each bad line named; nobody invited"), **body_errors()}}),
+        },
         "/console/new-exchange": {
             "get": public({"summary": "The form for a new exchange (console admins)",
                            "responses": {"200": html("The form"), "303": not_signed_in, "403": html("Not a console admin")}}),

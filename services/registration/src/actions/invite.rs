@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::new_token;
 use crate::domain::NewInvitation;
+use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::invitations::{self, Invitation};
 
@@ -43,7 +44,10 @@ pub fn register_url(public_base_url: &str, slug: &str, token: &str, lang: &str) 
 }
 
 /// Stores the invitations and announces each (`invitation.sent`, with its link) in one
-/// transaction. An address already invited to this exchange is left as it was.
+/// transaction, with one line on the exchange's activity log saying who invited how many
+/// (`actor`: a console user's address, or the admin API). An address already invited to
+/// this exchange is left as it was; when nobody new is invited nothing changed, and the
+/// log says nothing.
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
@@ -53,6 +57,7 @@ pub async fn invite(
     invitees: &[NewInvitation],
     public_base_url: &str,
     keys: &LinkKeys,
+    actor: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Invited> {
     let closes = event
@@ -86,6 +91,21 @@ pub async fn invite(
             }
             None => already.push(new.email.as_str().to_owned()),
         }
+    }
+    if !invited.is_empty() {
+        let outcome = match already.len() {
+            0 => format!("{} invited", invited.len()),
+            n => format!("{} invited, {n} invited before", invited.len()),
+        };
+        activity::record(
+            &mut tx,
+            event.id,
+            actor,
+            "invitations.sent",
+            event.id,
+            &outcome,
+        )
+        .await?;
     }
     tx.commit().await?;
     tracing::info!(event_id = %event.id, invited = invited.len(), already = already.len(), "invitations sent");

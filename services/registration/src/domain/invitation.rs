@@ -104,6 +104,65 @@ pub fn parse_invitees(body: &Map<String, Value>) -> Result<Vec<NewInvitation>, F
     errors.into_result(|| invitees)
 }
 
+/// Parses a list pasted into the console, one person a line: `ana@gov.example` or
+/// `Ana Silva <ana@gov.example>` (the name may be quoted; a `,` or `;` ending a line, as
+/// address books copy them, is ignored). Blank lines are skipped; an address listed twice
+/// is invited once; everyone is invited in `lang`.
+///
+/// # Errors
+/// A sentence for each bad line, naming it by its number and what it holds; or that the
+/// list is empty or longer than [`MAX_INVITEES`].
+pub fn parse_pasted(text: &str, lang: Lang) -> Result<Vec<NewInvitation>, Vec<String>> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim().trim_end_matches([',', ';']).trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err(vec!["Paste at least one address, one a line.".to_owned()]);
+    }
+    if lines.len() > MAX_INVITEES {
+        return Err(vec![format!(
+            "Paste at most {MAX_INVITEES} addresses at a time (this has {}).",
+            lines.len()
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut invitees: Vec<NewInvitation> = Vec::new();
+    for (number, line) in lines {
+        let (name, address) = match line.strip_suffix('>').and_then(|l| l.rsplit_once('<')) {
+            Some((name, address)) => (name.trim().trim_matches('"').trim(), address.trim()),
+            None => ("", line),
+        };
+        let parsed = Email::parse(address).and_then(|email| {
+            BoundedText::parse(name, 0, 200, false)
+                .map(|name| (email, name))
+                .map_err(|e| format!("the name: {e}"))
+        });
+        match parsed {
+            Ok((email, name)) => {
+                let seen = invitees
+                    .iter()
+                    .any(|n| n.email.as_str().eq_ignore_ascii_case(email.as_str()));
+                if !seen {
+                    invitees.push(NewInvitation { email, name, lang });
+                }
+            }
+            Err(problem) => {
+                let shown: String = line.chars().take(80).collect();
+                let more = if shown.len() < line.len() { "…" } else { "" };
+                errors.push(format!("Line {number} (“{shown}{more}”): {problem}"));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(invitees)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +207,47 @@ mod tests {
         }
         assert!(parse(json!({"invitees": []})).is_err());
         assert!(parse(json!({})).unwrap_err().get("invitees").is_some());
+    }
+
+    #[test]
+    fn a_pasted_list_takes_names_and_says_which_lines_are_bad() {
+        let list = parse_pasted(
+            "ana@gov.example\n\n  \"Silva, Ana\" <Ana.Silva@gov.example>;\nLi Wei <li@un.example>,\r\nANA@gov.example\n",
+            Lang::Fr,
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = list
+            .iter()
+            .map(|n| (n.email.as_str(), n.name.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ana@gov.example", ""),
+                ("Ana.Silva@gov.example", "Silva, Ana"),
+                ("li@un.example", "Li Wei"),
+            ]
+        );
+        assert!(list.iter().all(|n| n.lang == Lang::Fr));
+
+        let errors = parse_pasted(
+            "ok@gov.example\nnot an address\nBen <ben@>\nok2@gov.example",
+            Lang::En,
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("Line 2 (“not an address”): "),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("Line 3 (“Ben <ben@>”): "),
+            "{errors:?}"
+        );
+        assert!(parse_pasted(" \n\n", Lang::En).is_err());
+        let too_many: String = (0..=MAX_INVITEES)
+            .map(|i| format!("p{i}@gov.example\n"))
+            .collect();
+        assert!(parse_pasted(&too_many, Lang::En).unwrap_err()[0].contains("at most"));
     }
 }

@@ -14,6 +14,7 @@ use super::organisers::event_for;
 use super::AppState;
 use crate::actions::invite::{invite, Invited};
 use crate::domain::parse_invitees;
+use crate::store::activity;
 use crate::store::invitations::{self, Invitation};
 
 fn view(invitation: &Invitation) -> Value {
@@ -58,6 +59,7 @@ pub async fn create(
         &invitees,
         &state.settings.public_base_url,
         &state.settings.link_keys,
+        activity::ADMIN_API,
         correlation_id.into(),
     )
     .await?

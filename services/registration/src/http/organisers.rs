@@ -135,6 +135,7 @@ impl ListQuery {
                     status: status.map(str::to_owned),
                     country,
                     role,
+                    search: None,
                 },
                 page,
                 per_page,

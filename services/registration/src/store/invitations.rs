@@ -120,6 +120,20 @@ pub async fn for_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<
     .await
 }
 
+/// How many were invited to an exchange, and how many of them registered.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn counts(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT count(*), count(answered_at) FROM invitations \
+         WHERE event_id = $1 AND erased_at IS NULL",
+    )
+    .bind(event_id)
+    .fetch_one(conn)
+    .await
+}
+
 /// Claims up to `limit` invitations whose one reminder is due, and marks them reminded.
 ///
 /// Due: not answered, not reminded, the exchange still open for registration, and

@@ -185,6 +185,8 @@ pub struct Filter {
     pub status: Option<String>,
     pub country: Option<String>,
     pub role: Option<String>,
+    /// Text the name, email or organisation contains, in any case (the console's search).
+    pub search: Option<String>,
 }
 
 /// One page of an exchange's registrations (erased ones excluded), oldest first, and how
@@ -199,17 +201,22 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Listed>, i64)> {
+    // The search is a plain substring (`strpos`), not a LIKE pattern: a `%` or `_` typed
+    // into the search box means itself.
     const WHERE: &str =
         "WHERE event_id = $1 AND erased_at IS NULL AND ($2::text IS NULL OR status = $2) \
-        AND ($3::text IS NULL OR country = $3) AND ($4::text IS NULL OR role = $4)";
+        AND ($3::text IS NULL OR country = $3) AND ($4::text IS NULL OR role = $4) \
+        AND ($5::text IS NULL OR strpos(lower(name), lower($5)) > 0 \
+             OR strpos(lower(email), lower($5)) > 0 OR strpos(lower(organisation), lower($5)) > 0)";
     let rows = sqlx::query_as(&format!(
         "SELECT id, name, email, organisation, country, role, status, registered_at, cancelled_at \
-         FROM registrations {WHERE} ORDER BY registered_at, id LIMIT $5 OFFSET $6"
+         FROM registrations {WHERE} ORDER BY registered_at, id LIMIT $6 OFFSET $7"
     ))
     .bind(event_id)
     .bind(&filter.status)
     .bind(&filter.country)
     .bind(&filter.role)
+    .bind(&filter.search)
     .bind(limit)
     .bind(offset)
     .fetch_all(&mut *conn)
@@ -219,9 +226,46 @@ pub async fn list(
         .bind(&filter.status)
         .bind(&filter.country)
         .bind(&filter.role)
+        .bind(&filter.search)
         .fetch_one(&mut *conn)
         .await?;
     Ok((rows, total))
+}
+
+/// The countries an exchange's registrations come from (erased ones excluded), for the
+/// console's filter.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn countries(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT country FROM registrations \
+         WHERE event_id = $1 AND erased_at IS NULL ORDER BY country",
+    )
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// How many registrations arrived in each quarter of an hour (UTC), erased ones included
+/// (they stay as counts), oldest first. Quarters, not days: the day depends on the
+/// exchange's zone, which the caller applies (some zones are 30 or 45 minutes off UTC),
+/// and a quarter-hour count stays small however many registrations there are.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn arrivals(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> sqlx::Result<Vec<(DateTime<Utc>, i64)>> {
+    sqlx::query_as(
+        "SELECT to_timestamp(floor(extract(epoch FROM registered_at) / 900) * 900) AS quarter, \
+                count(*) \
+         FROM registrations WHERE event_id = $1 GROUP BY quarter ORDER BY quarter",
+    )
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// Counts per (status, country, role) for an exchange, erased registrations included (they

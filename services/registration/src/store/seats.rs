@@ -84,6 +84,52 @@ pub async fn waiting(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<Ve
     .await
 }
 
+/// Someone on the waiting list as organisers follow it: offered a seat (until
+/// `offer_expires_at`) or still in line.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InLine {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub country: String,
+    /// `offered` or `waitlisted`.
+    pub status: String,
+    pub waitlisted_at: Option<DateTime<Utc>>,
+    pub offer_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The waiting list as organisers see it, at most `limit` people: first those offered a
+/// seat, soonest deadline first, then those waiting, in the order seats will be offered
+/// (the order of [`waiting`]). And how many there are in all.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn line(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    limit: i64,
+) -> sqlx::Result<(Vec<InLine>, i64)> {
+    let people = sqlx::query_as(
+        "SELECT id, name, email, organisation, country, status, waitlisted_at, offer_expires_at \
+         FROM registrations \
+         WHERE event_id = $1 AND status IN ('offered', 'waitlisted') AND erased_at IS NULL \
+         ORDER BY status = 'waitlisted', offer_expires_at, waitlisted_at, id LIMIT $2",
+    )
+    .bind(event_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM registrations \
+         WHERE event_id = $1 AND status IN ('offered', 'waitlisted') AND erased_at IS NULL",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((people, total))
+}
+
 /// Holds a seat for someone in line until `expires_at`.
 ///
 /// # Errors

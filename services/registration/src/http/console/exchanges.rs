@@ -1,5 +1,6 @@
-//! What a signed-in person sees in the console: their exchanges, and an exchange's figures,
-//! registrations (by status, a page at a time) and co-sponsorship offers.
+//! What a signed-in person sees in the console: their exchanges, and an exchange's figures
+//! and charts, registrations (filtered, a page at a time), waiting list, invitations and
+//! co-sponsorship offers.
 //!
 //! An exchange the person may not see answers `404`, as if it did not exist; access is
 //! read from the exchange at every request (see `session`).
@@ -9,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use chrono::Utc;
-use convene_shared::time::span_in_zone;
+use convene_shared::time::{in_zone, span_in_zone};
 use serde::Deserialize;
 
 use super::super::error::ApiError;
@@ -17,16 +18,19 @@ use super::super::extract::ApiPath;
 use super::super::pages::{render, MessagePage, Texts};
 use super::super::AppState;
 use super::charts;
+use super::filters::{FilterQuery, SEARCH_AT_MOST};
 use super::pages::{
     ActivityRow, EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
+    WaitingRow,
 };
 use super::session::{self, Access, SignedIn};
 use super::sign_in::{sign_in_page, NextQuery};
+use crate::domain::{CountryCode, Role};
 use crate::store::activity::{self, Entry};
 use crate::store::console::{self, Overview};
 use crate::store::events::{self, Event};
-use crate::store::offers;
-use crate::store::registrations::{self, Figures, Filter};
+use crate::store::registrations::{self, Figures};
+use crate::store::{invitations, offers, seats};
 
 /// How many of the latest decisions the exchange page shows.
 const ACTIVITY_SHOWN: i64 = 20;
@@ -164,41 +168,29 @@ pub(super) fn refused(heading: &str, why: &str, back: &str) -> Response {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct EventQuery {
+pub struct NoticeQuery {
     /// What a decision just did (the page says so): a registration's new status, or an
     /// offer's `accepted` / `declined`.
     decided: Option<String>,
-    /// Only registrations with this status (any other value: all).
-    status: Option<String>,
-    /// Which page of registrations, from 1.
-    page: Option<i64>,
     /// After a many-at-once decision: how many were decided, and how many left as they
-    /// were (decided meanwhile).
-    done: Option<u32>,
-    left: Option<u32>,
+    /// were (decided meanwhile). Text, so that a bad number is no notice rather than a
+    /// `400`.
+    done: Option<String>,
+    left: Option<String>,
 }
 
-impl EventQuery {
-    /// The status to list, if it is one.
-    fn status(&self) -> Option<&'static str> {
-        let wanted = self.status.as_deref()?;
-        registrations::STATUSES.into_iter().find(|s| *s == wanted)
-    }
+/// How many of the waiting list the exchange page shows.
+const WAITING_SHOWN: i64 = 500;
 
-    fn page(&self) -> i64 {
-        self.page
-            .filter(|p| (1..=1_000_000).contains(p))
-            .unwrap_or(1)
-    }
-}
-
-/// `GET /console/events/{slug}`: the exchange's figures and its first registrations.
+/// `GET /console/events/{slug}`: the exchange's figures, its registrations (filtered, a
+/// page at a time), its waiting list, invitations, offers and activity.
 pub async fn event(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     uri: Uri,
     headers: HeaderMap,
-    query: Result<Query<EventQuery>, QueryRejection>,
+    filters: Result<Query<FilterQuery>, QueryRejection>,
+    notice_query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     // 1. Who is signed in; nobody: sign in first, then back here.
     let Some(person) = session::current(&state, &headers).await? else {
@@ -211,68 +203,131 @@ pub async fn event(
         return Ok(MessagePage::not_found());
     };
 
-    // 3. Its figures (the same as the admin API's stats), the page of registrations
-    //    asked for, and its co-sponsorship offers.
-    let query = query.map(|Query(q)| q).unwrap_or_default();
-    let (status, page) = (query.status(), query.page());
-    let filter = Filter {
-        status: status.map(str::to_owned),
-        ..Filter::default()
+    // 3. The filters asked for: a bad one is said beside its field, and the list is not
+    //    shown (rather than a list that is not what was asked for). A query string that
+    //    cannot be read at all (a parameter twice) is said the same way.
+    let (filters, chosen) = match filters {
+        Ok(Query(filters)) => {
+            let chosen = filters.chosen();
+            (filters, chosen)
+        }
+        Err(_) => (
+            FilterQuery::default(),
+            Err(vec![(
+                "q",
+                "The filters in the address could not be read (a filter given twice?): choose them again.".to_owned(),
+            )]),
+        ),
     };
+    let (filter, page) = match &chosen {
+        Ok(chosen) => (Some(&chosen.filter), chosen.page),
+        Err(_) => (None, 1),
+    };
+
+    // 4. Its figures (the same as the admin API's stats), the page of registrations asked
+    //    for, the waiting list, invitations, offers and the latest activity.
     let mut conn = state.pool.acquire().await?;
     let figures = registrations::figures(&mut conn, event.id).await?;
-    let (listed, total) = registrations::list(
-        &mut conn,
-        event.id,
-        &filter,
-        PER_PAGE,
-        (page - 1) * PER_PAGE,
-    )
-    .await?;
+    let (listed, total) = match filter {
+        Some(filter) => {
+            registrations::list(&mut conn, event.id, filter, PER_PAGE, (page - 1) * PER_PAGE)
+                .await?
+        }
+        None => (Vec::new(), 0),
+    };
+    let countries = registrations::countries(&mut conn, event.id).await?;
+    let arrivals = registrations::arrivals(&mut conn, event.id).await?;
+    let (in_line, waiting_total) = seats::line(&mut conn, event.id, WAITING_SHOWN).await?;
+    let (invited, invited_registered) = invitations::counts(&mut conn, event.id).await?;
     let offers = offers::list(&mut conn, event.id).await?;
     let activity = activity::for_event(&mut conn, event.id, ACTIVITY_SHOWN).await?;
     drop(conn);
 
-    // 4. The page; decision buttons only for those who may change the exchange.
+    // 5. The page; decision buttons only for those who may change the exchange.
     let decides = access.may_change() && event.status == "scheduled";
-    let notice = query
-        .decided
-        .as_deref()
-        .and_then(|decided| notice(decided, query.done.unwrap_or(0), query.left.unwrap_or(0)));
+    let notice_query = notice_query.map(|Query(q)| q).unwrap_or_default();
+    let count = |n: &Option<String>| n.as_deref().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let notice = notice_query.decided.as_deref().and_then(|decided| {
+        notice(
+            decided,
+            count(&notice_query.done),
+            count(&notice_query.left),
+        )
+    });
+    let status = filter.and_then(|f| f.status.as_deref()).and_then(|s| {
+        registrations::STATUSES
+            .into_iter()
+            .find(|known| *known == s)
+    });
+    let zone = event.timezone.as_str();
+    let mut position = 0;
     let page = EventPage {
         t: Texts(convene_shared::i18n::Lang::En),
         signed_in: Some(Header::from(&person)),
-        when: span_in_zone(event.starts_at, event.ends_at, &event.timezone),
+        when: span_in_zone(event.starts_at, event.ends_at, zone),
         cancelled: event.status == "cancelled",
         access: access.label(),
         figures: overview(&figures, event.capacity),
         charts: charts::overview(&figures),
+        per_day: charts::per_day(&arrivals, zone),
         registrations: listed
             .into_iter()
             .map(|r| RegistrationRow {
                 can_decide: decides && r.status == "pending",
                 can_reject: decides && r.status == "waitlisted",
-                registered_at: convene_shared::time::in_zone(r.registered_at, &event.timezone),
+                registered_at: in_zone(r.registered_at, zone),
                 registration: r,
             })
             .collect(),
         total,
         tabs: tabs(&figures, status),
         status: status.unwrap_or_default(),
+        countries: filter_countries(countries, filters.country()),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        search_at_most: SEARCH_AT_MOST,
+        filter_errors: chosen.err().unwrap_or_default(),
+        filters,
         page,
         pages: (total + PER_PAGE - 1) / PER_PAGE,
+        waiting: in_line
+            .into_iter()
+            .map(|person| {
+                // Those offered a seat come first and hold no place in line; the others
+                // are numbered as the participant's own page numbers them.
+                let offered = person.status == "offered";
+                if !offered {
+                    position += 1;
+                }
+                WaitingRow {
+                    position: (!offered).then_some(position),
+                    deadline: person
+                        .offer_expires_at
+                        .filter(|_| offered)
+                        .map(|at| in_zone(at, zone)),
+                    since: person
+                        .waitlisted_at
+                        .map(|at| in_zone(at, zone))
+                        .unwrap_or_default(),
+                    person,
+                }
+            })
+            .collect(),
+        waiting_total,
+        invitation_only: event.invitation_only,
+        invited,
+        invited_registered,
         offers: offers
             .into_iter()
             .map(|o| OfferRow {
                 can_decide: access.may_change() && o.status == "received",
-                received_at: convene_shared::time::in_zone(o.created_at, &event.timezone),
+                received_at: in_zone(o.created_at, zone),
                 offer: o,
             })
             .collect(),
         activity: activity
             .into_iter()
             .map(|a| ActivityRow {
-                at: convene_shared::time::in_zone(a.at, &event.timezone),
+                at: in_zone(a.at, zone),
                 what: describe(&a),
             })
             .collect(),
@@ -283,7 +338,34 @@ pub async fn event(
         slug: event.slug,
         title: event.title,
     };
-    Ok(render(StatusCode::OK, &page))
+    let code = if page.filter_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render(code, &page))
+}
+
+/// The countries to offer in the filter: those the exchange's registrations come from, by
+/// name, and the one asked for even if nobody from there registered (so the form shows
+/// what is filtered).
+fn filter_countries(codes: Vec<String>, asked: &str) -> Vec<(String, String)> {
+    let mut codes = codes;
+    if let Ok(asked) = CountryCode::parse(asked) {
+        if !codes.iter().any(|c| c == asked.as_str()) {
+            codes.push(asked.as_str().to_owned());
+        }
+    }
+    let mut countries: Vec<(String, String)> = codes
+        .into_iter()
+        .map(|code| {
+            let name =
+                CountryCode::parse(&code).map_or_else(|_| code.clone(), |c| c.name().to_owned());
+            (code, name)
+        })
+        .collect();
+    countries.sort_by(|a, b| a.1.cmp(&b.1));
+    countries
 }
 
 /// The overview's figures, as the page labels them.
@@ -334,6 +416,9 @@ fn describe(entry: &Entry) -> String {
         "registration.rejected" => "rejected",
         "offer.accepted" => "accepted the offer of",
         "offer.declined" => "declined the offer of",
+        "invitations.sent" => {
+            return format!("{} sent invitations ({})", entry.actor, entry.outcome)
+        }
         other => other,
     };
     let subject = if entry.subject.is_empty() {

@@ -1,8 +1,9 @@
 //! The organisers' web console (`/console`): server-rendered pages, in the look of the
 //! participant pages, that work without JavaScript. Organisers, viewers and console admins
 //! sign in with a one-time link sent by email (`sign_in`); the session cookie and the
-//! CSRF token every form carries are in `session`; what they see is in `exchanges`, what
-//! they do in `registrations` and `offers`.
+//! CSRF token every form carries are in `session`; what they see is in `exchanges` (the
+//! registration list's filters in `filters`, the charts in `charts`), what they do in
+//! `registrations`, `offers`, `invitations` and `exchange_changes`.
 //!
 //! Every console answer carries `Cache-Control: no-store`: its pages hold personal data
 //! and per-session tokens that no cache, shared or the browser's, should keep.
@@ -11,6 +12,8 @@ mod charts;
 mod exchange_changes;
 mod exchange_form;
 mod exchanges;
+mod filters;
+mod invitations;
 mod offers;
 mod pages;
 mod registrations;
@@ -69,6 +72,16 @@ pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/console/events/{slug}/registrations.csv",
             get(registrations::csv),
+        ),
+        (
+            Method::GET,
+            "/console/events/{slug}/invitations",
+            get(invitations::list),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/invitations",
+            post(invitations::create),
         ),
         (
             Method::POST,

@@ -5,11 +5,14 @@ use askama::Template;
 use convene_shared::i18n::Lang;
 
 use super::super::pages::Texts;
-use super::charts::Chart;
+use super::charts::{Chart, TimeChart};
 use super::exchange_form::ExchangeInput;
+use super::filters::{query_string, FilterQuery};
 use super::session::SignedIn;
+use crate::store::invitations::Invitation;
 use crate::store::offers::Offer;
 use crate::store::registrations::Listed;
+use crate::store::seats::InLine;
 
 /// Who is signed in, as the page header shows it (with the sign-out form's token).
 pub struct Header {
@@ -90,13 +93,29 @@ pub struct LinkPage {
 }
 
 impl EventPage {
-    /// `?status=…&page=…` for a link to another page of the current tab.
+    /// The query string of a link to another page of the list, with the same filters.
     pub fn page_query(&self, page: i64) -> String {
-        if self.status.is_empty() {
-            format!("?page={page}")
-        } else {
-            format!("?status={}&page={page}", self.status)
-        }
+        query_string(&self.filters, self.status, page)
+    }
+
+    /// The query string of a tab: the other filters kept, the status `status`.
+    pub fn tab_query(&self, status: &str) -> String {
+        query_string(&self.filters, status, 1)
+    }
+
+    /// The error beside the filter field `id`, if any.
+    pub fn filter_error(&self, id: &str) -> Option<&str> {
+        self.filter_errors
+            .iter()
+            .find(|(field, _)| *field == id)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Whether anything beyond the status narrows the list.
+    pub fn narrowed(&self) -> bool {
+        !(self.filters.country().is_empty()
+            && self.filters.role().is_empty()
+            && self.filters.q().is_empty())
     }
 }
 
@@ -161,6 +180,17 @@ pub struct RegistrationRow {
     pub can_reject: bool,
 }
 
+/// One person on the waiting list.
+pub struct WaitingRow {
+    pub person: InLine,
+    /// Their place in line (1: the next seat is theirs), while waiting.
+    pub position: Option<i64>,
+    /// While offered a seat: until when, in the exchange's zone.
+    pub deadline: Option<String>,
+    /// Since when they wait, in the exchange's zone.
+    pub since: String,
+}
+
 /// One co-sponsorship offer.
 pub struct OfferRow {
     pub offer: Offer,
@@ -200,6 +230,26 @@ pub struct EventPage {
     pub tabs: Vec<(&'static str, String, bool)>,
     /// The current tab's status ("" for all).
     pub status: &'static str,
+    /// The filters as typed (shown again in the filter form, kept in links).
+    pub filters: FilterQuery,
+    /// (field, message) for each filter that cannot be used; the list is not shown then.
+    pub filter_errors: Vec<(&'static str, String)>,
+    /// The countries to filter by: (code, name), those of the exchange's registrations.
+    pub countries: Vec<(String, String)>,
+    /// The roles to filter by: (value, label).
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub search_at_most: usize,
+    /// The waiting list: those offered a seat first, then those in line, in order.
+    pub waiting: Vec<WaitingRow>,
+    /// How many are offered a seat or in line in all (the list may show fewer).
+    pub waiting_total: i64,
+    /// The exchange takes registrations by invitation only.
+    pub invitation_only: bool,
+    /// How many were invited, and how many of them registered.
+    pub invited: i64,
+    pub invited_registered: i64,
+    /// The registrations-per-day chart (none before the first registration).
+    pub per_day: Option<TimeChart>,
     /// The page shown, from 1, of `pages`.
     pub page: i64,
     pub pages: i64,
@@ -266,5 +316,47 @@ pub struct CancelPage {
     pub when: String,
     /// How many people are registered (confirmed, waiting or pending): they are emailed.
     pub told: i64,
+    pub csrf: String,
+}
+
+/// One invitation in the console's list.
+pub struct InvitationRow {
+    pub invitation: Invitation,
+    /// `invited`, `reminded` or `registered`.
+    pub status: &'static str,
+    /// When each happened, in the exchange's zone ("" when it has not).
+    pub invited_at: String,
+    pub reminded_at: String,
+    pub registered_at: String,
+}
+
+/// `GET /console/events/{slug}/invitations`: who was invited, and the form to invite more;
+/// what `POST` answers when the list pasted has bad lines.
+#[derive(Template)]
+#[template(path = "console/invitations.html")]
+pub struct InvitationsPage {
+    pub t: Texts,
+    pub signed_in: Option<Header>,
+    pub slug: String,
+    pub title: String,
+    pub invitation_only: bool,
+    /// The form is offered: organisers and console admins, while invitations can be used.
+    pub can_invite: bool,
+    /// Why nobody can be invited now (cancelled, registration closed), if so.
+    pub closed: Option<&'static str>,
+    /// "organiser", "viewer (read only)"…
+    pub access: &'static str,
+    /// What was pasted, kept when it has bad lines.
+    pub invitees: String,
+    /// The language chosen for the invitations: `en`, `fr` or `es`.
+    pub lang: String,
+    /// Each bad line, as a sentence (the form is answered again, as typed).
+    pub errors: Vec<String>,
+    /// What the last invitation did.
+    pub notice: Option<String>,
+    pub rows: Vec<InvitationRow>,
+    /// (label, count): invited in all, registered, reminded, waiting for an answer.
+    pub counts: Vec<(&'static str, usize)>,
+    pub max_invitees: usize,
     pub csrf: String,
 }

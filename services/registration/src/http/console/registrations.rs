@@ -1,5 +1,5 @@
-//! An exchange's registrations in the console: the CSV export (everyone who may see the
-//! exchange), and approving or rejecting one or many at once (organisers and console
+//! An exchange's registrations in the console: the CSV export of the filtered list
+//! (everyone who may see the exchange), and approving or rejecting one or many at once (organisers and console
 //! admins), with the action the admin API uses.
 
 use axum::extract::rejection::QueryRejection;
@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_shared::telemetry::CorrelationId;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::super::error::ApiError;
@@ -16,26 +15,21 @@ use super::super::organisers::csv_file;
 use super::super::pages::{render, MessagePage};
 use super::super::AppState;
 use super::exchanges::{changeable, same_exchange, visible};
+use super::filters::FilterQuery;
 use super::session;
 use super::sign_in::CsrfForm;
 use crate::actions::decide_registration::{self, Decided};
-use crate::store::registrations::{self, Filter, STATUSES};
+use crate::store::registrations;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsvQuery {
-    /// Only registrations with this status (any other value: all).
-    status: Option<String>,
-}
-
-/// `GET /console/events/{slug}/registrations.csv`: every registration (of one status, if
-/// asked), as the admin API's CSV (UTF-8 with a BOM, spreadsheet-safe cells).
+/// `GET /console/events/{slug}/registrations.csv`: every registration the list's filters
+/// keep (status, country, role, search; the page is ignored), as the admin API's CSV (UTF-8
+/// with a BOM, spreadsheet-safe cells).
 pub async fn csv(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
     uri: Uri,
     headers: HeaderMap,
-    query: Result<Query<CsvQuery>, QueryRejection>,
+    query: Result<Query<FilterQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     // 1. Signed in, and allowed to see the exchange (viewers too).
     let Some(person) = session::current(&state, &headers).await? else {
@@ -46,19 +40,31 @@ pub async fn csv(
         return Ok(MessagePage::not_found());
     };
 
-    // 2. Every matching row.
-    let status = query
-        .ok()
-        .and_then(|Query(q)| q.status)
-        .and_then(|s| STATUSES.into_iter().find(|known| *known == s));
-    let filter = Filter {
-        status: status.map(str::to_owned),
-        ..Filter::default()
+    // 2. The filters; a bad one is a file nobody asked for, so it is refused and said.
+    let back = format!("/console/events/{}#registrations", event.slug);
+    let chosen = match query {
+        Ok(Query(filters)) => filters
+            .chosen()
+            .map_err(|errors| errors.into_iter().map(|(_, message)| message).collect()),
+        Err(_) => Err(vec![
+            "The filters in the address could not be read (a filter given twice?).".to_owned(),
+        ]),
     };
+    let filter = match chosen {
+        Ok(chosen) => chosen.filter,
+        Err(messages) => {
+            let lines: Vec<&str> = messages.iter().map(String::as_str).collect();
+            return Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &MessagePage::new("These filters cannot be used", &lines)
+                    .with_link(&back, "Back to the registrations"),
+            ));
+        }
+    };
+
+    // 3. Every matching row, as a file to save.
     let mut conn = state.pool.acquire().await?;
     let (rows, _) = registrations::list(&mut conn, event.id, &filter, i64::MAX, 0).await?;
-
-    // 3. As a file to save.
     Ok(csv_file(&event.slug, &rows))
 }
 

@@ -163,7 +163,7 @@ pub fn to_sign_in(path_and_query: &str) -> Response {
 }
 
 /// Encodes everything but unreserved characters and `/`, for a value in a query string.
-fn percent_encode(value: &str) -> String {
+pub(super) fn percent_encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| {
