@@ -338,8 +338,8 @@ try {
     "Sign out", "Change", "Cancel exchange", "registrations.csv", `Approve ${others[3][0]}`,
     `Reject ${others[3][0]}`, `input#tick-`, "Approve the ticked", "textarea#note-", "Accept", "/decline",
   ]);
-  await shot(organiserPage, "console-offer", "#offers", "#activity");
   await organiserPage.fill(`textarea[id^=note-]`, "Thank you: we gladly accept Accra for the second day.");
+  await shot(organiserPage, "console-offer", "#offers", "#activity");
   await offer.locator("button", { hasText: "Accept" }).click();
   await organiserPage.waitForURL(/decided=accepted/);
   check((await organiserPage.textContent("p.notice")).includes("Offer accepted"), "accepting the offer did not say so");
