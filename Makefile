@@ -48,7 +48,7 @@ run: build
 	./scripts/run-local.sh
 
 ## What the tests need besides Rust: the SMTP server and schemathesis (Python, in .venv),
-## Debian's Chromium and playwright-core (for the browser test).
+## Debian's Chromium, playwright-core and axe-core (for the browser tests: tests/browser).
 test-deps: $(VENV)/.installed tests/browser/node_modules/.installed /usr/bin/chromium
 
 /usr/bin/chromium:

@@ -335,6 +335,10 @@ impl Stack {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
+            // The services close a connection idle for HTTP_REQUEST_TIMEOUT_SECS (30 s, the
+            // header-read timeout): a request sent on one just then fails ("connection
+            // closed before message completed"). Idle ones are dropped well before.
+            .pool_idle_timeout(Duration::from_secs(20))
             .build()
             .expect("http client");
         let stack = Self {
