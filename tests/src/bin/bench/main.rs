@@ -15,6 +15,10 @@
 //!    ceiling into the same kind of sink (see `fanout.rs`);
 //! 5. each service's resident memory, and how fast a service is ready;
 //! 6. rows 1 (32 clients) and 4 again with 1 000 000 registrations already stored;
+//! 7. (1r in the report) the reference: the floor of HTTP plus Postgres in Rust, at each of
+//!    row 1's client counts (see `reference.rs`), and the line
+//!    `reference ratio at 32 clients: …` comparing Convene (row 1c: every confirmation
+//!    emailed, every process at one priority) with it;
 //!
 //! and, under the tables, where the CPU went during rows 1, 1b, 1c and 4 (see `cpu.rs`): on 2
 //! cores shared by every part, that is what says which part bounds a row. Each ceiling is
@@ -39,6 +43,7 @@ use tokio::sync::Mutex;
 
 mod cpu;
 mod fanout;
+mod reference;
 
 /// Where the results go in the report; the text around them is kept.
 const START: &str = "<!-- make bench: results -->";
@@ -338,6 +343,69 @@ fn registrations_header(title: &str) -> String {
     )
 }
 
+/// What a phase of registrations measured, for the comparison with the reference.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    rate: f64,
+    p99: Duration,
+    /// Machine CPU (every process) per registration, in µs.
+    cpu_us: f64,
+}
+
+impl Measured {
+    fn of(phase: &Phase, used: &[(String, f64)]) -> Self {
+        let seconds: f64 = used.iter().map(|(_, s)| s).sum();
+        Self {
+            rate: phase.rate(),
+            p99: phase.percentile(0.99),
+            cpu_us: seconds * 1e6 / phase.requests.max(1) as f64,
+        }
+    }
+}
+
+/// The reference (see `reference.rs`) at `clients` for `phase`: its row of table 1r, and
+/// what it measured.
+async fn reference_row(
+    stack: &Stack,
+    port: u16,
+    clients: usize,
+    phase: Duration,
+    convene: Option<Measured>,
+) -> (String, Measured) {
+    let cpu_before = cpu::snapshot();
+    let http = stack.http.clone();
+    let url = format!("http://127.0.0.1:{port}/api/events/bench/registrations");
+    let result = load(clients, phase, move |n| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let mut body = participant("Reference");
+            body["email"] = json!(format!(
+                "reference-{n}-{}@bench.example.org",
+                uuid::Uuid::new_v4().simple()
+            ));
+            matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 201)
+        }
+    })
+    .await;
+    let used = cpu::since(&cpu_before);
+    let measured = Measured::of(&result, &used);
+    println!("reference at {clients} clients: {:.0}/s", result.rate());
+    let row = format!(
+        "| | {clients} | {:.0} | {} | {} | {} | {:.0} µs | {} |",
+        result.rate(),
+        ms(result.percentile(0.5)),
+        ms(result.percentile(0.99)),
+        result.errors,
+        measured.cpu_us,
+        convene.map_or("n/a".to_owned(), |c| format!(
+            "{:.2}",
+            c.rate / measured.rate
+        )),
+    );
+    (row, measured)
+}
+
 /// Row 1 at `clients`: JSON registrations for `phase`, then pgbench's ceiling; also where
 /// the CPU went during the load, and how long after the load the SMTP server had every
 /// confirmation it was owed (the last column). The processes in `paused` are stopped
@@ -349,7 +417,7 @@ async fn registrations_row(
     phase: Duration,
     paused: &[u32],
     confirmations: &mut Confirmations,
-) -> (String, String) {
+) -> (String, String, Measured) {
     signal(paused, "-STOP");
     let cpu_before = cpu::snapshot();
     let http = stack.http.clone();
@@ -367,7 +435,9 @@ async fn registrations_row(
         }
     })
     .await;
-    let cpu_used = cpu::per_unit(&cpu::since(&cpu_before), result.requests, "registration");
+    let used = cpu::since(&cpu_before);
+    let measured = Measured::of(&result, &used);
+    let cpu_used = cpu::per_unit(&used, result.requests, "registration");
     signal(paused, "-CONT");
     // The consumers catch up with what queued during the load (all of it, when they were
     // paused) before pgbench runs: measured during their backlog, the ceiling came out at
@@ -394,7 +464,7 @@ async fn registrations_row(
         )),
         drained.as_secs_f64(),
     );
-    (row, cpu_used)
+    (row, cpu_used, measured)
 }
 
 /// Starts a notification service on the stack's database and vhost that sends to
@@ -464,6 +534,13 @@ fn command_line(program: &str, args: &[&str]) -> String {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // The same binary is the reference service (reference.rs), started by the bench below.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(reference::FLAG) {
+        let port = args[3].parse().expect("a port");
+        reference::serve(&args[2], port).await;
+        return std::process::ExitCode::SUCCESS;
+    }
     let quick = std::env::var("QUICK").is_ok_and(|q| q == "1");
     // BENCH_PHASE_SECS overrides each load phase's length (for profiling one).
     let phase = Duration::from_secs(
@@ -538,20 +615,45 @@ async fn main() -> std::process::ExitCode {
     let url = stack.url("/api/events/bench/registrations");
     let mut cpu_lines = Vec::new();
     let mut confirmations = Confirmations::new(&sink.dump);
+    // The reference runs beside, on tables of its own, after each of row 1's phases.
+    reference::prepare(&stack.db.url).await;
+    let reference_port = infra::free_port();
+    let reference_process = reference::spawn(&stack.db.url, reference_port, stack.dir.path());
+    reference::wait_ready(reference_port).await;
+    let mut reference_rows = Vec::new();
+    let mut convene_at_32 = None;
+    let mut reference_at_32 = None;
     for &clients in client_counts {
-        let (row, cpu_used) =
+        let (row, cpu_used, measured) =
             registrations_row(&stack, clients, phase, &[], &mut confirmations).await;
         let _ = writeln!(report, "{row}");
+        let (reference_row, reference) =
+            reference_row(&stack, reference_port, clients, phase, Some(measured)).await;
+        reference_rows.push(reference_row);
         if clients == 32 {
             cpu_lines.push(format!("Row 1 at 32 clients: {cpu_used}."));
+            cpu_lines.push(format!(
+                "Row 1r (the reference) at 32 clients: CPU per registration: {:.0} µs in all.",
+                reference.cpu_us
+            ));
+            convene_at_32 = Some(measured);
+            reference_at_32 = Some(reference);
         }
     }
+    let _ = writeln!(
+        report,
+        "\n| 1r. The reference: HTTP + Postgres (axum, sqlx; no broker, no email) | clients | req/s | p50 | p99 | errors | CPU per registration | row 1 ÷ reference |\n|---|---|---|---|---|---|---|---|"
+    );
+    for row in &reference_rows {
+        let _ = writeln!(report, "{row}");
+    }
+    drop(reference_process);
     // 1b. A diagnosis, not a goal: the same at 32 clients with the consumers (notification,
     //     schedulers) paused, so the registration service and its relay have the machine
     //     with Postgres and RabbitMQ alone; the messages wait in RabbitMQ and are delivered
     //     after (row 3 waits for them). At most 10 s: a consumer stopped for longer misses
     //     its heartbeats and RabbitMQ drops its connection.
-    let (row, cpu_used) = registrations_row(
+    let (row, cpu_used, _) = registrations_row(
         &stack,
         32,
         phase.min(Duration::from_secs(10)),
@@ -567,8 +669,14 @@ async fn main() -> std::process::ExitCode {
     );
     // 1c. What the priority buys: the same at 32 clients with the consumers at the request
     //     path's priority (nice 0), competing for the cores on equal terms.
+    // Without renice, row 1 already ran with every process at one priority.
+    let mut equal_priority_at_32 = if reniced { None } else { convene_at_32 };
     if reniced && renice(&consumers, 0) {
-        let (row, cpu_used) = registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
+        let (row, cpu_used, measured) =
+            registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
+        // The comparison with the reference takes this row: every confirmation emailed,
+        // every process at one priority.
+        equal_priority_at_32 = Some(measured);
         if !renice(&consumers, CONSUMER_NICE) {
             eprintln!("bench: the consumers could not be reniced back to {CONSUMER_NICE}; the rows after 1c ran at equal priority");
         }
@@ -578,6 +686,32 @@ async fn main() -> std::process::ExitCode {
             "\n{}\n{row}",
             registrations_header("1c. The same, consumers at equal priority")
         );
+    }
+
+    // The line CI and readers look for (issue 20): Convene at equal priority, every
+    // confirmation emailed, against the reference, at 32 clients.
+    if let (Some(convene), Some(reference)) = (equal_priority_at_32, reference_at_32) {
+        let line = format!(
+            "reference ratio at 32 clients: {:.2} (convene {:.0}/s, reference {:.0}/s, p99 {:.1} ms vs {:.1} ms, CPU per registration {:.0} µs vs {:.0} µs)",
+            convene.rate / reference.rate,
+            convene.rate,
+            reference.rate,
+            convene.p99.as_secs_f64() * 1000.0,
+            reference.p99.as_secs_f64() * 1000.0,
+            convene.cpu_us,
+            reference.cpu_us,
+        );
+        println!("{line}");
+        let _ = writeln!(report, "\n{line}");
+        if let Some(nice) = convene_at_32.filter(|_| reniced) {
+            let _ = writeln!(
+                report,
+                "(With the consumers at nice {CONSUMER_NICE}, as deployed: {:.2}, convene {:.0}/s, p99 {:.1} ms.)",
+                nice.rate / reference.rate,
+                nice.rate,
+                nice.p99.as_secs_f64() * 1000.0,
+            );
+        }
     }
 
     // 2. The form page.
@@ -753,7 +887,7 @@ async fn main() -> std::process::ExitCode {
         seeded_in.as_secs_f64(),
         registrations_header("1. JSON registrations")
     );
-    let (row, _) = registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
+    let (row, _, _) = registrations_row(&stack, 32, phase, &[], &mut confirmations).await;
     let _ = writeln!(report, "{row}\n\n{}", fanout::HEADER);
     let fan = fanout::run(
         &stack,
