@@ -367,10 +367,9 @@ async fn each_person_sees_only_their_exchanges_viewers_change_nothing_and_organi
         }))
         .await;
     let person = participant("Pending Person");
-    let registered: serde_json::Value =
-        stack.register_json(&b, &person).await.json().await.unwrap();
-    assert_eq!(registered["status"], "pending");
-    let id = registered["id"].as_str().unwrap().to_owned();
+    let registered = stack.register(&b, &person).await;
+    assert_eq!(registered.status, "pending");
+    let id = registered.id.to_string();
     let approve = format!("/console/events/{b}/registrations/{id}/approve");
     let status = || async {
         let (_, body) = stack
@@ -588,13 +587,7 @@ async fn registrations_filter_and_export_and_organisers_decide_on_offers() {
         .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
         .await;
     let pending = participant("Pending Person");
-    let registered: serde_json::Value = stack
-        .register_json(&slug, &pending)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let pending_id = registered["id"].as_str().unwrap().to_owned();
+    let pending_id = stack.register(&slug, &pending).await.id.to_string();
     let offer: serde_json::Value = stack
         .http
         .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
@@ -1065,8 +1058,7 @@ async fn organisers_change_the_time_participants_are_told_and_cancelling_asks_fi
         let mut people = Vec::new();
         for name in ["Ana Pereira", "Kofi Mensah"] {
             let person = participant(name);
-            let response = stack.register_json(&slug, &person).await;
-            assert_eq!(response.status(), 201);
+            stack.register(&slug, &person).await;
             people.push(person["email"].as_str().unwrap().to_owned());
         }
         people
@@ -1270,14 +1262,9 @@ async fn organisers_approve_the_ticked_pending_registrations_in_one_post() {
         .await;
     let mut ids = Vec::new();
     for name in ["First Pending", "Second Pending", "Third Pending"] {
-        let registered: serde_json::Value = stack
-            .register_json(&slug, &participant(name))
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(registered["status"], "pending");
-        ids.push(registered["id"].as_str().unwrap().to_owned());
+        let registered = stack.register(&slug, &participant(name)).await;
+        assert_eq!(registered.status, "pending");
+        ids.push(registered.id.to_string());
     }
     let statuses = || async {
         let pool = stack.db.pool().await;
