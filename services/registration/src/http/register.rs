@@ -8,6 +8,7 @@ use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::metrics::{self, RegistrationOutcome};
 use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::error::ApiError;
@@ -141,6 +142,7 @@ pub async fn submit_form(
     // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
     if !input.website.trim().is_empty() {
         metrics::registration(RegistrationOutcome::Spam);
+        state.answer_pace.hold_from(Instant::now()).await;
         return received;
     }
     let new = match NewRegistration::try_from(&input) {
@@ -159,7 +161,7 @@ pub async fn submit_form(
     };
 
     // Register, and answer.
-    let registered = register_counted(
+    let registered = register_paced(
         &state,
         &event,
         &new,
@@ -311,9 +313,10 @@ pub async fn submit_json(
     // answer does not tell the bot the field was noticed.
     if !input.website.trim().is_empty() {
         metrics::registration(RegistrationOutcome::Spam);
+        state.answer_pace.hold_from(Instant::now()).await;
         return Ok(received());
     }
-    let registered = register_counted(
+    let registered = register_paced(
         &state,
         &event,
         &new,
@@ -348,14 +351,17 @@ pub async fn submit_json(
     }
 }
 
-/// Runs [`register`] and counts its outcome in the metrics.
-async fn register_counted(
+/// Runs [`register`] and counts its outcome, at an even pace (see [`super::pace`]): a new
+/// registration's time is recorded, and a known address's answer, which wrote nothing, is
+/// held until a new one would have been taken in.
+async fn register_paced(
     state: &AppState,
     event: &Event,
     new: &NewRegistration,
     invitation: &str,
     correlation_id: Uuid,
 ) -> sqlx::Result<Registered> {
+    let started = Instant::now();
     let registered = register(
         &state.pool,
         event,
@@ -366,6 +372,11 @@ async fn register_counted(
         correlation_id,
     )
     .await;
+    match &registered {
+        Ok(Registered::New(_)) => state.answer_pace.record(started.elapsed()),
+        Ok(Registered::Existing(_)) => state.answer_pace.hold_from(started).await,
+        _ => {}
+    }
     metrics::registration(outcome(&registered));
     registered
 }
