@@ -238,14 +238,17 @@ async fn erasing_a_person_takes_their_dead_letters_and_leaves_the_others() {
         gone["email"].as_str().unwrap().to_owned(),
         kept["email"].as_str().unwrap().to_owned(),
     );
+    // Messages carry contacts sealed: a dead letter is told by its registration's id.
+    let mut ids = Vec::new();
     for email in [&gone, &kept] {
         let mut person = participant("Someone");
         person["email"] = json!(email);
-        stack.register(&slug, &person).await;
+        ids.push(stack.register(&slug, &person).await.id.to_string());
     }
+    let (gone_id, kept_id) = (&ids[0], &ids[1]);
     eventually("both confirmations dead-lettered", || {
         let letters = dead_letters(&stack);
-        letters.contains(&gone) && letters.contains(&kept)
+        letters.contains(gone_id) && letters.contains(kept_id)
     })
     .await;
 
@@ -269,10 +272,10 @@ async fn erasing_a_person_takes_their_dead_letters_and_leaves_the_others() {
     }
     let letters = dead_letters(&stack);
     assert!(
-        !letters.contains(&gone),
+        !letters.contains(gone_id),
         "the erased person's dead letter goes"
     );
-    assert!(letters.contains(&kept), "the other one stays");
+    assert!(letters.contains(kept_id), "the other one stays");
 }
 
 #[tokio::test]
