@@ -87,7 +87,7 @@ try {
   await page.keyboard.press("Space");
   await page.click("button[type=submit]");
   await page.waitForSelector("h1");
-  check((await page.textContent("h1")).includes("You are registered"), "registering did not say so");
+  check((await page.textContent("h1")).includes("Your registration is received"), "registering did not say so");
 
   // 4. The link from the email opens the participant's page.
   const link = await manageLinkFromMail();

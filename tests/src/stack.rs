@@ -503,7 +503,47 @@ impl Stack {
         body["slug"].as_str().expect("slug").to_owned()
     }
 
-    /// `POST /api/events/{slug}/registrations`.
+    /// `POST /api/events/{slug}/registrations` for someone who should end up registered:
+    /// checks the answer is the one every registration gets, `202 {"status": "received"}`
+    /// (it never says more), then finds the registration of `body["email"]` in the
+    /// database, as the organisers would see it.
+    ///
+    /// # Panics
+    /// On any other answer, or when the address holds no registration of the exchange.
+    pub async fn register(&self, slug: &str, body: &Value) -> Registration {
+        let response = self.register_json(slug, body).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(
+            (status, text.as_str()),
+            (202, RECEIVED),
+            "registering {}",
+            body["email"]
+        );
+        let email = body["email"].as_str().expect("the body has an email");
+        self.registration_of(slug, email)
+            .await
+            .unwrap_or_else(|| panic!("{email} holds no registration of {slug}"))
+    }
+
+    /// The registration of `email` (any case) for the exchange `slug`, if there is one.
+    pub async fn registration_of(&self, slug: &str, email: &str) -> Option<Registration> {
+        let pool = self.db.pool().await;
+        let found: Option<(uuid::Uuid, String)> = sqlx::query_as(
+            "SELECT r.id, r.status FROM registration.registrations r \
+             JOIN registration.events e ON e.id = r.event_id \
+             WHERE e.slug = $1 AND lower(r.email) = lower($2)",
+        )
+        .bind(slug)
+        .bind(email)
+        .fetch_optional(&pool)
+        .await
+        .expect("looking up a registration");
+        pool.close().await;
+        found.map(|(id, status)| Registration { id, status })
+    }
+
+    /// `POST /api/events/{slug}/registrations`, the raw answer.
     pub async fn register_json(&self, slug: &str, body: &Value) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/api/events/{slug}/registrations")))
@@ -530,6 +570,17 @@ impl Stack {
         pool.close().await;
         value
     }
+}
+
+/// The body of the JSON API's answer to every registration it takes in, byte for byte.
+pub const RECEIVED: &str = r#"{"status":"received"}"#;
+
+/// A registration as stored: what the JSON API's answer no longer says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub id: uuid::Uuid,
+    /// `confirmed`, `waitlisted`, `pending`, …
+    pub status: String,
 }
 
 /// A valid exchange starting in 30 days, with a unique slug.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use convene_tests::stack::{event_body, participant, ADMIN_TOKEN};
+use convene_tests::stack::{event_body, participant, ADMIN_TOKEN, RECEIVED};
 use convene_tests::{Stack, StackOptions};
 use serde_json::json;
 
@@ -121,7 +121,7 @@ async fn oversized_and_injected_values_change_nothing_they_should_not() {
     // Markup is stored verbatim and never rendered as markup.
     let mut body = participant("Markup");
     body["name"] = json!("<script>alert(1)</script> Ana");
-    assert_eq!(stack.register_json(&slug, &body).await.status(), 201);
+    stack.register(&slug, &body).await;
     let email = body["email"].as_str().unwrap();
     let mails = stack
         .mailbox
@@ -173,6 +173,16 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
         .await
         .unwrap();
     assert_eq!(offer.status(), 200);
+    // The JSON API: the answer every registration gets, byte for byte.
+    let mut bot = participant("Bot");
+    bot["website"] = json!("https://spam.example.org");
+    let response = stack.register_json(&slug, &bot).await;
+    assert_eq!(response.status(), 202, "the bot sees the usual answer");
+    assert_eq!(response.text().await.unwrap(), RECEIVED);
+    // Invalid input is answered as anybody's is, so the field gives nothing away.
+    bot["email"] = json!("not-an-address");
+    let response = stack.register_json(&slug, &bot).await;
+    assert_eq!(response.status(), 422);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
         stack
@@ -187,6 +197,132 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
         0
     );
     assert!(stack.mailbox.all().is_empty(), "no email to anyone");
+}
+
+/// An answer as a client sees it, minus what differs between any two requests (`date`,
+/// `x-correlation-id`): status, every other header, body.
+async fn answer_of(response: reqwest::Response) -> (u16, Vec<(String, String)>, String) {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-correlation-id"))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    (status, headers, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_known_address_gets_the_same_answer_as_a_new_one() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("RATE_LIMIT_PER_MINUTE".into(), "0".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    // One seat: the first takes it, the next waits in line; an exchange with approval
+    // holds a rejected registration.
+    let slug = stack.given_event(json!({ "capacity": 1 })).await;
+    let vetted = stack
+        .given_event(json!({ "requires_approval": true }))
+        .await;
+    let (ana, ben, cy) = (participant("Ana"), participant("Ben"), participant("Cy"));
+    let rejected = stack.register(&vetted, &cy).await;
+    let (status, _) = stack
+        .admin_json(
+            reqwest::Method::POST,
+            &format!("/api/admin/registrations/{}/reject", rejected.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // The JSON API: new (a seat), new (the line), known (each of three statuses, one in
+    // another case), and a repeat of a rejected one: one answer.
+    let mut ana_shouting = ana.clone();
+    ana_shouting["email"] = json!(ana["email"].as_str().unwrap().to_uppercase());
+    let mut answers = Vec::new();
+    for (exchange, person) in [
+        (&slug, &ana),
+        (&slug, &ben),
+        (&slug, &ana),
+        (&slug, &ana_shouting),
+        (&slug, &ben),
+        (&vetted, &cy),
+    ] {
+        answers.push(answer_of(stack.register_json(exchange, person).await).await);
+    }
+    assert_eq!(answers[0].0, 202);
+    assert_eq!(answers[0].2, RECEIVED);
+    for (i, answer) in answers.iter().enumerate() {
+        assert_eq!(answer, &answers[0], "answer {i}");
+    }
+    // Behind the one answer, what happened differs.
+    let email = |p: &serde_json::Value| p["email"].as_str().unwrap().to_owned();
+    let now = [
+        (&slug, email(&ana)),
+        (&slug, email(&ben)),
+        (&vetted, email(&cy)),
+    ];
+    let mut statuses = Vec::new();
+    for (exchange, email) in &now {
+        statuses.push(stack.registration_of(exchange, email).await.unwrap());
+    }
+    assert_eq!(statuses[0].status, "confirmed");
+    assert_eq!(statuses[1].status, "waitlisted");
+    assert_eq!(
+        (statuses[2].id, statuses[2].status.as_str()),
+        (rejected.id, "rejected"),
+        "a rejected registration stays rejected"
+    );
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await,
+        3
+    );
+
+    // The form: new and known, in English and in French, go to the same address.
+    let form = |person: &serde_json::Value, lang: &'static str| {
+        let fields: Vec<(String, String)> = ["name", "email", "organisation", "country", "role"]
+            .iter()
+            .map(|f| ((*f).to_owned(), person[*f].as_str().unwrap().to_owned()))
+            .chain([
+                ("consent".to_owned(), "on".to_owned()),
+                ("lang".to_owned(), lang.to_owned()),
+            ])
+            .collect();
+        let stack = &stack;
+        let slug = slug.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            answer_of(stack.register_form(&slug, &fields).await).await
+        }
+    };
+    let dee = participant("Dee");
+    let eve = participant("Eve");
+    let new = form(&dee, "en").await;
+    assert_eq!(new.0, 303);
+    assert!(new
+        .1
+        .contains(&("location".into(), format!("/events/{slug}/registered"))));
+    assert_eq!(form(&dee, "en").await, new, "known");
+    assert_eq!(form(&ana, "en").await, new, "known through the API");
+    assert_eq!(form(&ben, "en").await, new, "known, waiting");
+    let new_fr = form(&eve, "fr").await;
+    assert!(new_fr.1.contains(&(
+        "location".into(),
+        format!("/events/{slug}/registered?lang=fr")
+    )));
+    assert_eq!(form(&eve, "fr").await, new_fr, "known, in French");
+    assert_eq!(
+        stack
+            .scalar_i64("SELECT count(*) FROM registration.registrations")
+            .await,
+        5
+    );
 }
 
 /// The `'sha256-…'` a Content-Security-Policy names an inline element by.
@@ -250,7 +386,7 @@ async fn pages_forbid_foreign_content_and_secret_links_are_never_cached() {
 
     // The participant's own page, its calendar and its answers: never stored.
     let person = participant("Amina");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack.register(&slug, &person).await;
     let mail = stack
         .mailbox
         .wait_for(1, Duration::from_secs(30), |m| {

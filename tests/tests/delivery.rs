@@ -16,7 +16,7 @@ async fn a_temporarily_refusing_smtp_server_gets_the_email_once_it_recovers() {
     std::fs::write(stack.mailbox.dir.join("refuse-4xx"), "").unwrap();
 
     let person = participant("Retry Person");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack.register(&slug, &person).await;
     // Let a first attempt or two fail, then recover.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(stack.mailbox.all().is_empty());
@@ -41,7 +41,7 @@ async fn a_permanent_refusal_is_dead_lettered_and_can_be_replayed() {
     let slug = stack.given_event(json!({})).await;
     std::fs::write(stack.mailbox.dir.join("refuse-5xx"), "").unwrap();
     let person = participant("Dead Letter");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack.register(&slug, &person).await;
 
     // The operator sees it in the dead-letter queue, with the reason.
     let letters = dead_letters(&stack, 1).await;
@@ -93,13 +93,7 @@ async fn dead_letters_expire_after_their_retention() {
     .await;
     let slug = stack.given_event(json!({})).await;
     std::fs::write(stack.mailbox.dir.join("refuse-5xx"), "").unwrap();
-    assert_eq!(
-        stack
-            .register_json(&slug, &participant("Short Lived"))
-            .await
-            .status(),
-        201
-    );
+    stack.register(&slug, &participant("Short Lived")).await;
     let letters = dead_letters(&stack, 1).await;
     assert_eq!(letters.len(), 1, "dead-lettered first");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -144,7 +138,7 @@ async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_ou
     let slug = stack.given_event(json!({})).await;
     // The test SMTP server refuses every address that starts with `refused.`.
     let refused = participant("Refused Person");
-    assert_eq!(stack.register_json(&slug, &refused).await.status(), 201);
+    stack.register(&slug, &refused).await;
     let letters = dead_letters(&stack, 1).await;
     let reason = letters[0]["reason"].as_str().unwrap();
     assert!(
@@ -173,7 +167,7 @@ async fn a_recipient_refused_at_rcpt_is_dead_lettered_and_the_next_email_goes_ou
 /// server accepted for them.
 async fn registers_and_is_emailed(stack: &Stack, slug: &str, name: &str) -> Mail {
     let person = participant(name);
-    assert_eq!(stack.register_json(slug, &person).await.status(), 201);
+    stack.register(slug, &person).await;
     let email = person["email"].as_str().unwrap();
     let mut got = stack
         .mailbox
@@ -275,7 +269,7 @@ async fn a_reminder_batch_sends_who_is_known_now_and_the_late_one_on_retry_each_
     let slug = stack.given_event(json!({})).await;
     let (ana, mei) = (participant("Ana Silva"), participant("Mei Chen"));
     for p in [&ana, &mei] {
-        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+        stack.register(&slug, p).await;
     }
     let (ana, mei) = (
         ana["email"].as_str().unwrap(),
@@ -369,7 +363,7 @@ async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
         participant("Ola Nordmann"),
     ];
     for p in &people {
-        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+        stack.register(&slug, p).await;
     }
     let emails: Vec<&str> = people
         .iter()
@@ -570,7 +564,7 @@ async fn reminded_once_each(stack: &Stack, pipelined: bool) {
         .await;
     let people = [participant("Ana Silva"), participant("Mei Chen")];
     for p in &people {
-        assert_eq!(stack.register_json(&slug, p).await.status(), 201);
+        stack.register(&slug, p).await;
     }
     let emails: Vec<&str> = people
         .iter()
@@ -618,7 +612,7 @@ async fn an_email_whose_end_is_answered_after_the_data_timeout_is_sent_again_not
     std::fs::write(stack.mailbox.dir.join("slow-data"), "2").unwrap();
     let slug = stack.given_event(json!({})).await;
     let person = participant("Late Answer");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack.register(&slug, &person).await;
     let email = person["email"].as_str().unwrap();
     stack
         .mailbox

@@ -362,7 +362,7 @@ async fn register(
             .answers
             .push((Instant::now(), status));
         match status {
-            200 | 201 => {
+            202 => {
                 accepted = true;
                 break;
             }

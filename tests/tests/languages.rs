@@ -129,8 +129,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
     body["name"] = json!("Amélie Dupont");
     body["lang"] = json!("fr");
     let email = body["email"].as_str().unwrap().to_owned();
-    let response = stack.register_json(&slug, &body).await;
-    assert_eq!(response.status(), 201);
+    stack.register(&slug, &body).await;
     let mails = stack
         .mailbox
         .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
@@ -244,8 +243,7 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
     let mut body = participant("Hans Weber");
     body["lang"] = json!("de");
     let email = body["email"].as_str().unwrap().to_owned();
-    let response = stack.register_json(&slug, &body).await;
-    assert_eq!(response.status(), 201);
+    stack.register(&slug, &body).await;
     let mails = stack
         .mailbox
         .wait_for(1, MAIL_WAIT, |m| m.to.contains(&email))
@@ -280,11 +278,15 @@ async fn the_form_pages_and_emails_speak_the_participants_language() {
         .await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.ends_with("lang=es"), "{location}");
+    assert_eq!(location, format!("/events/{slug}/registered?lang=es"));
     let (status, html) = get(&stack, &location, None).await;
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"es\">"));
-    assert!(html.contains("Su inscripción está confirmada"), "{html}");
+    assert!(html.contains("Hemos recibido su inscripción"), "{html}");
+    assert!(
+        html.contains("href=\"/registrations/link?lang=es\""),
+        "{html}"
+    );
     assert_no_key_names(&html);
 }
 
@@ -294,7 +296,7 @@ async fn a_change_is_told_in_the_participants_language_old_and_new_times_include
     let slug = stack.given_event(json!({})).await;
     let mut person = participant("Camille Martin");
     person["lang"] = json!("fr");
-    assert_eq!(stack.register_json(&slug, &person).await.status(), 201);
+    stack.register(&slug, &person).await;
     let email = person["email"].as_str().unwrap().to_owned();
     stack
         .mailbox

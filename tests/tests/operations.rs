@@ -75,7 +75,7 @@ async fn make_run_serves_the_demo_form_and_writes_mail_files() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 201);
+    assert_eq!(response.status(), 202);
     let email = person["email"].as_str().unwrap();
     let mails = Mailbox::new(&mail_dir)
         .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))

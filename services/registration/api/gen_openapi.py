@@ -60,7 +60,7 @@ registration_fields = {
     "role": {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]},
     "consent": {"description": "Must be given: true (or `on`/`true` in a form)", "enum": [True, "true", "on", "yes", "1"]},
     "invitation": {"type": "string", "description": "The secret of an invitation link (`invitation=` in its address); needed for an exchange by invitation only, and then the email must be the invited one"},
-    "website": {"type": "string", "description": "Honeypot: leave empty"},
+    "website": {"type": "string", "description": "Honeypot: leave empty. The form hides it from people; a request that fills it is told it worked (`202 {\"status\": \"received\"}` from the JSON API once the other fields are valid, the usual redirect from the form) and nothing is stored or emailed"},
 }
 offer_fields = {
     "organisation": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -242,10 +242,8 @@ doc = {
             "EventDetail": event_detail,
             "CosponsorOfferRecord": offer_record,
             "RegistrationRequest": {"type": "object", "properties": registration_fields, "required": ["name", "email", "organisation", "country", "role", "consent"]},
-            "Registration": {"type": "object", "required": ["id", "event", "status", "registered_at"], "properties": {
-                "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"},
-                "status": {"type": "string", "enum": ["confirmed", "pending", "waitlisted", "offered", "cancelled", "rejected", "expired"]},
-                "registered_at": {"type": "string", "format": "date-time"}}},
+            "RegistrationReceived": {"type": "object", "required": ["status"], "additionalProperties": False, "properties": {
+                "status": {"type": "string", "enum": ["received"]}}},
             "CosponsorOfferRequest": {"type": "object", "properties": offer_fields, "required": ["organisation", "country", "contact_name", "contact_email", "support_kind"]},
             "CosponsorOffer": {"type": "object", "required": ["id", "event", "status"], "properties": {
                 "id": {"type": "string", "format": "uuid"}, "event": {"type": "string"}, "status": {"type": "string"}}},
@@ -382,9 +380,9 @@ doc = {
         "/api/events/{slug}": {"get": public({"summary": "One exchange, its co-sponsors and seats left", "parameters": [slug], "responses": {"200": {"description": "The exchange", **json_body(ref("EventDetail"))}, "400": error("Malformed path"), "404": error("No such exchange")}})},
         "/api/events/{slug}/registrations": {"post": public({
             "summary": "Register", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("RegistrationRequest"))},
-            "responses": {"201": {"description": "Registered; a confirmation email is on its way", **json_body(ref("Registration"))},
-                          "200": {"description": "This address was already registered; nothing changed", **json_body(ref("Registration"))},
-                          "404": error("No such exchange"), "409": error("The exchange is full or cancelled"), "422": invalid, **body_errors()}})},
+            "description": "The answer never tells whether an address was already registered: a new address, a known one (nothing changes, no second email) and a filled honeypot field all get the same `202 {\"status\": \"received\"}`. The participant learns the outcome (confirmed, waiting list, pending approval) by email and on their personal page; organisers see it with `GET /api/admin/events/{slug}/registrations`. This replaces the earlier answers, `201` with the registration for a new address and `200` for a known one.",
+            "responses": {"202": {"description": "Received, whether or not this address was already registered", **json_body(ref("RegistrationReceived"))},
+                          "404": error("No such exchange"), "409": error("Registration is not open yet, or has closed (or the exchange was cancelled)"), "422": invalid, **body_errors()}})},
         "/api/events/{slug}/cosponsor-offers": {"post": public({
             "summary": "Offer to co-sponsor an exchange", "parameters": [slug], "requestBody": {"required": True, **json_body(ref("CosponsorOfferRequest"))},
             "responses": {"201": {"description": "Received; the organisers are emailed", **json_body(ref("CosponsorOffer"))},
@@ -395,10 +393,10 @@ doc = {
         "/events/{slug}/register": {
             "get": public({"summary": "The registration form", "parameters": [slug], "responses": {"200": html("The form"), "400": error("Malformed path"), "404": html("No such exchange")}}),
             "post": public({"summary": "Submit the registration form", "parameters": [slug], "requestBody": form(registration_fields),
-                            "responses": {"303": {"description": "Registered: to /events/{slug}/registered"}, "404": html("No such exchange"),
-                                          "409": html("The exchange is full or cancelled"), "422": html("The form again, each error beside its field"), **body_errors()}}),
+                            "responses": {"303": {"description": "Received: to /events/{slug}/registered (with ?lang= in French or Spanish), the same address whether or not this address was already registered"}, "404": html("No such exchange"),
+                                          "409": html("Registration is not open yet, or has closed (or the exchange was cancelled)"), "422": html("The form again, each error beside its field"), **body_errors()}}),
         },
-        "/events/{slug}/registered": {"get": public({"summary": "After registering", "parameters": [slug], "responses": {"200": html("You are registered"), "400": error("Malformed path"), "404": html("No such exchange")}})},
+        "/events/{slug}/registered": {"get": public({"summary": "After registering", "parameters": [slug], "responses": {"200": html("Registration received: the email and the personal link tell where it stands"), "400": error("Malformed path"), "404": html("No such exchange")}})},
         "/events/{slug}/cosponsor": {
             "get": public({"summary": "The co-sponsorship form", "parameters": [slug], "responses": {"200": html("The form"), "400": error("Malformed path"), "404": html("No such exchange")}}),
             "post": public({"summary": "Submit the co-sponsorship form", "parameters": [slug], "requestBody": form(offer_fields),

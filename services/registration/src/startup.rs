@@ -95,6 +95,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             relay: relay.waker(),
             rate_limiter,
+            answer_pace: Arc::default(),
         };
         let router = http::router(state, readiness);
         let listener = tokio::net::TcpListener::bind(settings.http_addr)

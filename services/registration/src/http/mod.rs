@@ -13,6 +13,7 @@ mod manage;
 mod openapi;
 mod organiser_settings;
 mod organisers;
+mod pace;
 mod pages;
 mod personal_data;
 pub mod rate_limit;
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Wakes the outbox relay as soon as a transaction with a message commits.
     pub relay: Arc<Notify>,
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// How long a new registration takes here: repeats answer no sooner.
+    pub answer_pace: Arc<pace::AnswerPace>,
 }
 
 impl AppState {

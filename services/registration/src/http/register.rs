@@ -8,6 +8,8 @@ use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::metrics::{self, RegistrationOutcome};
 use convene_shared::telemetry::CorrelationId;
 use serde_json::json;
+use tokio::time::Instant;
+use uuid::Uuid;
 
 use super::error::ApiError;
 use super::events::details;
@@ -18,7 +20,8 @@ use super::AppState;
 use crate::actions::hash_token;
 use crate::actions::register::{register, Registered};
 use crate::domain::{FieldErrors, NewRegistration, RegistrationInput};
-use crate::store::{events, invitations};
+use crate::store::events::{self, Event};
+use crate::store::invitations;
 
 /// `lang=…` in a query string (anything else in it is ignored, as before).
 pub fn lang_param(query: Option<&str>) -> Option<&str> {
@@ -110,8 +113,10 @@ fn invitation_problem(registered: &Registered) -> FieldErrors {
     errors
 }
 
-/// `POST /events/{slug}/register`: on success a redirect to the "you are registered" page;
-/// on invalid input `422` with the form again, each message beside its field, input kept.
+/// `POST /events/{slug}/register`: once taken in, a redirect to the "registration received"
+/// page, the same address whether the participant was new, already registered, or a bot
+/// that filled the hidden field; on invalid input `422` with the form again, each message
+/// beside its field, input kept.
 pub async fn submit_form(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
@@ -127,14 +132,18 @@ pub async fn submit_form(
         Err(e) => return ApiError::from(e).into_response(),
     };
 
+    // Where everyone taken in is sent: nothing in it says who was registered before.
+    let received = Redirect::to(&format!(
+        "/events/{slug}/registered{}",
+        lang_suffix(lang, '?')
+    ))
+    .into_response();
+
     // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
     if !input.website.trim().is_empty() {
         metrics::registration(RegistrationOutcome::Spam);
-        return Redirect::to(&format!(
-            "/events/{slug}/registered{}",
-            lang_suffix(lang, '?')
-        ))
-        .into_response();
+        state.answer_pace.hold_from(Instant::now()).await;
+        return received;
     }
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => NewRegistration { lang, ..new },
@@ -152,33 +161,20 @@ pub async fn submit_form(
     };
 
     // Register, and answer.
-    let registered = register(
-        &state.pool,
+    let registered = register_paced(
+        &state,
         &event,
         &new,
-        Some(&input.invitation),
-        &state.settings.public_base_url,
-        &state.settings.link_keys,
+        &input.invitation,
         correlation_id.into(),
     )
     .await;
-    metrics::registration(outcome(&registered));
     match registered {
-        Ok(Registered::New(r)) => {
+        Ok(Registered::New(_)) => {
             state.announce();
-            Redirect::to(&format!(
-                "/events/{slug}/registered?status={}{}",
-                r.status,
-                lang_suffix(lang, '&')
-            ))
-            .into_response()
+            received
         }
-        // The same page as a first registration says nothing about who is registered.
-        Ok(Registered::Existing(_)) => Redirect::to(&format!(
-            "/events/{slug}/registered{}",
-            lang_suffix(lang, '?')
-        ))
-        .into_response(),
+        Ok(Registered::Existing(_)) => received,
         Ok(Registered::NotOpenYet(opens)) => render(
             StatusCode::CONFLICT,
             &MessagePage::new(
@@ -220,10 +216,11 @@ pub async fn submit_form(
     }
 }
 
+/// The query of the "registration received" page: only its language (anything else, such
+/// as the `status=` of older links, is ignored).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct RegisteredQuery {
-    status: Option<String>,
     lang: Option<String>,
 }
 
@@ -237,8 +234,10 @@ fn lang_suffix(lang: Lang, separator: char) -> String {
     }
 }
 
-/// `GET /events/{slug}/registered`: what a participant sees after registering. The same
-/// page whether the address was new or already registered, so it reveals nothing.
+/// `GET /events/{slug}/registered`: what a participant sees after registering. One page
+/// for everyone, whether the address was new or already registered (and whatever their
+/// status), so it reveals nothing: it says what is true in every case, that the email and
+/// the personal link tell where the registration stands.
 pub async fn registered(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
@@ -254,15 +253,19 @@ pub async fn registered(
                 &event.timezone,
                 lang,
             );
-            let (heading, first) = match query.status.as_deref() {
-                Some("waitlisted") => (Msg::WaitlistedHeading, Msg::WaitlistedText),
-                Some("pending") => (Msg::PendingHeading, Msg::PendingText),
-                _ => (Msg::RegisteredHeading, Msg::RegisteredText),
-            };
-            let first = fill(first.text(lang), &[("title", &event.title)]);
+            let thanks = fill(Msg::ReceivedText.text(lang), &[("title", &event.title)]);
             let page = MessagePage::new(
-                heading.text(lang),
-                &[&first, &when, Msg::RegisteredEmailSent.text(lang)],
+                Msg::ReceivedHeading.text(lang),
+                &[
+                    &thanks,
+                    &when,
+                    Msg::ReceivedEmail.text(lang),
+                    Msg::ReceivedAlready.text(lang),
+                ],
+            )
+            .with_link(
+                &format!("/registrations/link{}", lang_suffix(lang, '?')),
+                Msg::GetLinkAgain.text(lang),
             )
             .in_lang(lang);
             render(StatusCode::OK, &page)
@@ -272,9 +275,17 @@ pub async fn registered(
     }
 }
 
-/// `POST /api/events/{slug}/registrations`: `201 {id, status}` for a new registration,
-/// `200` with the same body when this address was already registered, `422` naming
-/// every bad field, `409` when the exchange is full, `404` for an unknown exchange.
+/// What the JSON API answers to every registration it takes in: a new address, a known one
+/// (nothing changes then, no second email), or a bot that filled the hidden field. The
+/// participant learns the outcome by email and on their personal page.
+fn received() -> (StatusCode, Json<serde_json::Value>) {
+    (StatusCode::ACCEPTED, Json(json!({ "status": "received" })))
+}
+
+/// `POST /api/events/{slug}/registrations`: `202 {"status": "received"}` for every
+/// registration taken in (see [`received`]), so the answer never tells whether an address
+/// was registered; `422` naming every bad field, `409` when registration is not open,
+/// `404` for an unknown exchange.
 pub async fn submit_json(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
@@ -297,31 +308,28 @@ pub async fn submit_json(
         }
     })?;
     let new = NewRegistration { lang, ..new };
-    let body = |r: &crate::store::registrations::Registration| {
-        Json(json!({
-            "id": r.id,
-            "event": event.slug,
-            "status": r.status,
-            "registered_at": r.registered_at,
-        }))
-    };
-    let registered = register(
-        &state.pool,
+    // A bot that filled the hidden field gets the usual answer and nothing is stored. Checked
+    // after validation, so that invalid input is answered alike with or without it and the
+    // answer does not tell the bot the field was noticed.
+    if !input.website.trim().is_empty() {
+        metrics::registration(RegistrationOutcome::Spam);
+        state.answer_pace.hold_from(Instant::now()).await;
+        return Ok(received());
+    }
+    let registered = register_paced(
+        &state,
         &event,
         &new,
-        Some(&input.invitation),
-        &state.settings.public_base_url,
-        &state.settings.link_keys,
+        &input.invitation,
         correlation_id.into(),
     )
     .await;
-    metrics::registration(outcome(&registered));
     match registered? {
-        Registered::New(r) => {
+        Registered::New(_) => {
             state.announce();
-            Ok((StatusCode::CREATED, body(&r)))
+            Ok(received())
         }
-        Registered::Existing(r) => Ok((StatusCode::OK, body(&r))),
+        Registered::Existing(_) => Ok(received()),
         Registered::NotOpenYet(opens) => Err(ApiError::Conflict {
             field: None,
             message: format!("Registration opens at {}.", opens.to_rfc3339()),
@@ -341,6 +349,36 @@ pub async fn submit_json(
             })
         }
     }
+}
+
+/// Runs [`register`] and counts its outcome, at an even pace (see [`super::pace`]): a new
+/// registration's time is recorded, and a known address's answer, which wrote nothing, is
+/// held until a new one would have been taken in.
+async fn register_paced(
+    state: &AppState,
+    event: &Event,
+    new: &NewRegistration,
+    invitation: &str,
+    correlation_id: Uuid,
+) -> sqlx::Result<Registered> {
+    let started = Instant::now();
+    let registered = register(
+        &state.pool,
+        event,
+        new,
+        Some(invitation),
+        &state.settings.public_base_url,
+        &state.settings.link_keys,
+        correlation_id,
+    )
+    .await;
+    match &registered {
+        Ok(Registered::New(_)) => state.answer_pace.record(started.elapsed()),
+        Ok(Registered::Existing(_)) => state.answer_pace.hold_from(started).await,
+        _ => {}
+    }
+    metrics::registration(outcome(&registered));
+    registered
 }
 
 /// What a registration attempt that reached the database counts as in the metrics.

@@ -431,7 +431,7 @@ async fn registrations_row(
                 "bench-{n}-{}@bench.example.org",
                 uuid::Uuid::new_v4().simple()
             ));
-            matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 201)
+            matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 202)
         }
     })
     .await;
@@ -766,7 +766,7 @@ async fn main() -> std::process::ExitCode {
             );
             let mut body = participant("E2e");
             body["email"] = json!(email);
-            let ok = matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 201);
+            let ok = matches!(http.post(&url).json(&body).send().await, Ok(r) if r.status() == 202);
             ok.then(|| (email, SystemTime::now()))
         }));
     }
