@@ -1946,3 +1946,134 @@ async fn organisers_invite_pasted_addresses_and_see_who_was_invited_reminded_and
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(invitations_to_ana(), 1, "no second invitation");
 }
+
+/// Anyone can post the co-sponsorship form: naming an organisation that already offered
+/// must not redirect the organisers' replies to someone else. Another contact address is
+/// another offer; the organisers see both, with their own contacts, in the admin API and
+/// the console, and an organisation accepted twice is listed publicly once.
+#[tokio::test]
+async fn an_offer_resubmitted_with_another_contact_never_changes_the_first_offers_contact() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["ben@un.example.org"] }))
+        .await;
+    let (stack, slug) = (&stack, slug.as_str());
+    let offer = |organisation: &str, name: &str, email: &str, message: &str| {
+        let body = json!({
+            "organisation": organisation, "country": "GH", "contact_name": name,
+            "contact_email": email, "support_kind": "hosting", "message": message,
+        });
+        async move {
+            let response = stack
+                .http
+                .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let first = offer(
+        "Ministry of Justice of Ghana",
+        "Kofi Mensah",
+        "kofi@justice.example.org",
+        "We can host the second day in Accra.",
+    )
+    .await;
+    let second = offer(
+        "MINISTRY OF JUSTICE OF GHANA",
+        "Kofi (new address)",
+        "replies@elsewhere.example.net",
+        "Please write to this address instead.",
+    )
+    .await;
+    assert_ne!(first, second, "another contact is another offer");
+    // The same contact again, nothing changed: the same offer, no new email.
+    assert_eq!(
+        offer(
+            "Ministry of Justice of Ghana",
+            "Kofi Mensah",
+            "KOFI@justice.example.org",
+            "We can host the second day in Accra.",
+        )
+        .await,
+        first
+    );
+
+    let (_, listed) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/cosponsor-offers"),
+            None,
+        )
+        .await;
+    let offers = listed["cosponsor_offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 2, "{listed}");
+    let by_id = |id: &str| {
+        offers
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {listed}"))
+    };
+    assert_eq!(by_id(&first)["contact_email"], "kofi@justice.example.org");
+    assert_eq!(by_id(&first)["contact_name"], "Kofi Mensah");
+    assert_eq!(
+        by_id(&first)["message"],
+        "We can host the second day in Accra."
+    );
+    assert_eq!(
+        by_id(&second)["contact_email"],
+        "replies@elsewhere.example.net"
+    );
+
+    // Each email replies to its own offer's contact; the repeat sent none.
+    let mails = stack
+        .mailbox
+        .wait_for(2, WAIT, |m| {
+            m.to.contains("ben@un.example.org") && m.subject.contains("Co-sponsorship offer")
+        })
+        .await;
+    let mut reply_to: Vec<String> = mails.iter().filter_map(|m| m.reply_to.clone()).collect();
+    reply_to.sort();
+    assert_eq!(
+        reply_to,
+        ["kofi@justice.example.org", "replies@elsewhere.example.net"]
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        stack
+            .mailbox
+            .to("ben@un.example.org")
+            .iter()
+            .filter(|m| m.subject.contains("Co-sponsorship offer"))
+            .count(),
+        2
+    );
+
+    // The console shows both offers, each with its contact and decision buttons.
+    let mut ben = signed_in(stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("kofi@justice.example.org"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("replies@elsewhere.example.net"));
+    let csrf = page.csrf();
+    for id in [&first, &second] {
+        let accept = format!("/console/events/{slug}/cosponsor-offers/{id}/accept");
+        assert!(page.body.contains(&accept), "{}", page.body);
+        assert_eq!(ben.post(&accept, &[("csrf", &csrf)]).await.status, 303);
+    }
+    let (_, public) = public(stack, slug).await;
+    assert_eq!(
+        public["cosponsors"],
+        json!([{ "organisation": "Ministry of Justice of Ghana", "country": "GH" }])
+    );
+}
