@@ -2077,3 +2077,116 @@ async fn an_offer_resubmitted_with_another_contact_never_changes_the_first_offer
         json!([{ "organisation": "Ministry of Justice of Ghana", "country": "GH" }])
     );
 }
+
+/// A rejected registration shows a *Reopen* button to organisers (not to viewers, who get
+/// `403` if they post it anyway); reopening needs the session's CSRF token, puts it back to
+/// pending on an exchange that requires approval, tells the page and the activity log, and
+/// emails the participant.
+#[tokio::test]
+async fn organisers_reopen_a_rejected_registration_from_the_list_and_viewers_cannot() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "requires_approval": true,
+        }))
+        .await;
+    let person = participant("Second Chance");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert!(stack
+        .register_json(&slug, &person)
+        .await
+        .status()
+        .is_success());
+    let status = || async {
+        let (_, body) = stack
+            .admin_json(
+                reqwest::Method::GET,
+                &format!("/api/admin/events/{slug}/registrations"),
+                None,
+            )
+            .await;
+        let r = &body["registrations"][0];
+        (
+            r["id"].as_str().unwrap().to_owned(),
+            r["status"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (id, _) = status().await;
+    let reopen = format!("/console/events/{slug}/registrations/{id}/reopen");
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+
+    // Pending: no Reopen button, and reopening is refused.
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(!page.body.contains(&reopen));
+    let csrf = page.csrf();
+    assert_eq!(ben.post(&reopen, &[("csrf", &csrf)]).await.status, 409);
+
+    let reject = format!("/console/events/{slug}/registrations/{id}/reject");
+    assert_eq!(ben.post(&reject, &[("csrf", &csrf)]).await.status, 303);
+    assert_eq!(status().await.1, "rejected");
+    stack
+        .mailbox
+        .wait_for(2, WAIT, |m| m.to.contains(&email))
+        .await;
+
+    // A viewer sees the rejected registration, without the button, and cannot reopen it.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains("Second Chance"));
+    assert!(!page.body.contains(&reopen));
+    let vera_csrf = page.csrf();
+    assert_eq!(
+        vera.post(&reopen, &[("csrf", &vera_csrf)]).await.status,
+        403
+    );
+    // Nor can the organiser without his session's token.
+    assert_eq!(ben.post(&reopen, &[]).await.status, 403);
+    assert_eq!(ben.post(&reopen, &[("csrf", &vera_csrf)]).await.status, 403);
+    assert_eq!(status().await.1, "rejected");
+
+    // The organiser sees the button beside the rejected registration, and reopens it.
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains(&reopen), "{}", page.body);
+    assert!(page.body.contains("aria-label=\"Reopen Second Chance\""));
+    let page = ben.post(&reopen, &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=reopened-pending")
+    );
+    assert_eq!(status().await.1, "pending");
+    let page = ben.get(page.location()).await;
+    assert!(
+        page.body
+            .contains("Reopened: the registration awaits approval again"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("ben@un.example.org reopened Second Chance (pending)"),
+        "{}",
+        page.body
+    );
+    let entries = activity(&stack, &slug).await;
+    assert_eq!(entries[0]["action"], "registration.reopened");
+    assert_eq!(entries[0]["actor"], "ben@un.example.org");
+    assert_eq!(entries[0]["subject_id"], id.as_str());
+    assert_eq!(entries[0]["outcome"], "pending");
+    // The participant is told it awaits approval again.
+    let mails = stack
+        .mailbox
+        .wait_for(3, WAIT, |m| m.to.contains(&email))
+        .await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.starts_with("Received"))
+            .count(),
+        2
+    );
+    // Once reopened there is nothing to reopen.
+    assert_eq!(ben.post(&reopen, &[("csrf", &csrf)]).await.status, 409);
+}
