@@ -1595,13 +1595,7 @@ async fn the_waiting_list_is_shown_in_order_with_each_offers_deadline_in_the_exc
         "Second Waiting",
         "Third Waiting",
     ] {
-        let registered: serde_json::Value = stack
-            .register_json(&slug, &participant(name))
-            .await
-            .json()
-            .await
-            .unwrap();
-        statuses.push(registered["status"].as_str().unwrap().to_owned());
+        statuses.push(stack.register(&slug, &participant(name)).await.status);
     }
     assert_eq!(
         statuses,
@@ -1930,4 +1924,248 @@ async fn organisers_invite_pasted_addresses_and_see_who_was_invited_reminded_and
     assert!(page.body.contains(&format!("href=\"{invitations}\"")));
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(invitations_to_ana(), 1, "no second invitation");
+}
+
+/// Anyone can post the co-sponsorship form: naming an organisation that already offered
+/// must not redirect the organisers' replies to someone else. Another contact address is
+/// another offer; the organisers see both, with their own contacts, in the admin API and
+/// the console, and an organisation accepted twice is listed publicly once.
+#[tokio::test]
+async fn an_offer_resubmitted_with_another_contact_never_changes_the_first_offers_contact() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["ben@un.example.org"] }))
+        .await;
+    let (stack, slug) = (&stack, slug.as_str());
+    let offer = |organisation: &str, name: &str, email: &str, message: &str| {
+        let body = json!({
+            "organisation": organisation, "country": "GH", "contact_name": name,
+            "contact_email": email, "support_kind": "hosting", "message": message,
+        });
+        async move {
+            let response = stack
+                .http
+                .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let first = offer(
+        "Ministry of Justice of Ghana",
+        "Kofi Mensah",
+        "kofi@justice.example.org",
+        "We can host the second day in Accra.",
+    )
+    .await;
+    let second = offer(
+        "MINISTRY OF JUSTICE OF GHANA",
+        "Kofi (new address)",
+        "replies@elsewhere.example.net",
+        "Please write to this address instead.",
+    )
+    .await;
+    assert_ne!(first, second, "another contact is another offer");
+    // The same contact again, nothing changed: the same offer, no new email.
+    assert_eq!(
+        offer(
+            "Ministry of Justice of Ghana",
+            "Kofi Mensah",
+            "KOFI@justice.example.org",
+            "We can host the second day in Accra.",
+        )
+        .await,
+        first
+    );
+
+    let (_, listed) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/cosponsor-offers"),
+            None,
+        )
+        .await;
+    let offers = listed["cosponsor_offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 2, "{listed}");
+    let by_id = |id: &str| {
+        offers
+            .iter()
+            .find(|o| o["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {listed}"))
+    };
+    assert_eq!(by_id(&first)["contact_email"], "kofi@justice.example.org");
+    assert_eq!(by_id(&first)["contact_name"], "Kofi Mensah");
+    assert_eq!(
+        by_id(&first)["message"],
+        "We can host the second day in Accra."
+    );
+    assert_eq!(
+        by_id(&second)["contact_email"],
+        "replies@elsewhere.example.net"
+    );
+
+    // Each email replies to its own offer's contact; the repeat sent none.
+    let mails = stack
+        .mailbox
+        .wait_for(2, WAIT, |m| {
+            m.to.contains("ben@un.example.org") && m.subject.contains("Co-sponsorship offer")
+        })
+        .await;
+    let mut reply_to: Vec<String> = mails.iter().filter_map(|m| m.reply_to.clone()).collect();
+    reply_to.sort();
+    assert_eq!(
+        reply_to,
+        ["kofi@justice.example.org", "replies@elsewhere.example.net"]
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        stack
+            .mailbox
+            .to("ben@un.example.org")
+            .iter()
+            .filter(|m| m.subject.contains("Co-sponsorship offer"))
+            .count(),
+        2
+    );
+
+    // The console shows both offers, each with its contact and decision buttons.
+    let mut ben = signed_in(stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("kofi@justice.example.org"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("replies@elsewhere.example.net"));
+    let csrf = page.csrf();
+    for id in [&first, &second] {
+        let accept = format!("/console/events/{slug}/cosponsor-offers/{id}/accept");
+        assert!(page.body.contains(&accept), "{}", page.body);
+        assert_eq!(ben.post(&accept, &[("csrf", &csrf)]).await.status, 303);
+    }
+    let (_, public) = public(stack, slug).await;
+    assert_eq!(
+        public["cosponsors"],
+        json!([{ "organisation": "Ministry of Justice of Ghana", "country": "GH" }])
+    );
+}
+
+/// A rejected registration shows a *Reopen* button to organisers (not to viewers, who get
+/// `403` if they post it anyway); reopening needs the session's CSRF token, puts it back to
+/// pending on an exchange that requires approval, tells the page and the activity log, and
+/// emails the participant.
+#[tokio::test]
+async fn organisers_reopen_a_rejected_registration_from_the_list_and_viewers_cannot() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+            "requires_approval": true,
+        }))
+        .await;
+    let person = participant("Second Chance");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert!(stack
+        .register_json(&slug, &person)
+        .await
+        .status()
+        .is_success());
+    let status = || async {
+        let (_, body) = stack
+            .admin_json(
+                reqwest::Method::GET,
+                &format!("/api/admin/events/{slug}/registrations"),
+                None,
+            )
+            .await;
+        let r = &body["registrations"][0];
+        (
+            r["id"].as_str().unwrap().to_owned(),
+            r["status"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (id, _) = status().await;
+    let reopen = format!("/console/events/{slug}/registrations/{id}/reopen");
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+
+    // Pending: no Reopen button, and reopening is refused.
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(!page.body.contains(&reopen));
+    let csrf = page.csrf();
+    assert_eq!(ben.post(&reopen, &[("csrf", &csrf)]).await.status, 409);
+
+    let reject = format!("/console/events/{slug}/registrations/{id}/reject");
+    assert_eq!(ben.post(&reject, &[("csrf", &csrf)]).await.status, 303);
+    assert_eq!(status().await.1, "rejected");
+    stack
+        .mailbox
+        .wait_for(2, WAIT, |m| m.to.contains(&email))
+        .await;
+
+    // A viewer sees the rejected registration, without the button, and cannot reopen it.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains("Second Chance"));
+    assert!(!page.body.contains(&reopen));
+    let vera_csrf = page.csrf();
+    assert_eq!(
+        vera.post(&reopen, &[("csrf", &vera_csrf)]).await.status,
+        403
+    );
+    // Nor can the organiser without his session's token.
+    assert_eq!(ben.post(&reopen, &[]).await.status, 403);
+    assert_eq!(ben.post(&reopen, &[("csrf", &vera_csrf)]).await.status, 403);
+    assert_eq!(status().await.1, "rejected");
+
+    // The organiser sees the button beside the rejected registration, and reopens it.
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains(&reopen), "{}", page.body);
+    assert!(page.body.contains("aria-label=\"Reopen Second Chance\""));
+    let page = ben.post(&reopen, &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        page.location(),
+        format!("/console/events/{slug}?decided=reopened-pending")
+    );
+    assert_eq!(status().await.1, "pending");
+    let page = ben.get(page.location()).await;
+    assert!(
+        page.body
+            .contains("Reopened: the registration awaits approval again"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("ben@un.example.org reopened Second Chance (pending)"),
+        "{}",
+        page.body
+    );
+    let entries = activity(&stack, &slug).await;
+    assert_eq!(entries[0]["action"], "registration.reopened");
+    assert_eq!(entries[0]["actor"], "ben@un.example.org");
+    assert_eq!(entries[0]["subject_id"], id.as_str());
+    assert_eq!(entries[0]["outcome"], "pending");
+    // The participant is told it awaits approval again.
+    let mails = stack
+        .mailbox
+        .wait_for(3, WAIT, |m| m.to.contains(&email))
+        .await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.starts_with("Received"))
+            .count(),
+        2
+    );
+    // Once reopened there is nothing to reopen.
+    assert_eq!(ben.post(&reopen, &[("csrf", &csrf)]).await.status, 409);
 }

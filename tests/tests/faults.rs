@@ -77,6 +77,8 @@ async fn fault_suite() {
             // All the load comes from one address: the per-client limit would refuse
             // the burst of retries after an outage, which is not what this measures.
             ("RATE_LIMIT_PER_MINUTE".to_owned(), "0".to_owned()),
+            // Hundreds of offers an hour, each of which must email every organiser once.
+            ("OFFER_EMAILS_PER_HOUR".to_owned(), "0".to_owned()),
         ],
         postgres_server: Some(postgres.server_url()),
         postgres_via: Some(through(&postgres.server_url(), postgres_proxy.addr())),

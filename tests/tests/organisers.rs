@@ -599,3 +599,87 @@ async fn organisers_notes_reach_each_reminder_in_the_participants_language() {
         }
     }
 }
+
+/// A flood of offers must not flood the organisers' inboxes: at most 10 offer emails per
+/// exchange in any hour (`OFFER_EMAILS_PER_HOUR`). Every offer is still stored and listed;
+/// another exchange has its own allowance; an hour later emails flow again.
+#[tokio::test]
+async fn offer_emails_to_organisers_are_limited_per_exchange_per_hour() {
+    let stack = Stack::start().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["lead@iom.example.org"] }))
+        .await;
+    let other = stack
+        .given_event(json!({ "organiser_emails": ["other@iom.example.org"] }))
+        .await;
+    let offer = |slug: &str, n: usize| {
+        stack
+            .http
+            .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+            .json(&json!({
+                "organisation": format!("Organisation {n}"), "country": "MX",
+                "contact_name": "Lucía", "contact_email": format!("contact{n}@example.org"),
+                "support_kind": "hosting", "message": "",
+            }))
+            .send()
+    };
+    let offer_emails = |to: &str| {
+        stack
+            .mailbox
+            .to(to)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Co-sponsorship offer"))
+            .count()
+    };
+    for n in 1..=11 {
+        assert_eq!(offer(&slug, n).await.unwrap().status(), 201, "offer {n}");
+    }
+    assert_eq!(offer(&other, 12).await.unwrap().status(), 201);
+    stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains("other@iom.example.org"))
+        .await;
+    stack
+        .mailbox
+        .wait_for(10, WAIT, |m| m.to.contains("lead@iom.example.org"))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        offer_emails("lead@iom.example.org"),
+        10,
+        "no eleventh email"
+    );
+
+    let listed = |slug: String| {
+        let stack = &stack;
+        async move {
+            let (_, body) = stack
+                .admin_json(
+                    reqwest::Method::GET,
+                    &format!("/api/admin/events/{slug}/cosponsor-offers"),
+                    None,
+                )
+                .await;
+            body["cosponsor_offers"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(listed(slug.clone()).await, 11, "every offer is stored");
+
+    // An hour later the exchange's organisers hear of offers again.
+    let pool = stack.db.pool().await;
+    sqlx::query(
+        "UPDATE registration.offer_emails SET announced_at = announced_at - interval '61 minutes'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(offer(&slug, 13).await.unwrap().status(), 201);
+    let mails = stack
+        .mailbox
+        .wait_for(11, WAIT, |m| m.to.contains("lead@iom.example.org"))
+        .await;
+    assert!(mails.iter().any(|m| m.body.contains("Organisation 13")));
+    assert!(!mails.iter().any(|m| m.body.contains("Organisation 11")));
+    assert_eq!(listed(slug).await, 12);
+}

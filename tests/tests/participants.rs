@@ -200,10 +200,18 @@ async fn a_participant_gets_a_new_link_by_email_and_the_page_reveals_nothing() {
         .await;
     let new = renewed[0].manage_link().unwrap();
     assert_ne!(new, old);
+    // Asking does not take the old link away (anyone who knows the address may ask): it
+    // works until the new one is opened, and then only the new one does.
+    assert_eq!(
+        stack.http.get(&old).send().await.unwrap().status(),
+        200,
+        "the old link works until the new one is opened"
+    );
+    assert_eq!(stack.http.get(&new).send().await.unwrap().status(), 200);
     assert_eq!(
         stack.http.get(&old).send().await.unwrap().status(),
         404,
-        "the old link is dead"
+        "the old link is dead once the new one was opened"
     );
     assert_eq!(stack.http.get(&new).send().await.unwrap().status(), 200);
 
@@ -216,4 +224,108 @@ async fn a_participant_gets_a_new_link_by_email_and_the_page_reveals_nothing() {
         "the confirmation and one renewed link"
     );
     assert!(stack.mailbox.to("nobody-here@example.org").is_empty());
+}
+
+/// Whoever knows an address may ask for its link again, so asking must neither take the
+/// participant's link away nor flood their inbox: the new link waits beside the old one,
+/// and an address gets at most 5 requests that send links a day, with the same answer
+/// before and after.
+#[tokio::test]
+async fn asking_for_links_again_never_kills_the_old_one_and_is_limited_per_day() {
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    let person = participant("Targeted");
+    let email = person["email"].as_str().unwrap().to_owned();
+    assert!(stack
+        .register_json(&slug, &person)
+        .await
+        .status()
+        .is_success());
+    let old = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(&email))
+        .await[0]
+        .manage_link()
+        .unwrap();
+    let pool = stack.db.pool().await;
+    // Each registration gets one such email every 5 minutes: pretend they have passed.
+    let minutes_pass = || async {
+        sqlx::query(
+            "UPDATE registration.registrations \
+             SET link_sent_at = now() - interval '6 minutes' WHERE link_sent_at IS NOT NULL",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+    };
+    let ask = |address: String| async {
+        let response = stack
+            .http
+            .post(stack.url("/registrations/link"))
+            .form(&[("email", address)])
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    let renewed = || {
+        stack
+            .mailbox
+            .to(&email)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Your link"))
+            .collect::<Vec<_>>()
+    };
+    let unknown = ask("nobody-here@example.org".to_owned()).await;
+    assert_eq!(unknown.0, 200);
+
+    for n in 1..=5 {
+        minutes_pass().await;
+        assert_eq!(ask(email.clone()).await, unknown, "request {n}");
+        stack
+            .mailbox
+            .wait_for(n, WAIT, |m| {
+                m.to.contains(&email) && m.subject.starts_with("Your link")
+            })
+            .await;
+    }
+    assert_eq!(
+        stack.http.get(&old).send().await.unwrap().status(),
+        200,
+        "five new links, none opened: the participant's link still works"
+    );
+
+    // The sixth in a day: the same answer, and nothing sent.
+    minutes_pass().await;
+    assert_eq!(ask(email.to_uppercase()).await, unknown, "at the limit");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(renewed().len(), 5, "no sixth link in a day");
+
+    // A day later the address may ask again.
+    sqlx::query("UPDATE registration.link_requests SET requested_at = now() - interval '25 hours'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    minutes_pass().await;
+    assert_eq!(ask(email.clone()).await, unknown);
+    let links: Vec<String> = stack
+        .mailbox
+        .wait_for(6, WAIT, |m| {
+            m.to.contains(&email) && m.subject.starts_with("Your link")
+        })
+        .await
+        .iter()
+        .filter_map(|m| m.manage_link())
+        .collect();
+    // Each request replaced the one before that was never opened: only the latest works,
+    // and opening it retires the participant's old link.
+    let mut working = 0;
+    for link in &links {
+        if stack.http.get(link).send().await.unwrap().status() == 200 {
+            working += 1;
+        }
+    }
+    assert_eq!(working, 1, "only the latest new link works");
+    assert_eq!(stack.http.get(&old).send().await.unwrap().status(), 404);
+    pool.close().await;
 }

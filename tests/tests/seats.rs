@@ -449,3 +449,191 @@ async fn approval_caps_and_the_registration_window() {
         .unwrap();
     assert!(page.contains("has closed"));
 }
+
+/// A registration's id and status as organisers list it, found by address (so that the
+/// test does not depend on what the public registration answer says).
+async fn listed(stack: &Stack, slug: &str, email: &str) -> (String, String) {
+    let (_, body) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/registrations"),
+            None,
+        )
+        .await;
+    let found = body["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == email)
+        .unwrap_or_else(|| panic!("{email} in {body}"));
+    (
+        found["id"].as_str().unwrap().to_owned(),
+        found["status"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// `POST /api/admin/registrations/{id}/{what}`: its status and answer.
+async fn decide(stack: &Stack, id: &str, what: &str) -> (u16, Value) {
+    stack
+        .admin_json(
+            reqwest::Method::POST,
+            &format!("/api/admin/registrations/{id}/{what}"),
+            None,
+        )
+        .await
+}
+
+/// The exchange's activity, newest first, as (action, subject id, outcome, actor).
+async fn activity(stack: &Stack, slug: &str) -> Vec<(String, String, String, String)> {
+    let (_, log) = stack
+        .admin_json(
+            reqwest::Method::GET,
+            &format!("/api/admin/events/{slug}/activity"),
+            None,
+        )
+        .await;
+    log["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (
+                text("action"),
+                text("subject_id"),
+                text("outcome"),
+                text("actor"),
+            )
+        })
+        .collect()
+}
+
+/// A rejected registration stays rejected, unless an organiser reopens it: then it is
+/// pending again where the exchange requires approval, and elsewhere decided as a new
+/// registration would be (a seat if one is free, else the waiting list). The participant
+/// is emailed the new status, and the activity log says who reopened it.
+#[tokio::test]
+async fn an_organiser_reopens_a_rejected_registration_in_either_approval_mode() {
+    let stack = Stack::start().await;
+    let register = |slug: String, name: &'static str| {
+        let stack = &stack;
+        async move {
+            let person = participant(name);
+            assert!(stack
+                .register_json(&slug, &person)
+                .await
+                .status()
+                .is_success());
+            let email = person["email"].as_str().unwrap().to_owned();
+            let (id, _) = listed(stack, &slug, &email).await;
+            (email, id)
+        }
+    };
+    let subjects = |email: &str| -> Vec<String> {
+        stack
+            .mailbox
+            .to(email)
+            .into_iter()
+            .map(|m| m.subject)
+            .collect()
+    };
+
+    // With approval: pending → rejected → reopened: pending again, told so.
+    let approval = stack
+        .given_event(json!({ "capacity": 1, "requires_approval": true }))
+        .await;
+    let (cy, c) = register(approval.clone(), "Cy").await;
+    stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(&cy))
+        .await;
+    let (code, _) = decide(&stack, &c, "reopen").await;
+    assert_eq!(code, 409, "a pending registration is not reopened");
+    assert_eq!(decide(&stack, &c, "reject").await.0, 200);
+    stack
+        .mailbox
+        .wait_for(2, WAIT, |m| m.to.contains(&cy))
+        .await;
+    let (code, body) = decide(&stack, &c, "reopen").await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["status"], "pending");
+    assert_eq!(listed(&stack, &approval, &cy).await.1, "pending");
+    let mails = stack
+        .mailbox
+        .wait_for(3, WAIT, |m| m.to.contains(&cy))
+        .await;
+    assert_eq!(
+        subjects(&cy)
+            .iter()
+            .filter(|s| s.starts_with("Received"))
+            .count(),
+        2,
+        "told it awaits approval again: {:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        activity(&stack, &approval).await[0],
+        (
+            "registration.reopened".to_owned(),
+            c.clone(),
+            "pending".to_owned(),
+            "admin API".to_owned()
+        )
+    );
+    assert_eq!(decide(&stack, &c, "reopen").await.0, 409, "now pending");
+    // And it can be approved like any pending one.
+    assert_eq!(decide(&stack, &c, "approve").await.1["status"], "confirmed");
+
+    // Without approval, one seat: Ana has it, Ben waits, is rejected, reopened: the
+    // exchange is full, so he waits again.
+    let open = stack.given_event(json!({ "capacity": 1 })).await;
+    let (ana, _) = register(open.clone(), "Ana").await;
+    let (ben, b) = register(open.clone(), "Ben").await;
+    assert_eq!(listed(&stack, &open, &ben).await.1, "waitlisted");
+    let ben_link = link_of(&stack, &ben).await;
+    assert_eq!(decide(&stack, &b, "reject").await.0, 200);
+    assert_eq!(decide(&stack, &b, "reopen").await.1["status"], "waitlisted");
+    stack
+        .mailbox
+        .wait_for(2, WAIT, |m| {
+            m.to.contains(&ben) && m.subject.starts_with("Waiting list")
+        })
+        .await;
+    // Rejected again; Ana gives up her seat; reopened, Ben takes it, and his confirmation
+    // carries the link he has had from the start.
+    assert_eq!(decide(&stack, &b, "reject").await.0, 200);
+    let ana_link = link_of(&stack, &ana).await;
+    let cancelled = stack
+        .http
+        .post(format!("{ana_link}/cancel"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    assert_eq!(
+        listed(&stack, &open, &ben).await.1,
+        "rejected",
+        "a freed seat is not offered to a rejected registration"
+    );
+    let (code, body) = decide(&stack, &b, "reopen").await;
+    assert_eq!((code, body["status"].clone()), (200, json!("confirmed")));
+    let confirmed = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&ben) && m.subject.starts_with("Registered")
+        })
+        .await;
+    assert_eq!(confirmed[0].manage_link(), Some(ben_link));
+    let log = activity(&stack, &open).await;
+    let reopened: Vec<&str> = log
+        .iter()
+        .filter(|(action, id, _, _)| action == "registration.reopened" && *id == b)
+        .map(|(_, _, outcome, _)| outcome.as_str())
+        .collect();
+    assert_eq!(reopened, ["confirmed", "waitlisted"]);
+
+    // An unknown registration is not found; a confirmed one is not reopened.
+    let unknown = uuid::Uuid::new_v4().to_string();
+    assert_eq!(decide(&stack, &unknown, "reopen").await.0, 404);
+    assert_eq!(decide(&stack, &b, "reopen").await.0, 409);
+}

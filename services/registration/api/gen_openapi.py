@@ -183,7 +183,7 @@ console_decision = lambda what: {"post": public({
     "responses": {"303": redirect("Decided: back to the exchange's page"), "400": error("Malformed path"),
                   "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
                   "404": html("No such exchange or registration, or not one this person may see"),
-                  "409": html("Nothing to decide (not pending)"), **body_errors()}})}
+                  "409": html("Nothing to decide (not in a state this decision applies to)"), **body_errors()}})}
 console_offer_decision = lambda what: {"post": public({
     "summary": what, "parameters": [slug, registration_id | {"description": "The offer's id"}],
     "requestBody": form({"csrf": {}, "note": {}}),
@@ -322,13 +322,13 @@ doc = {
                               "properties": {"event": {"type": "string"}, "cosponsor_offers": {"type": "array", "items": ref("CosponsorOfferRecord")}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/events/{slug}/activity": {"get": admin({
-            "summary": "Who decided what on the exchange (approvals, rejections, offer decisions, invitations sent, its creation, changes and cancellation), newest first, the latest 500", "parameters": [slug],
+            "summary": "Who decided what on the exchange (approvals, rejections, reopenings, offer decisions, invitations sent, its creation, changes and cancellation), newest first, the latest 500", "parameters": [slug],
             "responses": {"200": {"description": "The activity log", **json_body({"type": "object", "required": ["event", "activity"],
                               "properties": {"event": {"type": "string"}, "activity": {"type": "array", "items": {"type": "object",
                                   "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
                                   "properties": {"at": {"type": "string", "format": "date-time"},
                                                  "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
-                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "offer.accepted", "offer.declined", "invitations.sent",
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "registration.reopened", "offer.accepted", "offer.declined", "invitations.sent",
                                                                                                "exchange.created", "exchange.changed", "exchange.cancelled"]},
                                                  "subject_id": {"type": "string", "format": "uuid", "description": "The registration, offer or (for exchange.* and invitations.sent) exchange"},
                                                  "subject": {"type": "string", "description": "The participant's name, the organisation (empty once erased), or the exchange's title"},
@@ -344,6 +344,12 @@ doc = {
             "responses": {"200": {"description": "Decided", **json_body(ref("Decision"))}, "400": error("Malformed id"),
                           "403": error("This token does not cover that exchange"), "404": error("No such registration"),
                           "409": error("Neither pending nor waitlisted")}})},
+        "/api/admin/registrations/{id}/reopen": {"post": admin({
+            "summary": "Reopen a rejected registration: pending again when the exchange requires approval, else a seat if one is free for its country and the waiting list otherwise; the participant is emailed",
+            "parameters": [offer_id],
+            "responses": {"200": {"description": "Reopened, with the new status", **json_body(ref("Decision"))}, "400": error("Malformed id"),
+                          "403": error("This token does not cover that exchange"), "404": error("No such registration"),
+                          "409": error("Not rejected")}})},
         "/api/admin/registrations/approve": {"post": admin({
             "summary": "Approve many, in order", "requestBody": {"required": True, **json_body(ref("Ids"))},
             "responses": {"200": {"description": "Each one's outcome", **json_body(ref("Decisions"))}, "422": invalid, **body_errors()}})},
@@ -500,6 +506,7 @@ doc = {
         "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/reject": console_decision("Reject a pending or waitlisted registration (organisers and console admins)"),
+        "/console/events/{slug}/registrations/{id}/reopen": console_decision("Reopen a rejected registration, as POST /api/admin/registrations/{id}/reopen does (organisers and console admins)"),
         "/openapi.json": {"get": public({"summary": "This document", "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}}})},
         "/healthz": {"get": {"summary": "Alive", "responses": {"200": {"description": "ok", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/readyz": {"get": {"summary": "Ready: Postgres reachable, migrations applied, RabbitMQ connected",

@@ -23,6 +23,12 @@ pub const OFFER_CHECK_SECS: Var = Var {
     default: Some("30"),
     help: "How often lapsed waiting-list offers are passed to the next in line.",
 };
+pub const OFFER_EMAILS_PER_HOUR: Var = Var {
+    name: "OFFER_EMAILS_PER_HOUR",
+    default: Some("10"),
+    help: "Co-sponsorship offers per exchange in any hour that organisers are emailed about; beyond, an \
+offer is stored (console, admin API, digest) but not emailed. 0: no limit.",
+};
 pub const INVITATION_REMINDER_HOURS: Var = Var {
     name: "INVITATION_REMINDER_HOURS",
     default: Some("72"),
@@ -88,6 +94,7 @@ pub const VARS: &[Var] = &[
     RATE_LIMIT_PER_MINUTE,
     TRUSTED_PROXIES,
     OFFER_CHECK_SECS,
+    OFFER_EMAILS_PER_HOUR,
     INVITATION_REMINDER_HOURS,
     DIGEST_HOUR,
     CONSOLE_ADMINS,
@@ -162,6 +169,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
     pub offer_check: std::time::Duration,
+    /// Offers per exchange per hour that organisers are emailed about (0: no limit).
+    pub offer_emails_per_hour: u32,
     pub invitation_reminder_after: std::time::Duration,
     /// 0–23: organisers' digests go out from this hour of their day.
     pub digest_hour: u32,
@@ -228,6 +237,7 @@ impl Settings {
             max_body_bytes: MAX_BODY_BYTES.parse()?,
             rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
             offer_check: OFFER_CHECK_SECS.seconds()?,
+            offer_emails_per_hour: OFFER_EMAILS_PER_HOUR.parse()?,
             invitation_reminder_after: std::time::Duration::from_secs_f64(reminder_hours * 3600.0),
             digest_hour,
             trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(

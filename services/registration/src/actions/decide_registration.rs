@@ -20,9 +20,51 @@ pub enum Decided {
     NotFound,
 }
 
-/// Approve (`approve = true`) or reject a registration. Approval confirms it if a seat is
-/// free for its country, and puts it in line otherwise; pending registrations hold no seat
-/// until then. `check` sees the exchange first (the admin token's scope). The exchange's
+/// What organisers decide about a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A pending registration: confirmed if a seat is free for its country, else in line.
+    Approve,
+    /// A pending or waitlisted registration is turned down.
+    Reject,
+    /// A rejected registration is looked at again: pending when the exchange requires
+    /// approval, else decided as a new registration would be (a seat if one is free for its
+    /// country, else in line).
+    Reopen,
+}
+
+impl Decision {
+    /// Whether a registration with `status` is open to this decision.
+    pub fn applies_to(self, status: &str) -> bool {
+        match self {
+            Self::Approve => status == "pending",
+            Self::Reject => matches!(status, "pending" | "waitlisted"),
+            Self::Reopen => status == "rejected",
+        }
+    }
+
+    /// The activity log's name for it.
+    pub fn action(self) -> &'static str {
+        match self {
+            Self::Approve => "registration.approved",
+            Self::Reject => "registration.rejected",
+            Self::Reopen => "registration.reopened",
+        }
+    }
+
+    /// Which registrations it applies to, for a `409`'s message.
+    pub fn applies_to_text(self) -> &'static str {
+        match self {
+            Self::Approve => "only pending registrations can be approved",
+            Self::Reject => "only pending or waitlisted registrations can be rejected",
+            Self::Reopen => "only rejected registrations can be reopened",
+        }
+    }
+}
+
+/// Approves, rejects or reopens a registration (see [`Decision`]); pending registrations
+/// hold no seat until approved. The participant is told of the new status.
+/// `check` sees the exchange first (the admin token's scope). The exchange's
 /// activity log records `actor` as the one who decided.
 ///
 /// # Errors
@@ -31,7 +73,7 @@ pub async fn decide<E: From<sqlx::Error>>(
     pool: &PgPool,
     keys: &LinkKeys,
     id: Uuid,
-    approve: bool,
+    decision: Decision,
     check: impl Fn(&Event) -> Result<(), E>,
     actor: &str,
     correlation_id: Uuid,
@@ -49,28 +91,22 @@ pub async fn decide<E: From<sqlx::Error>>(
     let Some(registration) = registrations::find_for_update(&mut tx, id).await? else {
         return Ok(Decided::NotFound);
     };
-    let applies = if approve {
-        registration.status == "pending"
-    } else {
-        matches!(registration.status.as_str(), "pending" | "waitlisted")
-    };
-    if !applies {
+    if !decision.applies_to(&registration.status) {
         return Ok(Decided::NotApplicable(registration.status));
     }
-    let status = if !approve {
-        "rejected"
-    } else if seats::has_room(&mut tx, &event, &registration.country).await? {
-        "confirmed"
-    } else {
-        "waitlisted"
+    let status = match decision {
+        Decision::Reject => "rejected",
+        Decision::Reopen if event.requires_approval => "pending",
+        Decision::Approve | Decision::Reopen => {
+            if seats::has_room(&mut tx, &event, &registration.country).await? {
+                "confirmed"
+            } else {
+                "waitlisted"
+            }
+        }
     };
     seats::set_status(&mut tx, id, status).await?;
-    let action = if approve {
-        "registration.approved"
-    } else {
-        "registration.rejected"
-    };
-    activity::record(&mut tx, event.id, actor, action, id, status).await?;
+    activity::record(&mut tx, event.id, actor, decision.action(), id, status).await?;
     let registration = registrations::find(&mut tx, id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -88,7 +124,7 @@ pub async fn decide<E: From<sqlx::Error>>(
         announce_status(&mut tx, &event, &registration, None, correlation_id).await?;
     }
     tx.commit().await?;
-    tracing::info!(registration_id = %id, status, "registration decided");
+    tracing::info!(registration_id = %id, status, ?decision, "registration decided");
     Ok(Decided::Now(registration))
 }
 

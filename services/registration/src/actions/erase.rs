@@ -35,6 +35,7 @@ pub async fn erase_person(
     let organiser_settings = crate::store::digests::erase(&mut tx, email).await?;
     crate::store::console::erase(&mut tx, email).await?;
     crate::store::activity::erase_actor(&mut tx, email).await?;
+    crate::store::registrations::erase_link_requests(&mut tx, email).await?;
     announce(&mut tx, &registrations, &invitations, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(

@@ -1,9 +1,12 @@
 //! A participant who lost their link asks for it again by email address.
 //!
 //! Tokens are stored hashed, so the old link cannot be sent again: each registration under
-//! the address gets a new one (the old stops working) and it is emailed. The answer is the
-//! same whether or not the address is registered, so the form reveals nothing; and each
-//! registration gets at most one such email every few minutes.
+//! the address gets a new one, emailed. The new link waits beside the current one (both
+//! work) until it is first opened, and only then does the old one stop: someone who knows
+//! a participant's address can send them a fresh link, but cannot take their link away.
+//! The answer is the same whether or not the address is registered or at its limits, so
+//! the form reveals nothing; each registration gets at most one such email every few
+//! minutes, and each address at most [`LINK_REQUESTS_PER_DAY`] requests that send links.
 
 use convene_shared::messages::{manage_url_context, Envelope, RegistrationLinkRenewed};
 use convene_shared::outbox;
@@ -12,13 +15,18 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{manage_url, new_token};
-use crate::store::events;
+use crate::store::{events, registrations};
 
 /// The least time between two renewed-link emails for one registration.
 const MIN_MINUTES_BETWEEN: i32 = 5;
 
-/// Renews the links of every current registration under `email` (exchanges not yet over)
-/// and announces each new link. Returns how many were renewed (for logs, never shown).
+/// How many requests that send links one address may make in any 24 hours (requests that
+/// send nothing, for an unknown address or inside the minutes above, do not count).
+pub const LINK_REQUESTS_PER_DAY: i64 = 5;
+
+/// Gives every current registration under `email` (exchanges not yet over) a new link,
+/// pending until it is opened, and announces each. Returns how many were renewed (for
+/// logs, never shown).
 ///
 /// # Errors
 /// When Postgres fails; nothing is written then.
@@ -30,6 +38,15 @@ pub async fn renew_links(
     correlation_id: Uuid,
 ) -> sqlx::Result<usize> {
     let mut tx = pool.begin().await?;
+    // One request per address at a time, so that two at once cannot both pass the limit.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('link_requests:' || lower($1), 0))")
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    if registrations::link_requests_today(&mut tx, email).await? >= LINK_REQUESTS_PER_DAY {
+        tracing::info!("link requests for this address are at their daily limit");
+        return Ok(0);
+    }
     let ids: Vec<(Uuid, Uuid)> = sqlx::query_as(
         "SELECT r.id, r.event_id FROM registrations r JOIN events e ON e.id = r.event_id \
          WHERE lower(r.email) = lower($1) AND r.erased_at IS NULL AND e.ends_at > now() \
@@ -43,11 +60,7 @@ pub async fn renew_links(
     .await?;
     for (id, event_id) in &ids {
         let (token, hash) = new_token();
-        sqlx::query("UPDATE registrations SET token_hash = $2, link_sent_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
+        registrations::set_pending_link(&mut tx, *id, &hash).await?;
         let event = events::find_by_id(&mut tx, *event_id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
@@ -60,6 +73,9 @@ pub async fn renew_links(
             ),
         };
         outbox::enqueue(&mut tx, &Envelope::new(&message, correlation_id)).await?;
+    }
+    if !ids.is_empty() {
+        registrations::record_link_request(&mut tx, email).await?;
     }
     tx.commit().await?;
     tracing::info!(renewed = ids.len(), "links requested again");

@@ -72,6 +72,7 @@ pub async fn submit_form(
         &event,
         &new,
         &state.settings.public_base_url,
+        state.settings.offer_emails_per_hour,
         correlation_id.into(),
     )
     .await
@@ -100,6 +101,7 @@ pub async fn submit_json(
         &event,
         &new,
         &state.settings.public_base_url,
+        state.settings.offer_emails_per_hour,
         correlation_id.into(),
     )
     .await?;

@@ -188,11 +188,13 @@ async fn find_with_position(
     Ok(Some((registration, event, position)))
 }
 
-/// The registration behind a token, with its exchange.
+/// The registration behind a token, with its exchange. Opening a new link (asked for
+/// again, not opened before) makes it the registration's only one: the old stops working.
 async fn find(state: &AppState, token: &str) -> sqlx::Result<Option<(Registration, Event)>> {
     let mut conn = state.pool.acquire().await?;
-    let Some(registration) = registrations::find_by_token(&mut conn, &hash_token(token)).await?
-    else {
+    let hash = hash_token(token);
+    registrations::open_link(&mut conn, &hash).await?;
+    let Some(registration) = registrations::find_by_token(&mut conn, &hash).await? else {
         return Ok(None);
     };
     let event = events::find_by_id(&mut conn, registration.event_id).await?;

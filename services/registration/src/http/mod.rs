@@ -110,6 +110,11 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/api/admin/registrations/{id}/reopen",
+            post(organisers::reopen),
+        ),
+        (
+            Method::POST,
             "/api/admin/registrations/approve",
             post(organisers::approve_many),
         ),

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::extract::{Admin, ApiJson, ApiPath, ApiQuery};
 use super::AppState;
 use crate::actions::decide_offer::{decide_offer, Decision};
-use crate::actions::decide_registration::{self, Decided};
+use crate::actions::decide_registration::{self, Decided, Decision as RegistrationDecision};
 use crate::domain::{CountryCode, FieldErrors, Role};
 use crate::store::activity;
 use crate::store::events::{self, Event};
@@ -371,9 +371,15 @@ pub async fn approve(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
-    decide_one(&state, &admin, id, true, correlation_id.into())
-        .await
-        .map(Json)
+    decide_one(
+        &state,
+        &admin,
+        id,
+        RegistrationDecision::Approve,
+        correlation_id.into(),
+    )
+    .await
+    .map(Json)
 }
 
 /// `POST /api/admin/registrations/{id}/reject`: a pending or waitlisted registration is
@@ -384,9 +390,36 @@ pub async fn reject(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Value>, ApiError> {
-    decide_one(&state, &admin, id, false, correlation_id.into())
-        .await
-        .map(Json)
+    decide_one(
+        &state,
+        &admin,
+        id,
+        RegistrationDecision::Reject,
+        correlation_id.into(),
+    )
+    .await
+    .map(Json)
+}
+
+/// `POST /api/admin/registrations/{id}/reopen`: a rejected registration is looked at
+/// again: `pending` when the exchange requires approval, else confirmed if a seat is free
+/// for its country and waitlisted otherwise, as a new registration would be; the
+/// participant is emailed. `409` unless it is rejected.
+pub async fn reopen(
+    correlation_id: CorrelationId,
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Value>, ApiError> {
+    decide_one(
+        &state,
+        &admin,
+        id,
+        RegistrationDecision::Reopen,
+        correlation_id.into(),
+    )
+    .await
+    .map(Json)
 }
 
 #[derive(Debug, Deserialize)]
@@ -403,7 +436,14 @@ pub async fn approve_many(
     State(state): State<AppState>,
     ApiJson(many): ApiJson<Many>,
 ) -> Result<Json<Value>, ApiError> {
-    decide_many(&state, &admin, many, true, correlation_id.into()).await
+    decide_many(
+        &state,
+        &admin,
+        many,
+        RegistrationDecision::Approve,
+        correlation_id.into(),
+    )
+    .await
 }
 
 /// `POST /api/admin/registrations/reject` with `{"ids": [...]}`.
@@ -413,14 +453,21 @@ pub async fn reject_many(
     State(state): State<AppState>,
     ApiJson(many): ApiJson<Many>,
 ) -> Result<Json<Value>, ApiError> {
-    decide_many(&state, &admin, many, false, correlation_id.into()).await
+    decide_many(
+        &state,
+        &admin,
+        many,
+        RegistrationDecision::Reject,
+        correlation_id.into(),
+    )
+    .await
 }
 
 async fn decide_many(
     state: &AppState,
     admin: &Admin,
     many: Many,
-    approve: bool,
+    decision: RegistrationDecision,
     correlation_id: Uuid,
 ) -> Result<Json<Value>, ApiError> {
     if many.ids.is_empty() || many.ids.len() > 500 {
@@ -430,7 +477,7 @@ async fn decide_many(
     }
     let mut results = Vec::with_capacity(many.ids.len());
     for id in many.ids {
-        let result = match decide_one(state, admin, id, approve, correlation_id).await {
+        let result = match decide_one(state, admin, id, decision, correlation_id).await {
             Ok(value) => value,
             Err(ApiError::NotFound) => json!({ "id": id, "error": "not found" }),
             Err(ApiError::Conflict { message, .. }) => json!({ "id": id, "error": message }),
@@ -448,14 +495,14 @@ async fn decide_one(
     state: &AppState,
     admin: &Admin,
     id: Uuid,
-    approve: bool,
+    decision: RegistrationDecision,
     correlation_id: Uuid,
 ) -> Result<Value, ApiError> {
     match decide_registration::decide(
         &state.pool,
         &state.settings.link_keys,
         id,
-        approve,
+        decision,
         |event| admin.require(&event.slug),
         activity::ADMIN_API,
         correlation_id,
@@ -468,7 +515,10 @@ async fn decide_one(
         }
         Decided::NotApplicable(status) => Err(ApiError::Conflict {
             field: None,
-            message: format!("This registration is {status}; only pending ones can be approved, pending or waitlisted ones rejected."),
+            message: format!(
+                "This registration is {status}; {}.",
+                decision.applies_to_text()
+            ),
         }),
         Decided::NotFound => Err(ApiError::NotFound),
     }

@@ -5,9 +5,22 @@ use uuid::Uuid;
 
 use crate::domain::NewCosponsorOffer;
 
-/// Stores an offer and returns its id. A second offer from the same organisation
-/// (case-insensitive) for the same exchange updates the first, keeping its id and any
-/// decision already taken.
+/// What storing an offer did.
+pub enum Stored {
+    /// A new offer (a first from this organisation, or from another contact address).
+    New(Offer),
+    /// The same organisation and contact offered again with other details (the kind of
+    /// support, the message, the country): the offer keeps its id, contact and decision.
+    Updated(Offer),
+    /// The same offer again, nothing changed.
+    Unchanged(Offer),
+}
+
+/// Stores an offer. The same organisation (case-insensitive) with the same contact address
+/// for the same exchange is the same offer: its details are updated, keeping its id, its
+/// contact (name and address as first given) and any decision already taken. Another
+/// contact address makes another offer: a resubmission never changes whom the organisers
+/// reply to.
 ///
 /// # Errors
 /// When Postgres fails.
@@ -15,15 +28,16 @@ pub async fn insert(
     conn: &mut PgConnection,
     event_id: Uuid,
     offer: &NewCosponsorOffer,
-) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
-        "INSERT INTO cosponsor_offers (id, event_id, organisation, country, contact_name, contact_email, \
-             support_kind, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (event_id, lower(organisation)) WHERE erased_at IS NULL DO UPDATE SET \
-             organisation = $3, country = $4, contact_name = $5, contact_email = $6, support_kind = $7, \
-             message = $8, updated_at = now() \
-         RETURNING id",
-    )
+) -> sqlx::Result<Stored> {
+    let stored: Option<(Offer, bool)> = sqlx::query_as(&format!(
+        "INSERT INTO cosponsor_offers AS o (id, event_id, organisation, country, contact_name, \
+             contact_email, support_kind, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (event_id, lower(organisation), lower(contact_email)) WHERE erased_at IS NULL \
+         DO UPDATE SET organisation = $3, country = $4, support_kind = $7, message = $8, \
+             updated_at = now() \
+         WHERE (o.organisation, o.country, o.support_kind, o.message) IS DISTINCT FROM ($3, $4, $7, $8) \
+         RETURNING {OFFER_COLUMNS}, (xmax = 0) AS inserted"
+    ))
     .bind(Uuid::now_v7())
     .bind(event_id)
     .bind(offer.organisation.as_str())
@@ -32,8 +46,65 @@ pub async fn insert(
     .bind(offer.contact_email.as_str())
     .bind(offer.support_kind.as_str())
     .bind(offer.message.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row: StoredRow| (row.offer, row.inserted));
+    Ok(match stored {
+        Some((offer, true)) => Stored::New(offer),
+        Some((offer, false)) => Stored::Updated(offer),
+        None => Stored::Unchanged(
+            sqlx::query_as(&format!(
+                "SELECT {OFFER_COLUMNS} FROM cosponsor_offers \
+                 WHERE event_id = $1 AND lower(organisation) = lower($2) \
+                   AND lower(contact_email) = lower($3) AND erased_at IS NULL"
+            ))
+            .bind(event_id)
+            .bind(offer.organisation.as_str())
+            .bind(offer.contact_email.as_str())
+            .fetch_one(conn)
+            .await?,
+        ),
+    })
+}
+
+/// A row of [`insert`]: the offer, and whether it is new.
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    #[sqlx(flatten)]
+    offer: Offer,
+    inserted: bool,
+}
+
+/// How many times organisers were emailed about offers for the exchange in the last hour.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn emails_in_last_hour(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM offer_emails \
+         WHERE event_id = $1 AND announced_at > now() - interval '1 hour'",
+    )
+    .bind(event_id)
     .fetch_one(conn)
     .await
+}
+
+/// Counts an email about an offer for the exchange, and forgets those older than an hour.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn record_email(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO offer_emails (event_id) VALUES ($1)")
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "DELETE FROM offer_emails WHERE event_id = $1 AND announced_at <= now() - interval '1 hour'",
+    )
+    .bind(event_id)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// An offer as organisers see it.
@@ -80,9 +151,14 @@ pub async fn accepted(
     conn: &mut PgConnection,
     event_id: Uuid,
 ) -> sqlx::Result<Vec<(String, String)>> {
+    // An organisation whose offers from two contacts were both accepted appears once.
     sqlx::query_as(
-        "SELECT organisation, country FROM cosponsor_offers \
-         WHERE event_id = $1 AND status = 'accepted' AND erased_at IS NULL ORDER BY decided_at",
+        "SELECT organisation, country FROM ( \
+             SELECT DISTINCT ON (lower(organisation)) organisation, country, decided_at \
+             FROM cosponsor_offers \
+             WHERE event_id = $1 AND status = 'accepted' AND erased_at IS NULL \
+             ORDER BY lower(organisation), decided_at \
+         ) first ORDER BY decided_at",
     )
     .bind(event_id)
     .fetch_all(conn)

@@ -182,10 +182,10 @@ pub async fn erase_by_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Re
 
 /// The address becomes a unique placeholder in the reserved `.invalid` domain (so the
 /// one-per-address index holds and nothing can ever be sent to it); the token hash becomes
-/// random bytes, so the old manage link is dead.
+/// random bytes and a new link not yet opened goes, so every manage link is dead.
 const ERASE_REGISTRATIONS: &str = "UPDATE registrations SET name = '', organisation = '', \
     email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \
-    consent_text = '', timezone = NULL, erased_at = now()";
+    pending_token_hash = NULL, consent_text = '', timezone = NULL, erased_at = now()";
 /// As for registrations: the address becomes a placeholder, the link dies.
 const ERASE_INVITATIONS: &str = "UPDATE invitations SET name = '', \
     email = 'erased-' || id || '@erased.invalid', token_hash = gen_random_uuid()::text::bytea, \

@@ -101,7 +101,7 @@ pub async fn reconfirm(
              country = $5, role = $6, token_hash = $7, consent_version = $8, consent_text = $9, \
              consented_at = now(), registered_at = now(), cancelled_at = NULL, offer_expires_at = NULL, \
              waitlisted_at = CASE WHEN $10 = 'waitlisted' THEN now() END, timezone = $11, \
-             lang = $12 \
+             lang = $12, pending_token_hash = NULL \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -120,7 +120,8 @@ pub async fn reconfirm(
     .await
 }
 
-/// The registration behind a manage link, locked for update.
+/// The registration behind a manage link (its current one, or a new one not opened yet),
+/// locked for update.
 ///
 /// # Errors
 /// When Postgres fails.
@@ -129,14 +130,15 @@ pub async fn find_by_token_for_update(
     token_hash: &[u8],
 ) -> sqlx::Result<Option<Registration>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM registrations WHERE token_hash = $1 FOR UPDATE"
+        "SELECT {COLUMNS} FROM registrations \
+         WHERE token_hash = $1 OR pending_token_hash = $1 FOR UPDATE"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
 }
 
-/// The registration behind a manage link.
+/// The registration behind a manage link (its current one, or a new one not opened yet).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -145,11 +147,96 @@ pub async fn find_by_token(
     token_hash: &[u8],
 ) -> sqlx::Result<Option<Registration>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM registrations WHERE token_hash = $1"
+        "SELECT {COLUMNS} FROM registrations WHERE token_hash = $1 OR pending_token_hash = $1"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await
+}
+
+/// Opens a manage link: when `token_hash` is a registration's new link, not opened
+/// before, it becomes its only link and the old one stops working. Nothing happens for a
+/// current link or an unknown one.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn open_link(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE registrations SET token_hash = pending_token_hash, pending_token_hash = NULL \
+         WHERE pending_token_hash = $1",
+    )
+    .bind(token_hash)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Gives a registration a new link beside its current one (replacing an earlier new link
+/// never opened), and notes when it was sent.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn set_pending_link(
+    conn: &mut PgConnection,
+    id: Uuid,
+    token_hash: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE registrations SET pending_token_hash = $2, link_sent_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(token_hash)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// How the `link_requests` table names an address: the SHA-256 of it, lower-cased.
+const ADDRESS_HASH: &str = "sha256(convert_to(lower($1), 'UTF8'))";
+
+/// How many requests under `email` sent links in the last 24 hours.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn link_requests_today(conn: &mut PgConnection, email: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM link_requests \
+         WHERE address_hash = {ADDRESS_HASH} AND requested_at > now() - interval '1 day'"
+    ))
+    .bind(email)
+    .fetch_one(conn)
+    .await
+}
+
+/// Counts a request under `email` that sent links, and forgets those older than a day.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn record_link_request(conn: &mut PgConnection, email: &str) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO link_requests (address_hash) VALUES ({ADDRESS_HASH})"
+    ))
+    .bind(email)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM link_requests WHERE requested_at < now() - interval '1 day'")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Forgets the link requests made under `email` (erasing the person).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn erase_link_requests(conn: &mut PgConnection, email: &str) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "DELETE FROM link_requests WHERE address_hash = {ADDRESS_HASH}"
+    ))
+    .bind(email)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Marks a registration cancelled.

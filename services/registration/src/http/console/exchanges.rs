@@ -275,6 +275,7 @@ pub async fn event(
             .map(|r| RegistrationRow {
                 can_decide: decides && r.status == "pending",
                 can_reject: decides && r.status == "waitlisted",
+                can_reopen: decides && r.status == "rejected",
                 registered_at: in_zone(r.registered_at, zone),
                 registration: r,
             })
@@ -414,6 +415,7 @@ fn describe(entry: &Entry) -> String {
     let did = match entry.action.as_str() {
         "registration.approved" => "approved",
         "registration.rejected" => "rejected",
+        "registration.reopened" => "reopened",
         "offer.accepted" => "accepted the offer of",
         "offer.declined" => "declined the offer of",
         "invitations.sent" => {
@@ -454,6 +456,9 @@ fn notice(status: &str, done: u32, left: u32) -> Option<String> {
         "confirmed" => Some("Approved: the participant has a seat, and is emailed."),
         "waitlisted" => Some("Approved: no seat was free, so the participant joined the waiting list, and is emailed."),
         "rejected" => Some("Rejected: the participant is emailed."),
+        "reopened-pending" => Some("Reopened: the registration awaits approval again, and the participant is emailed."),
+        "reopened-confirmed" => Some("Reopened: the participant has a seat, and is emailed."),
+        "reopened-waitlisted" => Some("Reopened: no seat was free, so the participant joined the waiting list, and is emailed."),
         "created" => Some("Exchange created: its registration page is open as you set it."),
         "changed" => Some("Changes saved: participants are emailed any change of title, time, place or link."),
         "cancelled" => Some("Exchange cancelled: everyone registered is emailed."),

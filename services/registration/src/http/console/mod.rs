@@ -100,6 +100,11 @@ pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/console/events/{slug}/registrations/{id}/reopen",
+            post(registrations::reopen),
+        ),
+        (
+            Method::POST,
             "/console/events/{slug}/cosponsor-offers/{id}/accept",
             post(offers::accept),
         ),

@@ -178,6 +178,8 @@ pub struct RegistrationRow {
     pub can_decide: bool,
     /// A reject button alone is shown (waitlisted, and the person may change things).
     pub can_reject: bool,
+    /// A reopen button is shown (rejected, and the person may change things).
+    pub can_reopen: bool,
 }
 
 /// One person on the waiting list.

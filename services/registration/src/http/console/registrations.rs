@@ -1,6 +1,7 @@
 //! An exchange's registrations in the console: the CSV export of the filtered list
-//! (everyone who may see the exchange), and approving or rejecting one or many at once (organisers and console
-//! admins), with the action the admin API uses.
+//! (everyone who may see the exchange), and approving or rejecting one or many at once, or
+//! reopening a rejected one (organisers and console admins), with the action the admin API
+//! uses.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -18,7 +19,7 @@ use super::exchanges::{changeable, same_exchange, visible};
 use super::filters::FilterQuery;
 use super::session;
 use super::sign_in::CsrfForm;
-use crate::actions::decide_registration::{self, Decided};
+use crate::actions::decide_registration::{self, Decided, Decision};
 use crate::store::registrations;
 
 /// `GET /console/events/{slug}/registrations.csv`: every registration the list's filters
@@ -76,7 +77,15 @@ pub async fn approve(
     correlation_id: CorrelationId,
     form: ApiForm<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    decide(state, path, headers, correlation_id, form, true).await
+    decide(
+        state,
+        path,
+        headers,
+        correlation_id,
+        form,
+        Decision::Approve,
+    )
+    .await
 }
 
 /// `POST /console/events/{slug}/registrations/{id}/reject`.
@@ -87,17 +96,29 @@ pub async fn reject(
     correlation_id: CorrelationId,
     form: ApiForm<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    decide(state, path, headers, correlation_id, form, false).await
+    decide(state, path, headers, correlation_id, form, Decision::Reject).await
 }
 
-/// Approves or rejects one registration of the exchange, as the admin API does.
+/// `POST /console/events/{slug}/registrations/{id}/reopen`: a rejected registration is
+/// looked at again, as the admin API's `reopen`.
+pub async fn reopen(
+    state: State<AppState>,
+    path: ApiPath<(String, Uuid)>,
+    headers: HeaderMap,
+    correlation_id: CorrelationId,
+    form: ApiForm<CsrfForm>,
+) -> Result<Response, ApiError> {
+    decide(state, path, headers, correlation_id, form, Decision::Reopen).await
+}
+
+/// Approves, rejects or reopens one registration of the exchange, as the admin API does.
 async fn decide(
     State(state): State<AppState>,
     ApiPath((slug, id)): ApiPath<(String, Uuid)>,
     headers: HeaderMap,
     correlation_id: CorrelationId,
     ApiForm(form): ApiForm<CsrfForm>,
-    approve: bool,
+    decision: Decision,
 ) -> Result<Response, ApiError> {
     // 1. Signed in, the form from their session, and theirs to change: otherwise 403 or
     //    404, and nothing changes.
@@ -112,7 +133,7 @@ async fn decide(
         &state.pool,
         &state.settings.link_keys,
         id,
-        approve,
+        decision,
         |e| same_exchange(e, &event),
         &person.email,
         correlation_id.into(),
@@ -125,13 +146,21 @@ async fn decide(
         Ok(Decided::Now(registration)) => {
             state.announce();
             tracing::info!(registration_id = %id, status = %registration.status, "decided in the console");
-            Ok(Redirect::to(&format!("{back}?decided={}", registration.status)).into_response())
+            let decided = if decision == Decision::Reopen {
+                format!("reopened-{}", registration.status)
+            } else {
+                registration.status
+            };
+            Ok(Redirect::to(&format!("{back}?decided={decided}")).into_response())
         }
         Ok(Decided::NotApplicable(status)) => Ok(render(
             StatusCode::CONFLICT,
             &MessagePage::new(
                 "Nothing to decide",
-                &[&format!("This registration is {status}: only pending registrations can be approved, pending or waitlisted ones rejected.")],
+                &[&format!(
+                    "This registration is {status}: {}.",
+                    decision.applies_to_text()
+                )],
             )
             .with_link(&back, "Back to the exchange"),
         )),
@@ -168,9 +197,9 @@ pub async fn decide_many(
     let back = format!("/console/events/{}", event.slug);
 
     // 2. What to do, to whom.
-    let approve = match field("decision") {
-        "approve" => true,
-        "reject" => false,
+    let decision = match field("decision") {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
         _ => return Ok(nothing_decided(&back, "Choose Approve or Reject.")),
     };
     let ids: Vec<Uuid> = pairs
@@ -194,7 +223,7 @@ pub async fn decide_many(
             &state.pool,
             &state.settings.link_keys,
             *id,
-            approve,
+            decision,
             |e| same_exchange(e, &event),
             &person.email,
             correlation_id,
@@ -211,10 +240,10 @@ pub async fn decide_many(
     if done > 0 {
         state.announce();
     }
-    tracing::info!(done, left, approve, "decided many in the console");
+    tracing::info!(done, left, ?decision, "decided many in the console");
 
     // 4. Back to the exchange, saying how many.
-    let decided = if approve {
+    let decided = if decision == Decision::Approve {
         "approved-many"
     } else {
         "rejected-many"
