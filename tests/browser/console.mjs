@@ -264,7 +264,7 @@ try {
         email: `${mailbox}@ministry.example.org`,
       }),
     });
-    check(response.status === 201, `registering ${name} through the API answered ${response.status}: ${await response.text()}`);
+    check(response.status === 202, `registering ${name} through the API answered ${response.status}: ${await response.text()}`);
   }
 
   // 5. The admin approves Amina alone, then three of the others ticked together.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use convene_tests::stack::{event_body, participant, ADMIN_TOKEN, RECEIVED};
 use convene_tests::{Stack, StackOptions};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn one_client_flooding_is_limited_while_others_go_through() {
@@ -173,6 +173,20 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
         .await
         .unwrap();
     assert_eq!(offer.status(), 200);
+    let offer = stack
+        .http
+        .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+        .json(&json!({
+            "organisation": "Spam Inc", "country": "FR", "contact_name": "Bot",
+            "contact_email": "bot@spam.example.org", "support_kind": "other",
+            "website": "https://spam.example.org",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offer.status(), 201, "the bot sees the usual answer");
+    let answer: Value = offer.json().await.unwrap();
+    assert!(answer["id"].is_string(), "{answer}");
     // The JSON API: the answer every registration gets, byte for byte.
     let mut bot = participant("Bot");
     bot["website"] = json!("https://spam.example.org");

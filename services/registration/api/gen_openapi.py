@@ -69,7 +69,7 @@ offer_fields = {
     "contact_email": {"type": "string", "format": "email", "maxLength": 254},
     "support_kind": {"type": "string", "enum": ["funding", "hosting", "expertise", "speakers", "interpretation", "other"]},
     "message": {"type": "string", "maxLength": 5000},
-    "website": {"type": "string", "description": "Honeypot: leave empty"},
+    "website": {"type": "string", "description": "Honeypot: leave empty. A request that fills it is told it worked (`201` with an id, once the other fields are valid) and nothing is stored or emailed"},
 }
 form = lambda fields: {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {k: {"type": "string"} for k in fields}}}}}
 

@@ -96,6 +96,15 @@ pub async fn submit_json(
         .await?
         .ok_or(ApiError::NotFound)?;
     let new = NewCosponsorOffer::try_from(&input).map_err(ApiError::Invalid)?;
+    // A bot that filled the hidden field is told it worked (an id like any other, of an
+    // offer that does not exist) and nothing is stored or emailed. Checked after
+    // validation, as for registrations: invalid input is answered alike with or without it.
+    if !input.website.trim().is_empty() {
+        return Ok((
+            StatusCode::CREATED,
+            Json(json!({ "id": uuid::Uuid::now_v7(), "event": event.slug, "status": "received" })),
+        ));
+    }
     let id = offer(
         &state.pool,
         &event,
