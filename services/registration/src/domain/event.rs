@@ -82,8 +82,8 @@ pub struct NewEvent {
 /// The default of [`NewEvent::join_opens_minutes`].
 pub const DEFAULT_JOIN_OPENS_MINUTES: i32 = 30;
 
-/// An online exchange's private meeting link: empty, or an `https://` URL with a host, on
-/// one line, of at most 1000 characters (a Zoom or Teams link with its passcode fits).
+/// An online exchange's private meeting link: empty, or an `https://` URL with a host, in
+/// printable ASCII, of at most 1000 characters (a Zoom or Teams link with its passcode fits).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MeetingUrl(String);
 
@@ -123,9 +123,9 @@ impl MeetingUrl {
             && host
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-        let chars_ok = raw.chars().all(|c| {
-            c.is_ascii_graphic() || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
-        });
+        // Printable ASCII only: it goes into a `Location` header as it is (a meeting link
+        // with other characters is given percent-encoded).
+        let chars_ok = raw.chars().all(|c| c.is_ascii_graphic());
         if host_ok && chars_ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -612,6 +612,7 @@ mod tests {
             "https:///path",
             "https://user@evil.example.org/",
             "https://meet.example.org/a b",
+            "https://meet.example.org/réunion",
             "https://meet.example.org/a\nb",
             "javascript:alert(1)",
         ] {

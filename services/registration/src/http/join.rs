@@ -6,8 +6,8 @@
 //! caches.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use convene_shared::i18n::{fill, Lang, Msg};
 use convene_shared::time::{in_zone_lang, span_in_zone_lang};
@@ -61,7 +61,12 @@ async fn answer(
         Err(e) => return ApiError::from(e).into_response(),
     };
     match join::open(&state.pool, &target).await {
-        Ok(Join::Meeting(url)) => Redirect::to(&url).into_response(),
+        // A meeting link is printable ASCII (`MeetingUrl`), so always a valid header; one
+        // that is not (written to the table by hand) says the exchange has no meeting.
+        Ok(Join::Meeting(url)) => match HeaderValue::from_str(&url) {
+            Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+            Err(_) => page(&target, &Join::NotOnline),
+        },
         Ok(other) => page(&target, &other),
         Err(e) => ApiError::from(e).into_response(),
     }
