@@ -130,6 +130,7 @@ mod tests {
             ends_at: "2026-12-15T15:00:00Z".parse().unwrap(),
             timezone: "Europe/Zurich".into(),
             version,
+            online: false,
         }
     }
 

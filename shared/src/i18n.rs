@@ -302,11 +302,22 @@ pub enum Msg {
     InvitationLink,
     InvitationReminderSubject,
     InvitationReminderBody,
+    JoinButton,
+    JoinOpensAt,
+    JoinTooEarlyHeading,
+    JoinTooEarlyText,
+    JoinEndedHeading,
+    JoinEndedText,
+    JoinUnavailableHeading,
+    JoinNotConfirmedText,
+    JoinErasedText,
+    JoinNoMeetingText,
+    JoinLinkEmail,
 }
 
 impl Msg {
     /// Every message, for tests and checks.
-    pub const ALL: [Msg; 154] = [
+    pub const ALL: [Msg; 165] = [
         Msg::ErrorPrefix,
         Msg::FieldProblem,
         Msg::RegisterTitle,
@@ -461,6 +472,17 @@ impl Msg {
         Msg::InvitationLink,
         Msg::InvitationReminderSubject,
         Msg::InvitationReminderBody,
+        Msg::JoinButton,
+        Msg::JoinOpensAt,
+        Msg::JoinTooEarlyHeading,
+        Msg::JoinTooEarlyText,
+        Msg::JoinEndedHeading,
+        Msg::JoinEndedText,
+        Msg::JoinUnavailableHeading,
+        Msg::JoinNotConfirmedText,
+        Msg::JoinErasedText,
+        Msg::JoinNoMeetingText,
+        Msg::JoinLinkEmail,
     ];
 
     /// The text in `lang`; English where a translation is missing.
@@ -630,6 +652,17 @@ impl Msg {
             Msg::InvitationLink => "Register with your personal link (it works for your address only):",
             Msg::InvitationReminderSubject => "Reminder: your invitation to {title}",
             Msg::InvitationReminderBody => "You are invited to {title} and have not registered yet.",
+            Msg::JoinButton => "Join the exchange",
+            Msg::JoinOpensAt => "Your personal join link opens the meeting from {when}.",
+            Msg::JoinTooEarlyHeading => "The exchange has not started yet",
+            Msg::JoinTooEarlyText => "{title} takes place {when}.",
+            Msg::JoinEndedHeading => "The exchange has ended",
+            Msg::JoinEndedText => "{title} has ended: this link no longer opens the meeting.",
+            Msg::JoinUnavailableHeading => "This link does not open the meeting",
+            Msg::JoinNotConfirmedText => "Your registration for {title} is not confirmed, so this link does not open the meeting. Your personal page, linked from your emails, says where your registration stands.",
+            Msg::JoinErasedText => "This registration no longer exists, so this link does not open the meeting.",
+            Msg::JoinNoMeetingText => "{title} has no online meeting: there is nothing to join through this link.",
+            Msg::JoinLinkEmail => "Your personal link to join online (it opens the meeting shortly before the start; keep it to yourself):",
         }
     }
 
@@ -790,6 +823,17 @@ impl Msg {
             Msg::InvitationLink => "Inscrivez-vous avec votre lien personnel (il ne vaut que pour votre adresse)\u{a0}:",
             Msg::InvitationReminderSubject => "Rappel\u{a0}: votre invitation à {title}",
             Msg::InvitationReminderBody => "Vous êtes invité·e à {title} et ne vous êtes pas encore inscrit·e.",
+            Msg::JoinButton => "Rejoindre l'échange",
+            Msg::JoinOpensAt => "Votre lien personnel ouvre la réunion à partir du {when}.",
+            Msg::JoinTooEarlyHeading => "L'échange n'a pas encore commencé",
+            Msg::JoinTooEarlyText => "{title} a lieu le {when}.",
+            Msg::JoinEndedHeading => "L'échange est terminé",
+            Msg::JoinEndedText => "{title} est terminé\u{a0}: ce lien n'ouvre plus la réunion.",
+            Msg::JoinUnavailableHeading => "Ce lien n'ouvre pas la réunion",
+            Msg::JoinNotConfirmedText => "Votre inscription à {title} n'est pas confirmée\u{a0}; ce lien n'ouvre donc pas la réunion. Votre page personnelle, dont le lien figure dans nos courriers électroniques, indique où en est votre inscription.",
+            Msg::JoinErasedText => "Cette inscription n'existe plus\u{a0}; ce lien n'ouvre donc pas la réunion.",
+            Msg::JoinNoMeetingText => "{title} n'a pas de réunion en ligne\u{a0}: ce lien ne permet de rejoindre aucune réunion.",
+            Msg::JoinLinkEmail => "Votre lien personnel pour participer en ligne (il ouvre la réunion peu avant le début\u{a0}; ne le communiquez à personne)\u{a0}:",
         })
     }
 
@@ -950,6 +994,17 @@ impl Msg {
             Msg::InvitationLink => "Inscríbase con su enlace personal (solo sirve para su dirección):",
             Msg::InvitationReminderSubject => "Recordatorio: su invitación a {title}",
             Msg::InvitationReminderBody => "Está invitado/a a {title} y aún no se ha inscrito.",
+            Msg::JoinButton => "Unirse al intercambio",
+            Msg::JoinOpensAt => "Su enlace personal abre la reunión a partir del {when}.",
+            Msg::JoinTooEarlyHeading => "El intercambio aún no ha comenzado",
+            Msg::JoinTooEarlyText => "{title} tiene lugar el {when}.",
+            Msg::JoinEndedHeading => "El intercambio ha terminado",
+            Msg::JoinEndedText => "{title} ha terminado: este enlace ya no abre la reunión.",
+            Msg::JoinUnavailableHeading => "Este enlace no abre la reunión",
+            Msg::JoinNotConfirmedText => "Su inscripción en {title} no está confirmada, por lo que este enlace no abre la reunión. Su página personal, enlazada en nuestros correos electrónicos, indica en qué estado se encuentra su inscripción.",
+            Msg::JoinErasedText => "Esta inscripción ya no existe, por lo que este enlace no abre la reunión.",
+            Msg::JoinNoMeetingText => "{title} no tiene reunión en línea: este enlace no permite unirse a ninguna.",
+            Msg::JoinLinkEmail => "Su enlace personal para participar en línea (abre la reunión poco antes del comienzo; no lo comparta):",
         })
     }
 }

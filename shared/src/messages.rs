@@ -68,6 +68,11 @@ pub struct EventSnapshot {
     /// which update is newer. 0 in messages from before it was added.
     #[serde(default)]
     pub version: i64,
+    /// Whether the exchange is held online (organisers gave it a private meeting link):
+    /// emails then carry each participant's personal join link. The meeting link itself
+    /// never travels. False in messages from before it was added.
+    #[serde(default)]
+    pub online: bool,
 }
 
 /// `event.scheduled`: an exchange exists, or changed.
@@ -220,6 +225,7 @@ impl RegistrationConfirmed {
                 timezone: self.timezone.clone(),
                 manage_url: self.manage_url.clone(),
                 lang: self.lang.clone(),
+                join_url: Sealed::default(),
             }),
         }
     }
@@ -248,6 +254,13 @@ pub struct Contact {
     /// Absent in messages from before it was added: English.
     #[serde(default)]
     pub lang: Option<String>,
+    /// The participant's personal join link (`{PUBLIC_BASE_URL}/j/{token}`), which opens the
+    /// meeting of an online exchange during its window: a credential, sealed on its own for
+    /// `join_url:<registration_id>` and stored so by the notification service. Given with a
+    /// registration's first message only; empty otherwise, and in messages from before it
+    /// was added.
+    #[serde(default, skip_serializing_if = "Sealed::is_empty")]
+    pub join_url: Sealed,
 }
 
 impl Contact {
@@ -277,6 +290,11 @@ impl Contact {
 /// The context a registration's manage link is sealed for, in messages and at rest.
 pub fn manage_url_context(registration_id: Uuid) -> String {
     format!("manage_url:{registration_id}")
+}
+
+/// The context a registration's personal join link is sealed for, in messages and at rest.
+pub fn join_url_context(registration_id: Uuid) -> String {
+    format!("join_url:{registration_id}")
 }
 
 /// The context an invitation's registration link is sealed for.

@@ -11,7 +11,8 @@ use convene_shared::calendar::{self, Method};
 use convene_shared::consumer::{self, Failure, Handler};
 use convene_shared::messages::EventSnapshot;
 use convene_shared::messages::{
-    manage_url_context, open_link, register_url_context, sign_in_url_context, Contact,
+    join_url_context, manage_url_context, open_link, register_url_context, sign_in_url_context,
+    Contact,
 };
 use convene_shared::messages::{
     ConsoleSignInRequested, InvitationReminderDue, InvitationSent, OrganiserDigest,
@@ -31,7 +32,7 @@ use uuid::Uuid;
 use crate::email::transport::Mailer;
 use crate::email::{render, Outgoing};
 use crate::store::invitees::{self, Invitee};
-use crate::store::recipients::{Confirmed, Details, Recipient};
+use crate::store::recipients::{Confirmed, Details, Recipient, StatusContact};
 use crate::store::{notes, recipients, sent};
 
 /// Emails per transaction when a message sends several (a batch of reminders, an exchange's
@@ -61,7 +62,7 @@ pub struct Inbox {
 struct Confirmation {
     envelope: Envelope,
     message: RegistrationConfirmed,
-    /// The message's contact, opened; its manage link still sealed.
+    /// The message's contact, opened; its manage and join links still sealed.
     contact: Contact,
     span: tracing::Span,
 }
@@ -130,6 +131,10 @@ impl Handler for Inbox {
                     &manage_url_context(message.registration_id),
                     &contact.manage_url,
                 );
+                contact.join_url = self.stored(
+                    &join_url_context(message.registration_id),
+                    &contact.join_url,
+                );
                 let confirmation = Confirmation {
                     envelope,
                     message,
@@ -151,7 +156,7 @@ impl Handler for Inbox {
                 };
                 let mut email = render::cancellation(&m, &to, envelope.message_id).map_err(bug)?;
                 let link = self.manage_link(&to)?;
-                email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &link);
+                email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &link, None);
                 self.send_once(&envelope, &email).await
             }
             ReminderDue::KIND => {
@@ -161,16 +166,26 @@ impl Handler for Inbox {
             RegistrationStatusChanged::KIND => {
                 let m: RegistrationStatusChanged = payload(&envelope)?;
                 let opened = m.contact(&self.keys).map_err(unsealed)?;
-                let link = opened
-                    .as_ref()
-                    .map(|c| self.stored(&manage_url_context(m.registration_id), &c.manage_url));
-                let contact = opened.as_ref().zip(link.as_ref()).map(|(c, link)| {
-                    let details = Details {
-                        timezone: c.timezone.as_deref(),
-                        lang: c.lang.as_deref(),
-                    };
-                    (c.name.as_str(), c.email.as_str(), link, details)
+                let links = opened.as_ref().map(|c| {
+                    (
+                        self.stored(&manage_url_context(m.registration_id), &c.manage_url),
+                        self.stored(&join_url_context(m.registration_id), &c.join_url),
+                    )
                 });
+                let contact =
+                    opened
+                        .as_ref()
+                        .zip(links.as_ref())
+                        .map(|(c, (manage_url, join_url))| StatusContact {
+                            name: &c.name,
+                            email: &c.email,
+                            manage_url,
+                            join_url,
+                            details: Details {
+                                timezone: c.timezone.as_deref(),
+                                lang: c.lang.as_deref(),
+                            },
+                        });
                 let mut conn = self.pool.acquire().await.map_err(db)?;
                 recipients::status_changed(
                     &mut conn,
@@ -221,9 +236,11 @@ impl Handler for Inbox {
                     .map_err(db)?;
                 self.send_each(&envelope, &participants, |to| {
                     let link = self.manage_link(to)?;
+                    let join = self.join_link(to, &m.event)?;
                     let mut email =
                         render::event_changed(&m, to, &link, envelope.message_id).map_err(bug)?;
-                    email.calendar = self.calendar(&m.event, Method::Request, &to.email, &link);
+                    email.calendar =
+                        self.calendar(&m.event, Method::Request, &to.email, &link, join.as_deref());
                     Ok(email)
                 })
                 .await
@@ -236,7 +253,8 @@ impl Handler for Inbox {
                 self.send_each(&envelope, &participants, |to| {
                     let mut email = render::event_cancelled(&m, to).map_err(bug)?;
                     let link = self.manage_link(to)?;
-                    email.calendar = self.calendar(&m.event, Method::Cancel, &to.email, &link);
+                    email.calendar =
+                        self.calendar(&m.event, Method::Cancel, &to.email, &link, None);
                     Ok(email)
                 })
                 .await
@@ -386,6 +404,7 @@ impl Inbox {
                     name: &c.contact.name,
                     email: &c.contact.email,
                     manage_url: &c.contact.manage_url,
+                    join_url: &c.contact.join_url,
                     details: Details {
                         timezone: c.contact.timezone.as_deref(),
                         lang: c.contact.lang.as_deref(),
@@ -432,10 +451,29 @@ impl Inbox {
                     continue;
                 }
             };
-            match render::confirmation(&c.message, &c.contact, &link, c.envelope.message_id) {
+            let join = match self.join_link(to, &c.message.event) {
+                Ok(join) => join,
+                Err(e) => {
+                    results[i] = Err(e);
+                    continue;
+                }
+            };
+            let rendered = render::confirmation(
+                &c.message,
+                &c.contact,
+                &link,
+                join.as_deref(),
+                c.envelope.message_id,
+            );
+            match rendered {
                 Ok(mut email) => {
-                    email.calendar =
-                        self.calendar(&c.message.event, Method::Request, &c.contact.email, &link);
+                    email.calendar = self.calendar(
+                        &c.message.event,
+                        Method::Request,
+                        &c.contact.email,
+                        &link,
+                        join.as_deref(),
+                    );
                     emails.push((i, email));
                 }
                 Err(e) => results[i] = Err(bug(e)),
@@ -501,8 +539,11 @@ impl Inbox {
         self.send_each(envelope, &to_remind, |to| {
             let note = notes::pick(&notes, m.offset_minutes, &to.lang);
             let link = self.manage_link(to)?;
-            let mut email = render::reminder(m, to, &link, note.as_deref(), now).map_err(bug)?;
-            email.calendar = self.calendar(&m.event, Method::Request, &to.email, &link);
+            let join = self.join_link(to, &m.event)?;
+            let mut email = render::reminder(m, to, &link, join.as_deref(), note.as_deref(), now)
+                .map_err(bug)?;
+            email.calendar =
+                self.calendar(&m.event, Method::Request, &to.email, &link, join.as_deref());
             Ok(email)
         })
         .await?;
@@ -553,6 +594,22 @@ impl Inbox {
         .map_err(unsealed)
     }
 
+    /// The participant's personal join link, opened for the email being rendered now: only
+    /// for an online exchange and a confirmed registration that was sent one (those from
+    /// before join links have none).
+    fn join_link(&self, to: &Recipient, event: &EventSnapshot) -> Result<Option<String>, Failure> {
+        if !event.online || to.status != "confirmed" || to.join_url.is_empty() {
+            return Ok(None);
+        }
+        open_link(
+            &self.keys,
+            &join_url_context(to.registration_id),
+            &to.join_url,
+        )
+        .map(Some)
+        .map_err(unsealed)
+    }
+
     /// The invitee's registration link, opened for the email being rendered now.
     fn register_link(&self, to: &Invitee) -> Result<String, Failure> {
         open_link(
@@ -573,22 +630,29 @@ impl Inbox {
         }
     }
 
-    /// A calendar entry for `event`, addressed to `attendee`.
+    /// A calendar entry for `event`, addressed to `attendee`. With a join link (an online
+    /// exchange), the entry's `URL` and `LOCATION` are that link; else its `URL` is the
+    /// participant's page.
     fn calendar(
         &self,
         event: &EventSnapshot,
         method: Method,
         attendee: &str,
         manage_url: &str,
+        join_url: Option<&str>,
     ) -> Option<(String, Method)> {
+        let description = match join_url {
+            Some(join) => format!("Join online: {join}\nYour registration: {manage_url}"),
+            None => format!("Your registration: {manage_url}"),
+        };
         let ics = calendar::ics(&calendar::Entry {
             event,
             method,
             organizer: &self.organizer,
             attendee: Some(attendee),
-            description: &format!("Your registration: {manage_url}"),
-            location: "",
-            url: Some(manage_url).filter(|u| !u.is_empty()),
+            description: &description,
+            location: join_url.unwrap_or_default(),
+            url: join_url.or(Some(manage_url)).filter(|u| !u.is_empty()),
             now: Utc::now(),
         });
         Some((ics, method))

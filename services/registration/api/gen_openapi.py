@@ -101,7 +101,8 @@ event_admin = {
     "allOf": [event_public, {
         "type": "object",
         "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
-                     "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only"],
+                     "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only",
+                     "meeting_url", "join_opens_minutes"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "viewer_emails": {"type": "array", "items": {"type": "string"}},
@@ -116,6 +117,8 @@ event_admin = {
             "waitlist_offer_hours": {"type": "integer"},
             "reminder_notes": reminder_notes,
             "invitation_only": {"type": "boolean"},
+            "meeting_url": {"type": "string"},
+            "join_opens_minutes": {"type": "integer"},
         },
     }],
 }
@@ -153,6 +156,11 @@ event_fields = {
     "waitlist_offer_hours": {"type": "integer", "minimum": 1, "maximum": 720, "description": "How long a freed seat is held for the first in line (default 48)"},
     "reminder_notes": reminder_notes,
     "invitation_only": {"type": "boolean", "description": "Only invited people can register, each with their personal link"},
+    "meeting_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                    "description": "The private meeting link of an online exchange (https://…; empty: not online). Never shown publicly nor sent in any message: "
+                                   "each confirmed participant's personal join link (/j/{token}) redirects to its current value during the exchange"},
+    "join_opens_minutes": {"type": "integer", "minimum": 0, "maximum": 1440,
+                           "description": "How many minutes before the start join links open the meeting (default 30)"},
 }
 offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
                 "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
@@ -174,6 +182,17 @@ list_params = [
 # The organisers' console: HTML pages behind a session cookie (from an emailed one-time
 # link); every POST but signing in carries the session's CSRF token.
 redirect = lambda desc: {"description": desc, "headers": {"Location": {"schema": {"type": "string"}, "description": "Where to go"}}}
+# A personal join link: from join_opens_minutes before the start until the end, for a
+# confirmed registration of an online exchange, the meeting (the first time records the
+# join); otherwise a page that says why not, never the meeting link. Never cached.
+join_responses = {
+    "303": redirect("The exchange's current meeting link"),
+    "200": html("Too early (the start time, and when the link opens, in the participant's zone and language), or the exchange is not online"),
+    "400": error("Malformed path"),
+    "403": html("The registration is not confirmed (cancelled, waitlisted, offered, pending, rejected, expired) or was erased"),
+    "404": html("No registration has this token"),
+    "410": html("The exchange has ended, or was cancelled"),
+}
 csrf_form = form({"csrf": {}})
 next_q = {"name": "next", "in": "query", "required": False, "schema": {"type": "string"},
           "description": "Where to land after signing in: a path under /console (anything else is ignored)"}
@@ -197,7 +216,7 @@ exchange_form = form({k: {} for k in [
     "csrf", "slug", "title", "description", "timezone", "starts_at", "ends_at", "location", "online_link",
     "capacity", "country_cap", "waitlist_offer_hours", "requires_approval", "invitation_only",
     "registration_opens_at", "registration_closes_at", "reminder_offsets", "organiser_emails", "viewer_emails",
-    "topics", "note_offset", "note_lang", "note_text"]})
+    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes"]})
 not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
 refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
 # The console's registration list filters: read as text and checked by the service, so a
@@ -410,6 +429,12 @@ doc = {
         },
         "/registrations/{token}": {"get": public({"summary": "A participant's own page (the link in their email)", "parameters": [token],
                                                   "responses": {"200": html("The registration"), "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/registrations/{token}/join": {"get": public({
+            "summary": "Join the online exchange from the participant's page: the same as /j/{token}, found by the manage link's token",
+            "parameters": [token], "responses": join_responses})},
+        "/j/{token}": {"get": public({
+            "summary": "A participant's personal join link (in their emails and calendar entry): the meeting during its window, else why not",
+            "parameters": [token], "responses": join_responses})},
         "/registrations/link": {
             "get": public({"summary": "Ask for your personal link again", "responses": {"200": html("The form")}}),
             "post": public({"summary": "Email new links to this address's registrations (the same answer whether or not it is registered)",

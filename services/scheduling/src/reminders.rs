@@ -221,6 +221,7 @@ fn announce(decided: &[Decided]) -> Vec<Envelope> {
                     ends_at: d.ends_at,
                     timezone: d.timezone.clone(),
                     version: d.version,
+                    online: d.online,
                 },
                 offset_minutes: d.offset_minutes,
             };
@@ -247,6 +248,7 @@ mod tests {
             ends_at: Utc::now(),
             timezone: "UTC".to_owned(),
             version: 1,
+            online: false,
         }
     }
 

@@ -62,6 +62,8 @@ struct Confirmation<'a> {
     title: &'a str,
     when: String,
     manage_url: &'a str,
+    /// The personal join link, for an online exchange.
+    join_url: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -82,6 +84,8 @@ struct Reminder<'a> {
     when: String,
     starts_in: String,
     manage_url: &'a str,
+    /// The personal join link, for an online exchange.
+    join_url: Option<&'a str>,
     /// The organisers' note for this reminder (empty: none).
     note: &'a str,
 }
@@ -196,7 +200,8 @@ fn when(event: &EventSnapshot) -> String {
     span_in_zone(event.starts_at, event.ends_at, &event.timezone)
 }
 
-/// The confirmation a participant receives on registering.
+/// The confirmation a participant receives on registering, with their join link when the
+/// exchange is online.
 ///
 /// # Errors
 /// When a template fails to render (a bug).
@@ -204,6 +209,7 @@ pub fn confirmation(
     m: &RegistrationConfirmed,
     contact: &Contact,
     manage_url: &str,
+    join_url: Option<&str>,
     message_id: Uuid,
 ) -> askama::Result<Outgoing> {
     let lang = lang_of(contact.lang.as_deref());
@@ -213,6 +219,7 @@ pub fn confirmation(
         title: &m.event.title,
         when: when_for(&m.event, contact.timezone.as_deref(), lang),
         manage_url,
+        join_url,
     }
     .render()?;
     Ok(Outgoing {
@@ -253,7 +260,7 @@ pub fn cancellation(
     ))
 }
 
-/// One participant's reminder.
+/// One participant's reminder, with their join link when the exchange is online.
 ///
 /// # Errors
 /// When a template fails to render (a bug).
@@ -261,6 +268,7 @@ pub fn reminder(
     m: &ReminderDue,
     to: &Recipient,
     manage_url: &str,
+    join_url: Option<&str>,
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> askama::Result<Outgoing> {
@@ -273,6 +281,7 @@ pub fn reminder(
         when: when_for(&m.event, to.timezone.as_deref(), lang),
         starts_in: starts_in.clone(),
         manage_url,
+        join_url,
         note: note.unwrap_or_default(),
     }
     .render()?;
@@ -761,6 +770,7 @@ mod tests {
                 ends_at: "2026-12-15T15:00:00Z".parse().unwrap(),
                 timezone: "Europe/Zurich".into(),
                 version: 1,
+                online: false,
             },
             sealed_contact: None,
             name: String::new(),
@@ -779,6 +789,7 @@ mod tests {
             timezone: None,
             manage_url: Sealed::default(),
             lang: lang.map(str::to_owned),
+            join_url: Sealed::default(),
         }
     }
 
@@ -788,6 +799,7 @@ mod tests {
             &confirmed(None),
             &contact(None),
             "https://x.example/m",
+            None,
             Uuid::nil(),
         )
         .unwrap();
@@ -803,6 +815,7 @@ mod tests {
             &confirmed(Some("fr")),
             &contact(Some("fr")),
             "https://x.example/m",
+            None,
             Uuid::nil(),
         )
         .unwrap();
@@ -817,6 +830,7 @@ mod tests {
             &confirmed(Some("es")),
             &contact(Some("es")),
             "https://x.example/m",
+            None,
             Uuid::nil(),
         )
         .unwrap();
@@ -829,10 +843,63 @@ mod tests {
             &confirmed(Some("de")),
             &contact(Some("de")),
             "https://x.example/m",
+            None,
             Uuid::nil(),
         )
         .unwrap();
         assert_eq!(other.body, en.body);
+    }
+
+    #[test]
+    fn an_online_exchanges_emails_carry_the_join_link() {
+        let join = "https://x.example/j/secret";
+        let en = confirmation(
+            &confirmed(None),
+            &contact(None),
+            "https://x.example/m",
+            Some(join),
+            Uuid::nil(),
+        )
+        .unwrap();
+        assert!(
+            en.body.contains(
+                "14:00–16:00 (Europe/Zurich, CET)\n\nYour personal link to join online (it \
+                 opens the meeting shortly before the start; keep it to yourself):\n\
+                 https://x.example/j/secret\n\nYour personal link, to see"
+            ),
+            "{}",
+            en.body
+        );
+        let m = ReminderDue {
+            registration_ids: vec![Uuid::nil()],
+            registration_id: None,
+            event: confirmed(None).event,
+            offset_minutes: 60,
+        };
+        let to = Recipient {
+            registration_id: Uuid::nil(),
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
+            manage_url: Sealed::default(),
+            status: "confirmed".into(),
+            timezone: None,
+            lang: "fr".into(),
+            join_url: Sealed::default(),
+        };
+        let now = "2026-12-15T12:00:00Z".parse().unwrap();
+        let with = reminder(&m, &to, "https://x.example/m", Some(join), None, now).unwrap();
+        assert!(
+            with.body.contains("ne le communiquez à personne)\u{a0}:\nhttps://x.example/j/secret\n\nVotre inscription"),
+            "{}",
+            with.body
+        );
+        let without = reminder(&m, &to, "https://x.example/m", None, None, now).unwrap();
+        assert!(!without.body.contains("/j/"), "{}", without.body);
+        assert!(
+            without.body.contains("CET)\n\nVotre inscription, si vous"),
+            "{}",
+            without.body
+        );
     }
 
     #[test]
@@ -855,6 +922,7 @@ mod tests {
             status: "waitlisted".into(),
             timezone: Some("America/Mexico_City".into()),
             lang: "es".into(),
+            join_url: Sealed::default(),
         };
         let es = status_changed(&m, &to, "https://x.example/m", Uuid::nil()).unwrap();
         assert_eq!(es.subject, "Lista de espera: ATD exchange");

@@ -19,6 +19,9 @@ pub struct Recipient {
     pub timezone: Option<String>,
     /// The participant's language: `en`, `fr` or `es`.
     pub lang: String,
+    /// Their personal join link, sealed as registration sent it (opened only to render an
+    /// email about an online exchange); empty when none was sent, and once erased.
+    pub join_url: Sealed,
 }
 
 /// A participant confirmed at `at`, as `registration.confirmed` tells it.
@@ -31,6 +34,8 @@ pub struct Confirmed<'a> {
     /// Sealed. Empty in a later confirmation (approved, or a freed seat taken): the link
     /// sent with the first message is kept.
     pub manage_url: &'a Sealed,
+    /// Sealed; empty in a later confirmation, as `manage_url`.
+    pub join_url: &'a Sealed,
     pub details: Details<'a>,
     pub at: DateTime<Utc>,
 }
@@ -53,17 +58,18 @@ pub async fn confirmed(
     // The language as given (NULL: keep the recorded one); a new row takes English.
     sqlx::query_as(
         "WITH c AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
-                 $6::timestamptz[], $7::text[], $8::text[]) \
-                 AS c(id, event_id, name, email, manage_url, at, timezone, lang)) \
-         INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
-         SELECT id, event_id, name, email, manage_url, 'confirmed', at, timezone, coalesce(lang, 'en') FROM c ORDER BY id \
+                 $6::timestamptz[], $7::text[], $8::text[], $9::text[]) \
+                 AS c(id, event_id, name, email, manage_url, at, timezone, lang, join_url)) \
+         INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang, join_url) \
+         SELECT id, event_id, name, email, manage_url, 'confirmed', at, timezone, coalesce(lang, 'en'), join_url FROM c ORDER BY id \
          ON CONFLICT (registration_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, \
              manage_url = CASE WHEN EXCLUDED.manage_url = '' THEN recipients.manage_url ELSE EXCLUDED.manage_url END, \
+             join_url = CASE WHEN EXCLUDED.join_url = '' THEN recipients.join_url ELSE EXCLUDED.join_url END, \
              status = 'confirmed', status_at = EXCLUDED.status_at, \
              timezone = coalesce(EXCLUDED.timezone, recipients.timezone), \
              lang = coalesce((SELECT c.lang FROM c WHERE c.id = EXCLUDED.registration_id), recipients.lang) \
          WHERE recipients.status_at < EXCLUDED.status_at AND recipients.status <> 'erased' \
-         RETURNING registration_id, name, email, manage_url, status, timezone, lang",
+         RETURNING registration_id, name, email, manage_url, status, timezone, lang, join_url",
     )
     .bind(rows.iter().map(|c| c.registration_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.event_id).collect::<Vec<_>>())
@@ -73,6 +79,7 @@ pub async fn confirmed(
     .bind(rows.iter().map(|c| c.at).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.details.timezone).collect::<Vec<_>>())
     .bind(rows.iter().map(|c| c.details.lang()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|c| c.join_url.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await
 }
@@ -124,7 +131,7 @@ pub async fn find(
     db: impl sqlx::PgExecutor<'_>,
     registration_id: Uuid,
 ) -> sqlx::Result<Option<Recipient>> {
-    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = $1")
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang, join_url FROM recipients WHERE registration_id = $1")
         .bind(registration_id)
         .fetch_optional(db)
         .await
@@ -139,7 +146,7 @@ pub async fn find_many(
     db: impl sqlx::PgExecutor<'_>,
     registration_ids: &[Uuid],
 ) -> sqlx::Result<Vec<Recipient>> {
-    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients WHERE registration_id = ANY($1)")
+    sqlx::query_as("SELECT registration_id, name, email, manage_url, status, timezone, lang, join_url FROM recipients WHERE registration_id = ANY($1)")
         .bind(registration_ids)
         .fetch_all(db)
         .await
@@ -158,7 +165,8 @@ pub async fn erase(
     sqlx::query(
         "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at) \
          SELECT id, '00000000-0000-0000-0000-000000000000', '', '', '', 'erased', $2 FROM UNNEST($1::uuid[]) AS id \
-         ON CONFLICT (registration_id) DO UPDATE SET name = '', email = '', manage_url = '', status = 'erased', status_at = $2",
+         ON CONFLICT (registration_id) DO UPDATE SET name = '', email = '', manage_url = '', join_url = '', \
+             status = 'erased', status_at = $2",
     )
     .bind(registration_ids)
     .bind(at)
@@ -186,12 +194,23 @@ pub async fn addresses(pool: &PgPool, registration_ids: &[Uuid]) -> sqlx::Result
 /// When Postgres fails.
 pub async fn confirmed_for_event(pool: &PgPool, event_id: Uuid) -> sqlx::Result<Vec<Recipient>> {
     sqlx::query_as(
-        "SELECT registration_id, name, email, manage_url, status, timezone, lang FROM recipients \
+        "SELECT registration_id, name, email, manage_url, status, timezone, lang, join_url FROM recipients \
          WHERE event_id = $1 AND status = 'confirmed' ORDER BY registration_id",
     )
     .bind(event_id)
     .fetch_all(pool)
     .await
+}
+
+/// The contact a registration's first status change carries.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusContact<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    /// Sealed, as every link here.
+    pub manage_url: &'a Sealed,
+    pub join_url: &'a Sealed,
+    pub details: Details<'a>,
 }
 
 /// Records a status change without a seat (pending, waitlisted, offered, rejected,
@@ -205,15 +224,21 @@ pub async fn status_changed(
     registration_id: Uuid,
     event_id: Uuid,
     status: &str,
-    contact: Option<(&str, &str, &Sealed, Details<'_>)>,
+    contact: Option<StatusContact<'_>>,
     at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
     match contact {
-        Some((name, email, manage_url, details)) => {
+        Some(StatusContact {
+            name,
+            email,
+            manage_url,
+            join_url,
+            details,
+        }) => {
             sqlx::query(
-                "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'en')) \
-                 ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, \
+                "INSERT INTO recipients (registration_id, event_id, name, email, manage_url, status, status_at, timezone, lang, join_url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 'en'), $10) \
+                 ON CONFLICT (registration_id) DO UPDATE SET name = $3, email = $4, manage_url = $5, join_url = $10, \
                      status = $6, status_at = $7, \
                      timezone = coalesce($8, recipients.timezone), lang = coalesce($9, recipients.lang) \
                  WHERE recipients.status_at < $7 AND recipients.status <> 'erased'",
@@ -227,6 +252,7 @@ pub async fn status_changed(
             .bind(at)
             .bind(details.timezone)
             .bind(details.lang())
+            .bind(join_url.as_str())
             .execute(&mut *conn)
             .await?;
         }

@@ -1,12 +1,14 @@
 //! Keeping stored links sealed under the current `LINK_KEY`.
 //!
-//! The links registration sends (manage links, invitation links) are stored sealed, as they
+//! The links registration sends (manage links, join links, invitation links) are stored sealed, as they
 //! came. Two kinds of row need sealing anew, once, when the service starts: plain links kept
 //! by a version from before links were sealed, and links sealed under a key since rotated
 //! out (still listed in `LINK_KEY_PREVIOUS`, so they open). After that, dropping the old key
 //! from `LINK_KEY_PREVIOUS` loses nothing.
 
-use convene_shared::messages::{manage_url_context, open_link, register_url_context};
+use convene_shared::messages::{
+    join_url_context, manage_url_context, open_link, register_url_context,
+};
 use convene_shared::sealed::{LinkKeys, Sealed};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -20,12 +22,18 @@ struct LinkColumn {
     context: fn(Uuid) -> String,
 }
 
-const COLUMNS: [LinkColumn; 2] = [
+const COLUMNS: [LinkColumn; 3] = [
     LinkColumn {
         table: "recipients",
         id: "registration_id",
         link: "manage_url",
         context: manage_url_context,
+    },
+    LinkColumn {
+        table: "recipients",
+        id: "registration_id",
+        link: "join_url",
+        context: join_url_context,
     },
     LinkColumn {
         table: "invitees",

@@ -11,6 +11,7 @@ pub mod decide_registration;
 pub mod digest;
 pub mod erase;
 pub mod invite;
+pub mod join;
 pub mod offer;
 pub mod register;
 pub mod renew_link;
@@ -19,7 +20,7 @@ pub mod update_event;
 
 use sha2::{Digest, Sha256};
 
-/// A secret for a manage link (256 random bits, hex) and the hash we store instead of it.
+/// A secret for a personal link (manage, join; 256 random bits, hex) and the hash we store instead of it.
 pub fn new_token() -> (String, Vec<u8>) {
     use rand::RngCore as _;
     let mut bytes = [0u8; 32];
@@ -40,4 +41,9 @@ pub fn manage_url(public_base_url: &str, token: &str) -> String {
         "{}/registrations/{token}",
         public_base_url.trim_end_matches('/')
     )
+}
+
+/// A participant's personal join link (see [`join`]).
+pub fn join_url(public_base_url: &str, token: &str) -> String {
+    format!("{}/j/{token}", public_base_url.trim_end_matches('/'))
 }

@@ -1,16 +1,17 @@
 //! A participant registers for an exchange.
 
 use chrono::{DateTime, Utc};
-use convene_shared::messages::manage_url_context;
+use convene_shared::messages::{join_url_context, manage_url_context};
 use convene_shared::sealed::LinkKeys;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::seats::{announce_confirmed, announce_status, contact_of};
-use super::{hash_token, manage_url, new_token};
+use super::seats::{announce_confirmed_to, announce_status, contact_of};
+use super::{hash_token, join_url, manage_url, new_token};
 use crate::domain::NewRegistration;
 use crate::store::events::{self, Event};
 use crate::store::invitations;
+use crate::store::join_links;
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
 
@@ -132,20 +133,37 @@ pub async fn register(
         },
     };
 
+    // Its own personal join link, new each time (a cancelled registration taken anew too).
+    let (join_token, join_token_hash) = new_token();
+    join_links::set_token(&mut tx, registration.id, &join_token_hash).await?;
+
     // Whoever was invited has answered (with their link or without): no reminder.
     invitations::answered(&mut tx, event.id, &registration.email, registration.id).await?;
 
-    // 7. Announce it, in the same transaction, with the link (its only copy outside the
-    //    participant's inbox travels in this first message, sealed: only the notification
-    //    service can read it).
+    // 7. Announce it, in the same transaction, with the links (their only copies outside
+    //    the participant's inbox travel in this first message, sealed: only the
+    //    notification service can read them).
     let link = keys.seal(
         &manage_url_context(registration.id),
         &manage_url(public_base_url, &token),
     );
+    let mut contact = contact_of(&registration, link);
+    contact.join_url = keys.seal(
+        &join_url_context(registration.id),
+        &join_url(public_base_url, &join_token),
+    );
     if status == "confirmed" {
-        announce_confirmed(&mut tx, keys, event, &registration, link, correlation_id).await?;
+        announce_confirmed_to(
+            &mut tx,
+            keys,
+            event,
+            &registration,
+            &contact,
+            correlation_id,
+        )
+        .await?;
     } else {
-        let contact = contact_of(&registration, link).seal(keys, registration.id);
+        let contact = contact.seal(keys, registration.id);
         announce_status(&mut tx, event, &registration, Some(contact), correlation_id).await?;
     }
     tx.commit().await?;

@@ -23,6 +23,7 @@ pub fn contact_of(registration: &Registration, manage_url: Sealed) -> Contact {
         timezone: registration.timezone.clone(),
         manage_url,
         lang: Some(registration.lang.clone()),
+        join_url: Sealed::default(),
     }
 }
 
@@ -40,11 +41,28 @@ pub async fn announce_confirmed(
     manage_url: Sealed,
     correlation_id: Uuid,
 ) -> sqlx::Result<()> {
+    let contact = contact_of(registration, manage_url);
+    announce_confirmed_to(conn, keys, event, registration, &contact, correlation_id).await
+}
+
+/// [`announce_confirmed`] with the whole contact (a registration's first message, which
+/// carries its links).
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn announce_confirmed_to(
+    conn: &mut PgConnection,
+    keys: &LinkKeys,
+    event: &Event,
+    registration: &Registration,
+    contact: &Contact,
+    correlation_id: Uuid,
+) -> sqlx::Result<()> {
     let message = RegistrationConfirmed::sealed(
         keys,
         registration.id,
         event.snapshot(),
-        &contact_of(registration, manage_url),
+        contact,
         registration.registered_at,
     );
     outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await

@@ -43,6 +43,8 @@ pub fn current_fields(event: &Event) -> Map<String, Value> {
         "waitlist_offer_hours": event.waitlist_offer_hours,
         "reminder_notes": event.reminder_notes.0,
         "invitation_only": event.invitation_only,
+        "meeting_url": event.meeting_url,
+        "join_opens_minutes": event.join_opens_minutes,
     });
     match value {
         Value::Object(map) => map,

@@ -11,7 +11,9 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 21] = [
+const FIELDS: [&str; 23] = [
+    "meeting_url",
+    "join_opens_minutes",
     "viewer_emails",
     "reminder_notes",
     "invitation_only",
@@ -70,6 +72,70 @@ pub struct NewEvent {
     pub reminder_notes: Vec<ReminderNote>,
     /// Only people the organisers invited can register, each with their personal link.
     pub invitation_only: bool,
+    /// The private meeting link of an online exchange (empty: not online). Participants
+    /// never see it: their personal join links redirect to it during the exchange.
+    pub meeting_url: MeetingUrl,
+    /// How many minutes before the start the join links open the meeting.
+    pub join_opens_minutes: i32,
+}
+
+/// The default of [`NewEvent::join_opens_minutes`].
+pub const DEFAULT_JOIN_OPENS_MINUTES: i32 = 30;
+
+/// An online exchange's private meeting link: empty, or an `https://` URL with a host, in
+/// printable ASCII, of at most 1000 characters (a Zoom or Teams link with its passcode fits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingUrl(String);
+
+impl MeetingUrl {
+    /// The longest meeting link accepted.
+    const MAX_CHARS: usize = 1000;
+
+    /// Parses a meeting link as organisers give it (surrounding spaces ignored).
+    ///
+    /// # Errors
+    /// Anything that is not empty nor an absolute `https://` URL with a host.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(Self::default());
+        }
+        let problem = || {
+            "Use the meeting's web address starting with https://, e.g. https://meet.example.org/abc, or leave it empty.".to_owned()
+        };
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(format!(
+                "Use at most {} characters (this has {}).",
+                Self::MAX_CHARS,
+                raw.chars().count()
+            ));
+        }
+        let Some(rest) = raw
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .and_then(|_| raw.get(8..))
+        else {
+            return Err(problem());
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host_ok = !host.is_empty()
+            && !host.contains('@')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        // Printable ASCII only: it goes into a `Location` header as it is (a meeting link
+        // with other characters is given percent-encoded).
+        let chars_ok = raw.chars().all(|c| c.is_ascii_graphic());
+        if host_ok && chars_ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(problem())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Organisers' words added to one reminder (say, the meeting link or the agenda) in one
@@ -250,6 +316,8 @@ impl NewEvent {
                 None
             }
         });
+        let meeting_url = text(&mut errors, "meeting_url", false)
+            .and_then(|s| errors.check("meeting_url", MeetingUrl::parse(&s)));
         let timezone = text(&mut errors, "timezone", true).and_then(|s| {
             errors.check(
                 "timezone",
@@ -307,6 +375,13 @@ impl NewEvent {
         let waitlist_offer_hours =
             whole(&mut errors, "waitlist_offer_hours", 1..=24 * 30, Some(48))
                 .map(|h| h.unwrap_or(48) as i32);
+        let join_opens_minutes = whole(
+            &mut errors,
+            "join_opens_minutes",
+            0..=24 * 60,
+            Some(i64::from(DEFAULT_JOIN_OPENS_MINUTES)),
+        )
+        .map(|m| m.map_or(DEFAULT_JOIN_OPENS_MINUTES, |m| m as i32));
         let requires_approval = match body.get("requires_approval") {
             None | Some(Value::Null) => Some(false),
             Some(Value::Bool(b)) => Some(*b),
@@ -454,6 +529,8 @@ impl NewEvent {
                 waitlist_offer_hours: waitlist_offer_hours?,
                 reminder_notes: reminder_notes?,
                 invitation_only: invitation_only?,
+                meeting_url: meeting_url?,
+                join_opens_minutes: join_opens_minutes?,
             })
         })();
         match event {
@@ -516,6 +593,55 @@ mod tests {
         let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
         assert_eq!(event.reminder_offsets_minutes, vec![10080, 1440, 60]);
         assert_eq!(event.capacity, None);
+    }
+
+    #[test]
+    fn a_meeting_url_must_be_an_https_address() {
+        for good in [
+            "",
+            "https://meet.example.org/atd",
+            "https://zoom.example.org/j/123?pwd=abc#x",
+            "HTTPS://Meet.Example.org:8443/a",
+        ] {
+            assert!(MeetingUrl::parse(good).is_ok(), "{good:?} refused");
+        }
+        for bad in [
+            "meet.example.org/atd",
+            "http://meet.example.org/atd",
+            "https://",
+            "https:///path",
+            "https://user@evil.example.org/",
+            "https://meet.example.org/a b",
+            "https://meet.example.org/réunion",
+            "https://meet.example.org/a\nb",
+            "javascript:alert(1)",
+        ] {
+            assert!(MeetingUrl::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(MeetingUrl::parse(&format!("https://x.org/{}", "a".repeat(1000))).is_err());
+    }
+
+    #[test]
+    fn join_opens_minutes_defaults_to_30_and_is_bounded() {
+        let mut body = json!({
+            "slug": "atd-2026", "title": "Alternatives to detention",
+            "starts_at": "2026-12-15T13:00:00Z", "ends_at": "2026-12-15T15:00:00Z",
+            "timezone": "Europe/Zurich", "organiser_emails": ["a@un.org"],
+            "meeting_url": "https://meet.example.org/atd"
+        });
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(event.join_opens_minutes, 30);
+        assert_eq!(event.meeting_url.as_str(), "https://meet.example.org/atd");
+        for bad in [json!(-1), json!(1441), json!("10")] {
+            body["join_opens_minutes"] = bad;
+            let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
+            assert!(errors.get("join_opens_minutes").is_some());
+        }
+        body["join_opens_minutes"] = json!(0);
+        body["meeting_url"] = json!("ftp://x.org");
+        let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
+        assert!(errors.get("meeting_url").is_some(), "{errors:?}");
+        assert!(errors.get("join_opens_minutes").is_none());
     }
 
     #[test]

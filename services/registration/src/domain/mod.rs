@@ -18,7 +18,7 @@ pub use console_path::ConsolePath;
 pub use convene_shared::values::{BoundedText, Email};
 pub use country::CountryCode;
 pub use errors::FieldErrors;
-pub use event::{NewEvent, ReminderNote, DEFAULT_REMINDER_OFFSETS};
+pub use event::{MeetingUrl, NewEvent, ReminderNote, DEFAULT_REMINDER_OFFSETS};
 pub use invitation::{parse_invitees, parse_pasted, NewInvitation, MAX_INVITEES};
 pub use offer::{CosponsorOfferInput, NewCosponsorOffer, SupportKind};
 pub use registration::{NewRegistration, RegistrationInput, CONSENT_TEXT, CONSENT_VERSION};

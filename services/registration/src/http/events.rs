@@ -48,6 +48,9 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     // Admin only: a note may hold the private meeting link.
     view["reminder_notes"] = json!(event.reminder_notes.0);
     view["invitation_only"] = json!(event.invitation_only);
+    // Admin only: the private meeting link; participants get personal join links.
+    view["meeting_url"] = json!(event.meeting_url);
+    view["join_opens_minutes"] = json!(event.join_opens_minutes);
     view["created_at"] = json!(event.created_at);
     view
 }

@@ -76,6 +76,10 @@ pub async fn page(
                     status,
                     can_accept: registration.status == "offered" && upcoming,
                     can_cancel: active && upcoming,
+                    can_join: registration.status == "confirmed"
+                        && event.is_online()
+                        && event.status == "scheduled"
+                        && event.ends_at > chrono::Utc::now(),
                     token,
                 },
             )
@@ -93,6 +97,9 @@ pub async fn calendar(State(state): State<AppState>, ApiPath(token): ApiPath<Str
             let cancelled = event.status == "cancelled"
                 || !matches!(registration.status.as_str(), "confirmed" | "offered");
             let manage_url = format!("{}/registrations/{token}", state.settings.public_base_url);
+            // Online: the entry leads to the meeting through this registration's own way in.
+            let join_url = (event.is_online() && registration.status == "confirmed")
+                .then(|| format!("{manage_url}/join"));
             let ics = convene_shared::calendar::ics(&convene_shared::calendar::Entry {
                 event: &event.snapshot(),
                 method: if cancelled {
@@ -106,8 +113,8 @@ pub async fn calendar(State(state): State<AppState>, ApiPath(token): ApiPath<Str
                     .map_or("organisers@convene.invalid", String::as_str),
                 attendee: None,
                 description: &format!("Your registration: {manage_url}"),
-                location: &event.location,
-                url: Some(&manage_url),
+                location: join_url.as_deref().unwrap_or(&event.location),
+                url: Some(join_url.as_deref().unwrap_or(&manage_url)),
                 now: chrono::Utc::now(),
             });
             (

@@ -9,6 +9,7 @@ mod error;
 mod events;
 mod extract;
 mod invitations;
+mod join;
 mod manage;
 mod openapi;
 mod organiser_settings;
@@ -195,6 +196,12 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(cosponsor::submit_form),
         ),
         (Method::GET, "/registrations/{token}", get(manage::page)),
+        (
+            Method::GET,
+            "/registrations/{token}/join",
+            get(join::by_manage_link),
+        ),
+        (Method::GET, "/j/{token}", get(join::by_join_link)),
         (Method::GET, "/registrations/link", get(manage::link_form)),
         (
             Method::POST,

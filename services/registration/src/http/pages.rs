@@ -427,6 +427,9 @@ pub struct ManagePage {
     pub status: String,
     pub can_accept: bool,
     pub can_cancel: bool,
+    /// A confirmed seat at an online exchange not over yet: the page links to
+    /// `/registrations/{token}/join`, which opens the meeting during its window.
+    pub can_join: bool,
     pub token: String,
     pub t: Texts,
     /// `?lang=…` for the forms and links, empty in English.

@@ -46,7 +46,8 @@ pub static CONTENT_SECURITY_POLICY: LazyLock<HeaderValue> = LazyLock::new(|| {
 });
 
 /// Whether a request carries a secret that grants something: a manage link
-/// (`/registrations/{token}`, and any route with a `{token}`), an invitation
+/// (`/registrations/{token}`), a personal join link (`/j/{token}`, whose answer is a
+/// redirect to the private meeting link), and any route with a `{token}`; an invitation
 /// (`?invitation=`), or the organisers' console. What answers it must not be cached.
 fn carries_secret(request: &Request) -> bool {
     let route = request

@@ -37,6 +37,11 @@ pub struct Event {
     pub waitlist_offer_hours: i32,
     pub reminder_notes: Json<Vec<ReminderNote>>,
     pub invitation_only: bool,
+    /// The private meeting link of an online exchange (empty: not online): admin API and
+    /// console only; participants reach it through their join links.
+    pub meeting_url: String,
+    /// Minutes before the start from which join links open the meeting.
+    pub join_opens_minutes: i32,
 }
 
 impl Event {
@@ -50,7 +55,13 @@ impl Event {
             ends_at: self.ends_at,
             timezone: self.timezone.clone(),
             version: self.version,
+            online: self.is_online(),
         }
+    }
+
+    /// Whether it is held online: organisers gave a meeting link.
+    pub fn is_online(&self) -> bool {
+        !self.meeting_url.is_empty()
     }
 
     /// What the scheduler and the notification service must know of the exchange:
@@ -89,7 +100,7 @@ fn emails(list: &[crate::domain::Email]) -> Vec<String> {
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
     organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
     requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
-    reminder_notes, invitation_only, viewer_emails";
+    reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -100,8 +111,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
         "INSERT INTO events (id, slug, title, description, starts_at, ends_at, timezone, capacity, \
              organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
              country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
-             reminder_notes, invitation_only, viewer_emails) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+             reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -137,6 +148,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(stored_notes(event))
     .bind(event.invitation_only)
     .bind(emails(&event.viewer_emails))
+    .bind(event.meeting_url.as_str())
+    .bind(event.join_opens_minutes)
     .fetch_optional(conn)
     .await
 }
@@ -151,7 +164,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
              capacity = $7, organiser_emails = $8, topics = $9, reminder_offsets_minutes = $10, \
              location = $11, online_link = $12, requires_approval = $13, country_cap = $14, \
              registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
-             reminder_notes = $18, invitation_only = $19, viewer_emails = $20, version = version + 1, updated_at = now() \
+             reminder_notes = $18, invitation_only = $19, viewer_emails = $20, meeting_url = $21, \
+             join_opens_minutes = $22, version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -174,6 +188,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(stored_notes(event))
     .bind(event.invitation_only)
     .bind(emails(&event.viewer_emails))
+    .bind(event.meeting_url.as_str())
+    .bind(event.join_opens_minutes)
     .fetch_one(conn)
     .await
 }

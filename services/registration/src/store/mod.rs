@@ -7,6 +7,7 @@ pub mod console;
 pub mod digests;
 pub mod events;
 pub mod invitations;
+pub mod join_links;
 pub mod offers;
 pub mod personal_data;
 pub mod registrations;

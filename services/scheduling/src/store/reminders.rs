@@ -16,6 +16,8 @@ pub struct Decided {
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
     pub version: i64,
+    /// Held online: the reminder carries the participant's join link.
+    pub online: bool,
 }
 
 impl Decided {
@@ -123,7 +125,8 @@ pub async fn decide(
              ON CONFLICT DO NOTHING \
              RETURNING registration_id, offset_minutes, event_id \
          ) \
-         SELECT i.registration_id, i.offset_minutes, e.event_id, e.slug, e.title, e.starts_at, e.ends_at, e.timezone, e.version \
+         SELECT i.registration_id, i.offset_minutes, e.event_id, e.slug, e.title, e.starts_at, e.ends_at, e.timezone, e.version, \
+                e.online \
          FROM inserted i JOIN events e ON e.event_id = i.event_id",
     )
     .bind(event_id)

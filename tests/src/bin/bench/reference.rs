@@ -23,7 +23,9 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use convene_shared::messages::EventSnapshot;
-use convene_shared::messages::{manage_url_context, Contact, Envelope, RegistrationConfirmed};
+use convene_shared::messages::{
+    join_url_context, manage_url_context, Contact, Envelope, RegistrationConfirmed,
+};
 use convene_shared::sealed::LinkKeys;
 use convene_tests::stack::Process;
 use registration::domain::{NewRegistration, RegistrationInput, CONSENT_TEXT, CONSENT_VERSION};
@@ -188,6 +190,11 @@ async fn store(state: &Reference, slug: &str, new: &NewRegistration) -> sqlx::Re
             &format!("http://127.0.0.1:8080/registrations/{token}"),
         ),
         lang: Some(new.lang.code().to_owned()),
+        // Convene seals a personal join link into the first message too.
+        join_url: state.keys.seal(
+            &join_url_context(id),
+            &format!("http://127.0.0.1:8080/j/{token}"),
+        ),
     };
     let event = EventSnapshot {
         event_id,
@@ -197,6 +204,7 @@ async fn store(state: &Reference, slug: &str, new: &NewRegistration) -> sqlx::Re
         ends_at,
         timezone,
         version: 1,
+        online: false,
     };
     let message = RegistrationConfirmed::sealed(&state.keys, id, event, &contact, registered_at);
     let envelope = Envelope::new(&message, Uuid::now_v7());

@@ -302,7 +302,7 @@ fn invalid(
 
 /// Where a field is on the page, for the summary's order.
 fn page_order(id: &str) -> usize {
-    const ORDER: [&str; 17] = [
+    const ORDER: [&str; 19] = [
         "slug",
         "title",
         "description",
@@ -312,6 +312,8 @@ fn page_order(id: &str) -> usize {
         "ends_at",
         "location",
         "online_link",
+        "meeting_url",
+        "join_opens_minutes",
         "capacity",
         "country_cap",
         "waitlist_offer_hours",

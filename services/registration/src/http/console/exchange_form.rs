@@ -44,6 +44,10 @@ pub struct ExchangeInput {
     pub timezone: String,
     pub location: String,
     pub online_link: String,
+    /// The private meeting link participants' join links lead to.
+    pub meeting_url: String,
+    /// Minutes before the start from which join links open the meeting.
+    pub join_opens_minutes: String,
     pub capacity: String,
     pub country_cap: String,
     pub waitlist_offer_hours: String,
@@ -70,6 +74,7 @@ impl ExchangeInput {
     pub fn blank(organiser: &str) -> Self {
         Self {
             waitlist_offer_hours: "48".to_owned(),
+            join_opens_minutes: "30".to_owned(),
             reminders: "7d, 1d, 1h".to_owned(),
             organiser_emails: organiser.to_owned(),
             notes: vec![NoteInput::default(); SPARE_NOTES],
@@ -105,6 +110,8 @@ impl ExchangeInput {
             timezone: event.timezone.clone(),
             location: event.location.clone(),
             online_link: event.online_link.clone(),
+            meeting_url: event.meeting_url.clone(),
+            join_opens_minutes: event.join_opens_minutes.to_string(),
             capacity: number(event.capacity),
             country_cap: number(event.country_cap),
             waitlist_offer_hours: event.waitlist_offer_hours.to_string(),
@@ -142,6 +149,8 @@ impl ExchangeInput {
                 "timezone" => &mut input.timezone,
                 "location" => &mut input.location,
                 "online_link" => &mut input.online_link,
+                "meeting_url" => &mut input.meeting_url,
+                "join_opens_minutes" => &mut input.join_opens_minutes,
                 "capacity" => &mut input.capacity,
                 "country_cap" => &mut input.country_cap,
                 "waitlist_offer_hours" => &mut input.waitlist_offer_hours,
@@ -203,6 +212,7 @@ impl ExchangeInput {
             ("timezone", &self.timezone),
             ("location", &self.location),
             ("online_link", &self.online_link),
+            ("meeting_url", &self.meeting_url),
         ] {
             json.insert(key.into(), text(value.trim()));
         }
@@ -232,6 +242,7 @@ impl ExchangeInput {
             ("capacity", &self.capacity, Some(Value::Null)),
             ("country_cap", &self.country_cap, Some(Value::Null)),
             ("waitlist_offer_hours", &self.waitlist_offer_hours, None),
+            ("join_opens_minutes", &self.join_opens_minutes, None),
         ] {
             let raw = raw.trim();
             if raw.is_empty() {
