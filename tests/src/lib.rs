@@ -11,6 +11,7 @@ pub mod proxy;
 pub mod scrape;
 pub mod servers;
 pub mod stack;
+pub mod tap;
 pub mod tls;
 
 pub use mail::{Mail, Mailbox};

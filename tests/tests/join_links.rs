@@ -8,73 +8,15 @@ use std::time::Duration;
 
 use convene_shared::messages::{join_url_context, open_link, Contact};
 use convene_shared::sealed::{LinkKeys, Sealed};
-use convene_shared::topology::EXCHANGE;
 use convene_tests::stack::{participant, LINK_KEY};
+use convene_tests::tap::Tap;
 use convene_tests::{Stack, StackOptions};
-use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 /// Every meeting link of these tests is on this host: it must never be seen but in a
 /// redirect (and the admin API).
 const MEETING_HOST: &str = "meet.example.org";
-
-/// A queue of the test's own that receives a copy of every message published.
-async fn tap(stack: &Stack) -> lapin::Consumer {
-    let conn = Connection::connect(&stack.vhost.url, ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = conn.create_channel().await.unwrap();
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            EXCHANGE.into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let consumer = channel
-        .basic_consume(
-            queue.name().clone(),
-            "tap".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    // The connection must outlive this function: the consumer holds its channel.
-    std::mem::forget(conn);
-    consumer
-}
-
-/// Every message the tap has received until none arrives for a second.
-async fn drain(consumer: &mut lapin::Consumer) -> Vec<Value> {
-    let mut messages = Vec::new();
-    while let Ok(Some(delivery)) =
-        tokio::time::timeout(Duration::from_secs(1), consumer.next()).await
-    {
-        let delivery = delivery.unwrap();
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-        messages.push(serde_json::from_slice(&delivery.data).unwrap());
-    }
-    messages
-}
 
 /// The join link in an email's text, if any.
 fn join_link(body: &str) -> Option<String> {
@@ -188,7 +130,7 @@ fn email_of(p: &Value) -> String {
 #[tokio::test]
 async fn during_the_exchange_a_join_link_leads_confirmed_participants_to_the_current_meeting() {
     let stack = Stack::start_with(StackOptions::default()).await;
-    let mut tap = tap(&stack).await;
+    let mut tap = Tap::start(&stack).await;
 
     // Two online exchanges in their join window (they start in 19 min 45 s; links open 30
     // min before), whose 19-minute reminder falls due in ~45 s; one needs approval. And
@@ -327,7 +269,7 @@ async fn during_the_exchange_a_join_link_leads_confirmed_participants_to_the_cur
     wait_for_status(&stack, &email_of(&ben), "offered").await;
     wait_for_status(&stack, &email_of(&gus), "waitlisted").await;
     wait_for_status(&stack, &email_of(&dan), "pending").await;
-    let messages = drain(&mut tap).await;
+    let messages = tap.drain().await;
     let mut refused = vec![("cancelled", cleo_join.clone(), email_of(&cleo))];
     for (status, p) in [("offered", &ben), ("waitlisted", &gus), ("pending", &dan)] {
         let id = registration_id(&stack, &email_of(p)).await;
@@ -401,7 +343,7 @@ async fn during_the_exchange_a_join_link_leads_confirmed_participants_to_the_cur
 
     // 7. The meeting link is in no message, no email and no public page; the messages say
     //    which exchanges are online.
-    let messages = [messages, drain(&mut tap).await].concat();
+    let messages = [messages, tap.drain().await].concat();
     assert!(messages.iter().any(|m| m["kind"] == "reminder.due"));
     for message in &messages {
         let text = message.to_string();

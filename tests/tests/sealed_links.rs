@@ -6,71 +6,13 @@
 
 use std::time::Duration;
 
-use convene_shared::topology::EXCHANGE;
 use convene_tests::stack::{participant, LINK_KEY};
+use convene_tests::tap::Tap;
 use convene_tests::{Stack, StackOptions};
-use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 const ADMIN: &str = "console-admin@example.org";
-
-/// A queue of the test's own that receives a copy of every message published.
-async fn tap(stack: &Stack) -> lapin::Consumer {
-    let conn = Connection::connect(&stack.vhost.url, ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = conn.create_channel().await.unwrap();
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                ..QueueDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            EXCHANGE.into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let consumer = channel
-        .basic_consume(
-            queue.name().clone(),
-            "tap".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    // The connection must outlive this function: the consumer holds its channel.
-    std::mem::forget(conn);
-    consumer
-}
-
-/// Every message the tap has received until none arrives for a second.
-async fn drain(consumer: &mut lapin::Consumer) -> Vec<Value> {
-    let mut messages = Vec::new();
-    while let Ok(Some(delivery)) =
-        tokio::time::timeout(Duration::from_secs(1), consumer.next()).await
-    {
-        let delivery = delivery.unwrap();
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-        messages.push(serde_json::from_slice(&delivery.data).unwrap());
-    }
-    messages
-}
 
 /// The first link in `body` that contains `marker`.
 fn link(body: &str, marker: &str) -> String {
@@ -96,7 +38,7 @@ async fn links_and_contacts_cross_the_broker_sealed_and_are_stored_sealed() {
         ..StackOptions::default()
     })
     .await;
-    let mut tap = tap(&stack).await;
+    let mut tap = Tap::start(&stack).await;
 
     // 1. Every kind of message that carries a link or a contact: a confirmation, a
     //    pending registration then its approval, an invitation, a console sign-in link
@@ -190,7 +132,7 @@ async fn links_and_contacts_cross_the_broker_sealed_and_are_stored_sealed() {
     // 3. No message carries a link's secret, and only the messages meant for the
     //    notification service alone name anybody; registration.confirmed (which the
     //    scheduling service receives) names nobody.
-    let messages = drain(&mut tap).await;
+    let messages = tap.drain().await;
     let kinds: Vec<&str> = messages
         .iter()
         .map(|m| m["kind"].as_str().unwrap())
