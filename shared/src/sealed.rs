@@ -226,13 +226,15 @@ impl LinkKeys {
         serde_json::from_str(&json).map_err(|_| OpenError::Rejected)
     }
 
+    /// How every value sealed under the current key begins (`v1.<key id>.`): what a stored
+    /// value is compared with to know whether it must be sealed anew.
+    pub fn current_prefix(&self) -> String {
+        format!("{VERSION}.{}.", self.current.id)
+    }
+
     /// Whether `sealed` was sealed under the current key (else it would be re-sealed).
     pub fn is_current(&self, sealed: &Sealed) -> bool {
-        sealed
-            .0
-            .strip_prefix(VERSION)
-            .and_then(|rest| rest.strip_prefix('.'))
-            .is_some_and(|rest| rest.starts_with(&format!("{}.", self.current.id)))
+        sealed.0.starts_with(&self.current_prefix())
     }
 }
 
