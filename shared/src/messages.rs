@@ -324,7 +324,9 @@ pub fn open_link(keys: &LinkKeys, context: &str, link: &Sealed) -> Result<String
 
 /// `registration.status_changed`: a registration that holds no seat (yet) changed state:
 /// `pending` (awaiting the organisers' approval), `waitlisted`, `offered` (a freed seat is
-/// held for them until `offer_expires_at`), `rejected`, `expired` (an offer lapsed).
+/// held for them until `offer_expires_at`), `rejected`, `expired` (an offer lapsed),
+/// `unconfirmed` (the exchange asks participants to confirm their address: the link must be
+/// opened by `confirm_by`), `lapsed` (it was not: the registration ended, nobody is emailed).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationStatusChanged {
     pub registration_id: Uuid,
@@ -341,6 +343,9 @@ pub struct RegistrationStatusChanged {
     pub position: Option<i64>,
     /// When the held seat goes to the next in line, when `offered`.
     pub offer_expires_at: Option<DateTime<Utc>>,
+    /// When an `unconfirmed` registration lapses if its link has not been opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<DateTime<Utc>>,
     pub changed_at: DateTime<Utc>,
 }
 impl RegistrationStatusChanged {

@@ -48,6 +48,9 @@ pub enum RegistrationOutcome {
     Waitlisted,
     /// The exchange requires approval: waiting for the organisers.
     Pending,
+    /// The exchange asks participants to confirm their address: no seat until they open
+    /// the emailed link.
+    Unconfirmed,
     /// The address was already registered: nothing changed.
     AlreadyRegistered,
     /// Outside the registration window, or the exchange was cancelled.
@@ -61,10 +64,11 @@ pub enum RegistrationOutcome {
 }
 
 impl RegistrationOutcome {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Created,
         Self::Waitlisted,
         Self::Pending,
+        Self::Unconfirmed,
         Self::AlreadyRegistered,
         Self::Closed,
         Self::Invalid,
@@ -78,6 +82,7 @@ impl RegistrationOutcome {
             Self::AlreadyRegistered => "already_registered",
             Self::Waitlisted => "waitlisted",
             Self::Pending => "pending",
+            Self::Unconfirmed => "unconfirmed",
             Self::Closed => "closed",
             Self::Invalid => "invalid",
             Self::Spam => "spam",

@@ -198,6 +198,11 @@ impl Handler for Inbox {
                 .await
                 .map_err(db)?;
                 drop(conn);
+                if m.status == "lapsed" {
+                    // The address was never confirmed: it may be anybody's, so nobody is
+                    // written to again.
+                    return Ok(());
+                }
                 let Some(to) = self.reachable(m.registration_id).await? else {
                     return Ok(());
                 };

@@ -23,6 +23,13 @@ pub const OFFER_CHECK_SECS: Var = Var {
     default: Some("30"),
     help: "How often lapsed waiting-list offers are passed to the next in line.",
 };
+pub const EMAIL_CONFIRM_HOURS: Var = Var {
+    name: "EMAIL_CONFIRM_HOURS",
+    default: Some("48"),
+    help:
+        "For exchanges with confirm_email: hours a participant has to open the emailed link before \
+their registration lapses (1 to 720). Until then it holds no seat.",
+};
 pub const OFFER_EMAILS_PER_HOUR: Var = Var {
     name: "OFFER_EMAILS_PER_HOUR",
     default: Some("10"),
@@ -95,6 +102,7 @@ pub const VARS: &[Var] = &[
     TRUSTED_PROXIES,
     OFFER_CHECK_SECS,
     OFFER_EMAILS_PER_HOUR,
+    EMAIL_CONFIRM_HOURS,
     INVITATION_REMINDER_HOURS,
     DIGEST_HOUR,
     CONSOLE_ADMINS,
@@ -171,6 +179,8 @@ pub struct Settings {
     pub offer_check: std::time::Duration,
     /// Offers per exchange per hour that organisers are emailed about (0: no limit).
     pub offer_emails_per_hour: u32,
+    /// Hours an unconfirmed registration waits for its link to be opened.
+    pub email_confirm_hours: u32,
     pub invitation_reminder_after: std::time::Duration,
     /// 0–23: organisers' digests go out from this hour of their day.
     pub digest_hour: u32,
@@ -215,6 +225,10 @@ impl Settings {
         if !(0.0..=24.0 * 365.0).contains(&reminder_hours) {
             return Err(INVITATION_REMINDER_HOURS.malformed("expected hours from 0 to 8760"));
         }
+        let email_confirm_hours: u32 = EMAIL_CONFIRM_HOURS.parse()?;
+        if !(1..=24 * 30).contains(&email_confirm_hours) {
+            return Err(EMAIL_CONFIRM_HOURS.malformed("expected hours from 1 to 720"));
+        }
         let digest_hour: u32 = DIGEST_HOUR.parse()?;
         if digest_hour > 23 {
             return Err(DIGEST_HOUR.malformed("expected an hour from 0 to 23"));
@@ -238,6 +252,7 @@ impl Settings {
             rate_limit_per_minute: RATE_LIMIT_PER_MINUTE.parse()?,
             offer_check: OFFER_CHECK_SECS.seconds()?,
             offer_emails_per_hour: OFFER_EMAILS_PER_HOUR.parse()?,
+            email_confirm_hours,
             invitation_reminder_after: std::time::Duration::from_secs_f64(reminder_hours * 3600.0),
             digest_hour,
             trusted_proxies: crate::http::rate_limit::parse_trusted_proxies(

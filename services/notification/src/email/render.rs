@@ -506,7 +506,8 @@ pub fn cosponsor_offer(
 }
 
 /// A registration that holds no seat changed state (pending, waitlisted, offered,
-/// rejected, expired).
+/// rejected, expired, unconfirmed: confirm your address by a deadline). A `lapsed`
+/// registration is emailed nothing: its address may never have been the participant's.
 ///
 /// # Errors
 /// When a template fails to render (a bug).
@@ -529,6 +530,11 @@ pub fn status_changed(
         .position
         .map(|p| t.with(Msg::StatusPosition, &[("n", &p.to_string())]))
         .unwrap_or_default();
+    let confirm_by = m
+        .confirm_by
+        .map(|d| convene_shared::time::in_zone_lang(d, &m.event.timezone, lang))
+        .map(|d| t.with(Msg::ConfirmDeadline, &[("deadline", &d)]))
+        .unwrap_or_default();
     let values = [
         ("title", title),
         ("when", when.as_str()),
@@ -541,6 +547,14 @@ pub fn status_changed(
         "offered" => t.with(Msg::StatusOffered, &values),
         "rejected" => t.with(Msg::StatusRejected, &values),
         "expired" => t.with(Msg::StatusExpired, &values),
+        "unconfirmed" => t.with(
+            Msg::StatusUnconfirmed,
+            &[
+                ("title", title),
+                ("when", when.as_str()),
+                ("deadline", confirm_by.as_str()),
+            ],
+        ),
         _ => String::new(),
     };
     let body = StatusChanged {
@@ -557,6 +571,7 @@ pub fn status_changed(
             "waitlisted" => Msg::WaitlistedSubject,
             "offered" => Msg::OfferedSubject,
             "rejected" => Msg::RejectedSubject,
+            "unconfirmed" => Msg::UnconfirmedSubject,
             _ => Msg::ExpiredSubject,
         },
         &[("title", title)],
@@ -912,6 +927,7 @@ mod tests {
             contact: None,
             position: Some(2),
             offer_expires_at: None,
+            confirm_by: None,
             changed_at: "2026-12-01T12:00:00Z".parse().unwrap(),
         };
         let mut to = Recipient {
@@ -948,6 +964,60 @@ mod tests {
             "{}",
             en.body
         );
+    }
+
+    #[test]
+    fn an_address_to_confirm_is_asked_for_by_its_deadline_in_each_language() {
+        let m = RegistrationStatusChanged {
+            registration_id: Uuid::nil(),
+            event: confirmed(None).event,
+            status: "unconfirmed".into(),
+            sealed_contact: None,
+            contact: None,
+            position: None,
+            offer_expires_at: None,
+            confirm_by: Some("2026-12-03T12:00:00Z".parse().unwrap()),
+            changed_at: "2026-12-01T12:00:00Z".parse().unwrap(),
+        };
+        let mut to = Recipient {
+            registration_id: Uuid::nil(),
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
+            manage_url: Sealed::from_stored("sealed".into()),
+            status: "unconfirmed".into(),
+            timezone: None,
+            lang: "en".into(),
+            join_url: Sealed::default(),
+        };
+        let en = status_changed(&m, &to, "https://x.example/m", Uuid::nil()).unwrap();
+        assert_eq!(
+            en.subject,
+            "Please confirm your registration for ATD exchange"
+        );
+        assert!(
+            en.body
+                .contains("open your personal page below by Thursday 3 December 2026"),
+            "{}",
+            en.body
+        );
+        assert!(en.body.contains("https://x.example/m"), "{}", en.body);
+        for (lang, subject, deadline) in [
+            (
+                "fr",
+                "Veuillez confirmer votre inscription à ATD exchange",
+                "avant le jeudi 3 décembre 2026",
+            ),
+            (
+                "es",
+                "Confirme su inscripción a ATD exchange",
+                "antes del jueves 3 de diciembre de 2026",
+            ),
+        ] {
+            to.lang = lang.into();
+            let email = status_changed(&m, &to, "https://x.example/m", Uuid::nil()).unwrap();
+            assert_eq!(email.subject, subject);
+            assert!(email.body.contains(deadline), "{}", email.body);
+        }
     }
 
     #[test]

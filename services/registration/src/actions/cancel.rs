@@ -39,7 +39,7 @@ pub async fn cancel(pool: &PgPool, token: &str, correlation_id: Uuid) -> sqlx::R
     };
     if matches!(
         registration.status.as_str(),
-        "cancelled" | "rejected" | "expired"
+        "cancelled" | "rejected" | "expired" | "lapsed"
     ) {
         return Ok(Cancelled::Already);
     }

@@ -1,6 +1,6 @@
 //! The registration service's own deadlines, checked every `OFFER_CHECK_SECS`: seat offers
-//! that lapsed pass to the next in line, and invitees who have not answered get their one
-//! reminder. Safe in several processes (rows are claimed under locks).
+//! that lapsed pass to the next in line, registrations whose address was not confirmed in
+//! time lapse, and invitees who have not answered get their one reminder. Safe in several processes (rows are claimed under locks).
 
 use convene_shared::shutdown::Shutdown;
 use sqlx::PgPool;
@@ -23,6 +23,19 @@ pub async fn run_deadlines(
                 relay.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "sweeping lapsed offers failed; will retry"),
+        }
+        match super::confirm_address::lapse_unconfirmed(&pool).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(
+                    lapsed = n,
+                    "registrations whose address was not confirmed lapsed"
+                );
+                relay.notify_one();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "lapsing unconfirmed registrations failed; will retry")
+            }
         }
         match super::invite::remind_due(&pool, invitation_reminder_after).await {
             Ok(0) => {}

@@ -5,7 +5,7 @@ use convene_shared::sealed::{LinkKeys, Sealed};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::seats::{announce_confirmed, announce_status, fill_free_seats};
+use super::seats::{announce_confirmed, announce_status, fill_free_seats, move_to, place_for};
 use crate::store::activity;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
@@ -96,8 +96,9 @@ pub async fn decide<E: From<sqlx::Error>>(
     }
     let status = match decision {
         Decision::Reject => "rejected",
-        Decision::Reopen if event.requires_approval => "pending",
-        Decision::Approve | Decision::Reopen => {
+        // Looked at again as a new registration would be.
+        Decision::Reopen => place_for(&mut tx, &event, &registration.country).await?,
+        Decision::Approve => {
             if seats::has_room(&mut tx, &event, &registration.country).await? {
                 "confirmed"
             } else {
@@ -105,24 +106,8 @@ pub async fn decide<E: From<sqlx::Error>>(
             }
         }
     };
-    seats::set_status(&mut tx, id, status).await?;
     activity::record(&mut tx, event.id, actor, decision.action(), id, status).await?;
-    let registration = registrations::find(&mut tx, id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
-    if status == "confirmed" {
-        announce_confirmed(
-            &mut tx,
-            keys,
-            &event,
-            &registration,
-            Sealed::default(),
-            correlation_id,
-        )
-        .await?;
-    } else {
-        announce_status(&mut tx, &event, &registration, None, correlation_id).await?;
-    }
+    let registration = move_to(&mut tx, keys, &event, id, status, correlation_id).await?;
     tx.commit().await?;
     tracing::info!(registration_id = %id, status, ?decision, "registration decided");
     Ok(Decided::Now(registration))

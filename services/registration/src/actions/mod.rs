@@ -3,6 +3,7 @@
 //! call these, so the two interfaces cannot drift apart.
 
 pub mod cancel;
+pub mod confirm_address;
 pub mod console_sign_in;
 pub mod create_event;
 pub mod deadlines;

@@ -2,23 +2,23 @@
 
 use chrono::{DateTime, Utc};
 use convene_shared::messages::{join_url_context, manage_url_context};
-use convene_shared::sealed::LinkKeys;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::seats::{announce_confirmed_to, announce_status, contact_of};
+use super::seats::{announce_confirmed_to, announce_status, contact_of, place_for};
 use super::{hash_token, join_url, manage_url, new_token};
+use crate::config::Settings;
 use crate::domain::NewRegistration;
 use crate::store::events::{self, Event};
 use crate::store::invitations;
 use crate::store::join_links;
 use crate::store::registrations::{self, Registration};
-use crate::store::seats;
 
 /// How a registration attempt ended.
 pub enum Registered {
     /// A new registration (or a cancelled one taken again): `confirmed`, `pending` the
-    /// organisers' approval, or `waitlisted`; an email is on its way.
+    /// organisers' approval, `waitlisted`, or `unconfirmed` until its emailed link is
+    /// opened; an email is on its way.
     New(Registration),
     /// This address already holds a registration: nothing changes, no second email.
     Existing(Registration),
@@ -42,6 +42,11 @@ pub enum Registered {
 /// `invitation` is the secret of the invitation link used, if any: it must be this
 /// exchange's and addressed to `new.email`; an exchange by invitation only needs one.
 ///
+/// An exchange with `confirm_email` holds the registration `unconfirmed`, without a seat,
+/// until the link emailed to the address is opened (see [`super::confirm_address`]):
+/// whoever types invented addresses fills nothing. An invitation link is proof enough: it
+/// was emailed to that address.
+///
 /// # Errors
 /// When Postgres fails; nothing is written then.
 pub async fn register(
@@ -49,10 +54,10 @@ pub async fn register(
     event: &Event,
     new: &NewRegistration,
     invitation: Option<&str>,
-    public_base_url: &str,
-    keys: &LinkKeys,
+    settings: &Settings,
     correlation_id: Uuid,
 ) -> sqlx::Result<Registered> {
+    let (public_base_url, keys) = (settings.public_base_url.as_str(), &settings.link_keys);
     // 1. Is registration open?
     let now = Utc::now();
     if let Some(opens) = event.registration_opens_at.filter(|o| *o > now) {
@@ -68,7 +73,8 @@ pub async fn register(
 
     let mut tx = pool.begin().await?;
     // 2. Whoever uses an invitation link must be its addressee.
-    match invitation.filter(|t| !t.trim().is_empty()) {
+    let invited = invitation.filter(|t| !t.trim().is_empty());
+    match invited {
         Some(token) => {
             let hash = hash_token(token.trim());
             match invitations::find_by_token(&mut tx, event.id, &hash, true).await? {
@@ -83,35 +89,37 @@ pub async fn register(
         None => {}
     }
 
-    // 3. Hold the exchange while seats are counted and the line is read.
+    // 3. Hold the exchange while seats are counted and the line is read (an address yet to
+    //    be confirmed counts no seat).
+    let confirm_first = event.confirm_email && invited.is_none();
     let seats_counted = event.capacity.is_some() || event.country_cap.is_some();
-    if seats_counted {
+    if seats_counted && !confirm_first {
         events::lock(&mut tx, event.id).await?;
     }
 
     // 4. One registration per address: a repeat changes nothing, unless the participant
-    //    cancelled or let an offer lapse. An organiser's "no" stands: registering again
+    //    cancelled, let an offer lapse or never confirmed their address. An organiser's "no" stands: registering again
     //    would put a rejected person back in the organisers' queue as often as they liked.
     let existing =
         registrations::find_by_email_for_update(&mut tx, event.id, new.email.as_str()).await?;
     if let Some(existing) = &existing {
-        if !matches!(existing.status.as_str(), "cancelled" | "expired") {
+        if !matches!(existing.status.as_str(), "cancelled" | "expired" | "lapsed") {
             return Ok(Registered::Existing(existing.clone()));
         }
     }
 
     // 5. Where does it stand?
-    let status = if event.requires_approval {
-        "pending"
-    } else if !seats_counted || seats::has_room(&mut tx, event, new.country.as_str()).await? {
-        "confirmed"
+    let status = if confirm_first {
+        "unconfirmed"
+    } else if !seats_counted && !event.requires_approval {
+        "confirmed" // nothing to count: spare the queries
     } else {
-        "waitlisted"
+        place_for(&mut tx, event, new.country.as_str()).await?
     };
 
     // 6. Store it with a fresh manage link.
     let (token, token_hash) = new_token();
-    let registration = match existing {
+    let mut registration = match existing {
         Some(ended) => {
             registrations::reconfirm(&mut tx, ended.id, new, &token_hash, status).await?
         }
@@ -132,6 +140,15 @@ pub async fn register(
             }
         },
     };
+
+    if confirm_first {
+        registration = registrations::await_confirmation(
+            &mut tx,
+            registration.id,
+            settings.email_confirm_hours,
+        )
+        .await?;
+    }
 
     // Its own personal join link, new each time (a cancelled registration taken anew too).
     let (join_token, join_token_hash) = new_token();

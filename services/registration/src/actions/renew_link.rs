@@ -50,7 +50,7 @@ pub async fn renew_links(
     let ids: Vec<(Uuid, Uuid)> = sqlx::query_as(
         "SELECT r.id, r.event_id FROM registrations r JOIN events e ON e.id = r.event_id \
          WHERE lower(r.email) = lower($1) AND r.erased_at IS NULL AND e.ends_at > now() \
-           AND r.status IN ('confirmed', 'waitlisted', 'offered', 'pending') \
+           AND r.status IN ('confirmed', 'waitlisted', 'offered', 'pending', 'unconfirmed') \
            AND (r.link_sent_at IS NULL OR r.link_sent_at < now() - make_interval(mins => $2)) \
          FOR UPDATE OF r",
     )

@@ -69,7 +69,8 @@ pub async fn announce_confirmed_to(
 }
 
 /// Announces a registration's new status when it holds no confirmed seat (pending,
-/// waitlisted with its place in line, offered with the deadline, rejected, expired).
+/// waitlisted with its place in line, offered with the deadline, rejected, expired,
+/// unconfirmed with its deadline, lapsed).
 ///
 /// # Errors
 /// When Postgres fails.
@@ -93,9 +94,64 @@ pub async fn announce_status(
         contact: None,
         position,
         offer_expires_at: registration.offer_expires_at,
+        confirm_by: registration.confirm_by,
         changed_at: Utc::now(),
     };
     outbox::enqueue(conn, &Envelope::new(&message, correlation_id)).await
+}
+
+/// Where a registration from `country` stands when it arrives (or is looked at again): the
+/// organisers' approval when the exchange requires it, else a seat if one is free for its
+/// country, else the waiting list.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn place_for(
+    conn: &mut PgConnection,
+    event: &Event,
+    country: &str,
+) -> sqlx::Result<&'static str> {
+    Ok(if event.requires_approval {
+        "pending"
+    } else if seats::has_room(conn, event, country).await? {
+        "confirmed"
+    } else {
+        "waitlisted"
+    })
+}
+
+/// Moves registration `id` to `status` and announces it: `registration.confirmed` for a
+/// seat, `registration.status_changed` otherwise. Neither carries a contact: the
+/// notification service has it from the registration's first message.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn move_to(
+    conn: &mut PgConnection,
+    keys: &LinkKeys,
+    event: &Event,
+    id: Uuid,
+    status: &str,
+    correlation_id: Uuid,
+) -> sqlx::Result<Registration> {
+    seats::set_status(conn, id, status).await?;
+    let registration = registrations::find(conn, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    if status == "confirmed" {
+        announce_confirmed(
+            conn,
+            keys,
+            event,
+            &registration,
+            Sealed::default(),
+            correlation_id,
+        )
+        .await?;
+    } else {
+        announce_status(conn, event, &registration, None, correlation_id).await?;
+    }
+    Ok(registration)
 }
 
 /// Offers every free seat to the first in line who fits (capacity and country cap), each

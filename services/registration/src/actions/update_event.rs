@@ -45,6 +45,7 @@ pub fn current_fields(event: &Event) -> Map<String, Value> {
         "invitation_only": event.invitation_only,
         "meeting_url": event.meeting_url,
         "join_opens_minutes": event.join_opens_minutes,
+        "confirm_email": event.confirm_email,
     });
     match value {
         Value::Object(map) => map,

@@ -11,7 +11,8 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 23] = [
+const FIELDS: [&str; 24] = [
+    "confirm_email",
     "meeting_url",
     "join_opens_minutes",
     "viewer_emails",
@@ -77,6 +78,9 @@ pub struct NewEvent {
     pub meeting_url: MeetingUrl,
     /// How many minutes before the start the join links open the meeting.
     pub join_opens_minutes: i32,
+    /// A registration takes a seat only once its emailed link has been opened (within
+    /// `EMAIL_CONFIRM_HOURS`): invented addresses cannot fill the exchange.
+    pub confirm_email: bool,
 }
 
 /// The default of [`NewEvent::join_opens_minutes`].
@@ -506,6 +510,14 @@ impl NewEvent {
                 None
             }
         };
+        let confirm_email = match body.get("confirm_email") {
+            None | Some(Value::Null) => Some(false),
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                errors.add("confirm_email", "Use true or false.");
+                None
+            }
+        };
 
         let event = (|| {
             Some(Self {
@@ -531,6 +543,7 @@ impl NewEvent {
                 invitation_only: invitation_only?,
                 meeting_url: meeting_url?,
                 join_opens_minutes: join_opens_minutes?,
+                confirm_email: confirm_email?,
             })
         })();
         match event {

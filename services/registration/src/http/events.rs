@@ -51,6 +51,7 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     // Admin only: the private meeting link; participants get personal join links.
     view["meeting_url"] = json!(event.meeting_url);
     view["join_opens_minutes"] = json!(event.join_opens_minutes);
+    view["confirm_email"] = json!(event.confirm_email);
     view["created_at"] = json!(event.created_at);
     view
 }

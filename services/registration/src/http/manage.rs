@@ -13,6 +13,7 @@ use super::pages::{lang_query, render, LinkPage, ManagePage, MessagePage, Texts}
 use super::register::{lang_param, page_lang};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
+use crate::actions::confirm_address::confirm_address;
 use crate::actions::decide_registration::{accept_offer, Decided};
 use crate::actions::hash_token;
 use crate::actions::renew_link::renew_links;
@@ -20,15 +21,17 @@ use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
 use convene_shared::i18n::{fill, translate_problem, Lang, Msg};
+use uuid::Uuid;
 
 /// `GET /registrations/{token}`: the exchange, its date and time, the status, a cancel button.
 /// In the participant's language, as chosen when they registered.
 pub async fn page(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
+    correlation_id: CorrelationId,
     headers: HeaderMap,
 ) -> Response {
-    match find_with_position(&state, &token).await {
+    match find_with_position(&state, &token, correlation_id.into()).await {
         Ok(Some((registration, event, position))) => {
             let lang = Lang::parse(&registration.lang).unwrap_or_default();
             let upcoming = event.starts_at > chrono::Utc::now() && event.status == "scheduled";
@@ -54,11 +57,13 @@ pub async fn page(
                 "pending" => Msg::StatusPendingLabel.text(lang).to_owned(),
                 "rejected" => Msg::StatusRejectedLabel.text(lang).to_owned(),
                 "expired" => Msg::StatusExpiredLabel.text(lang).to_owned(),
+                "unconfirmed" => Msg::StatusUnconfirmedLabel.text(lang).to_owned(),
+                "lapsed" => Msg::StatusLapsedLabel.text(lang).to_owned(),
                 _ => Msg::StatusCancelledLabel.text(lang).to_owned(),
             };
             let active = matches!(
                 registration.status.as_str(),
-                "confirmed" | "waitlisted" | "offered" | "pending"
+                "confirmed" | "waitlisted" | "offered" | "pending" | "unconfirmed"
             );
             render(
                 StatusCode::OK,
@@ -91,8 +96,12 @@ pub async fn page(
 
 /// `GET /registrations/{token}/calendar.ics`: the exchange as a calendar entry (the same
 /// UID as the ones in the emails, so adding it twice updates one entry).
-pub async fn calendar(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> Response {
-    match find(&state, &token).await {
+pub async fn calendar(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    correlation_id: CorrelationId,
+) -> Response {
+    match find(&state, &token, correlation_id.into()).await {
         Ok(Some((registration, event))) => {
             let cancelled = event.status == "cancelled"
                 || !matches!(registration.status.as_str(), "confirmed" | "offered");
@@ -186,8 +195,9 @@ pub async fn accept(
 async fn find_with_position(
     state: &AppState,
     token: &str,
+    correlation_id: Uuid,
 ) -> sqlx::Result<Option<(Registration, Event, Option<i64>)>> {
-    let Some((registration, event)) = find(state, token).await? else {
+    let Some((registration, event)) = find(state, token, correlation_id).await? else {
         return Ok(None);
     };
     let mut conn = state.pool.acquire().await?;
@@ -197,13 +207,33 @@ async fn find_with_position(
 
 /// The registration behind a token, with its exchange. Opening a new link (asked for
 /// again, not opened before) makes it the registration's only one: the old stops working.
-async fn find(state: &AppState, token: &str) -> sqlx::Result<Option<(Registration, Event)>> {
+/// Opening the link of a registration waiting for its address to be confirmed confirms it.
+async fn find(
+    state: &AppState,
+    token: &str,
+    correlation_id: Uuid,
+) -> sqlx::Result<Option<(Registration, Event)>> {
     let mut conn = state.pool.acquire().await?;
     let hash = hash_token(token);
     registrations::open_link(&mut conn, &hash).await?;
-    let Some(registration) = registrations::find_by_token(&mut conn, &hash).await? else {
+    let Some(mut registration) = registrations::find_by_token(&mut conn, &hash).await? else {
         return Ok(None);
     };
+    if registration.status == "unconfirmed" {
+        let confirmed = confirm_address(
+            &state.pool,
+            &state.settings.link_keys,
+            registration.id,
+            correlation_id,
+        )
+        .await?;
+        if confirmed.is_some() {
+            state.announce();
+            registration = registrations::find(&mut conn, registration.id)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+        }
+    }
     let event = events::find_by_id(&mut conn, registration.event_id).await?;
     Ok(event.map(|e| (registration, e)))
 }

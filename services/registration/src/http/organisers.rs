@@ -92,20 +92,11 @@ impl ListQuery {
         let mut errors = FieldErrors::default();
         let status = self.status.as_deref().filter(|s| !s.is_empty());
         if let Some(s) = status {
-            if ![
-                "confirmed",
-                "cancelled",
-                "waitlisted",
-                "offered",
-                "pending",
-                "rejected",
-                "expired",
-            ]
-            .contains(&s)
-            {
+            if !crate::store::registrations::STATUSES.contains(&s) {
                 errors.add(
                     "status",
-                    "Use confirmed, waitlisted, offered, pending, cancelled, rejected or expired.",
+                    "Use confirmed, waitlisted, offered, pending, unconfirmed, cancelled, rejected, \
+                     expired or lapsed.",
                 );
             }
         }

@@ -367,8 +367,7 @@ async fn register_paced(
         event,
         new,
         Some(invitation),
-        &state.settings.public_base_url,
-        &state.settings.link_keys,
+        &state.settings,
         correlation_id,
     )
     .await;
@@ -386,6 +385,7 @@ fn outcome(registered: &Result<Registered, sqlx::Error>) -> RegistrationOutcome 
     match registered {
         Ok(Registered::New(r)) if r.status == "waitlisted" => RegistrationOutcome::Waitlisted,
         Ok(Registered::New(r)) if r.status == "pending" => RegistrationOutcome::Pending,
+        Ok(Registered::New(r)) if r.status == "unconfirmed" => RegistrationOutcome::Unconfirmed,
         Ok(Registered::New(_)) => RegistrationOutcome::Created,
         Ok(Registered::Existing(_)) => RegistrationOutcome::AlreadyRegistered,
         Ok(Registered::NotOpenYet(_) | Registered::Closed) => RegistrationOutcome::Closed,

@@ -23,10 +23,13 @@ pub struct Registration {
     pub timezone: Option<String>,
     /// The participant's language: `en`, `fr` or `es`.
     pub lang: String,
+    /// While `unconfirmed`: when it lapses unless its link has been opened.
+    pub confirm_by: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str =
-    "id, event_id, status, registered_at, name, email, country, offer_expires_at, timezone, lang";
+    "id, event_id, status, registered_at, name, email, country, offer_expires_at, \
+    timezone, lang, confirm_by";
 
 /// Inserts a registration with `status`; `None` when this address already has one for
 /// the exchange (compared case-insensitively).
@@ -101,7 +104,7 @@ pub async fn reconfirm(
              country = $5, role = $6, token_hash = $7, consent_version = $8, consent_text = $9, \
              consented_at = now(), registered_at = now(), cancelled_at = NULL, offer_expires_at = NULL, \
              waitlisted_at = CASE WHEN $10 = 'waitlisted' THEN now() END, timezone = $11, \
-             lang = $12, pending_token_hash = NULL \
+             lang = $12, pending_token_hash = NULL, confirm_by = NULL \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -117,6 +120,63 @@ pub async fn reconfirm(
     .bind(new.timezone.map(|tz| tz.name().to_owned()))
     .bind(new.lang.code())
     .fetch_one(conn)
+    .await
+}
+
+/// Holds a registration `unconfirmed` until its link is opened, at most `hours` from now.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn await_confirmation(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hours: u32,
+) -> sqlx::Result<Registration> {
+    sqlx::query_as(&format!(
+        "UPDATE registrations SET status = 'unconfirmed', \
+             confirm_by = now() + make_interval(hours => $2), waitlisted_at = NULL \
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(i32::try_from(hours).unwrap_or(i32::MAX))
+    .fetch_one(conn)
+    .await
+}
+
+/// The `unconfirmed` registration behind `id`, locked, if its time has not run out.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn unconfirmed_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<Registration>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM registrations \
+         WHERE id = $1 AND status = 'unconfirmed' AND confirm_by > now() FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Ends every `unconfirmed` registration whose time ran out (`lapsed`), at most `limit`,
+/// and returns them; rows another process is ending are skipped.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn lapse_unconfirmed(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> sqlx::Result<Vec<Registration>> {
+    sqlx::query_as(&format!(
+        "UPDATE registrations SET status = 'lapsed' WHERE id IN ( \
+             SELECT id FROM registrations WHERE status = 'unconfirmed' AND confirm_by <= now() \
+             ORDER BY confirm_by LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
     .await
 }
 
@@ -391,14 +451,16 @@ pub struct Figures {
 }
 
 /// Every status a registration can have.
-pub const STATUSES: [&str; 7] = [
+pub const STATUSES: [&str; 9] = [
     "confirmed",
     "waitlisted",
     "offered",
     "pending",
+    "unconfirmed",
     "cancelled",
     "rejected",
     "expired",
+    "lapsed",
 ];
 
 impl Figures {

@@ -153,7 +153,7 @@ pub async fn offer(
 /// When Postgres fails.
 pub async fn set_status(conn: &mut PgConnection, id: Uuid, status: &str) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE registrations SET status = $2, offer_expires_at = NULL, \
+        "UPDATE registrations SET status = $2, offer_expires_at = NULL, confirm_by = NULL, \
              waitlisted_at = CASE WHEN $2 = 'waitlisted' THEN now() ELSE waitlisted_at END, \
              registered_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE registered_at END \
          WHERE id = $1",

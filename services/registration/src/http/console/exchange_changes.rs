@@ -302,7 +302,7 @@ fn invalid(
 
 /// Where a field is on the page, for the summary's order.
 fn page_order(id: &str) -> usize {
-    const ORDER: [&str; 19] = [
+    const ORDER: [&str; 20] = [
         "slug",
         "title",
         "description",
@@ -319,6 +319,7 @@ fn page_order(id: &str) -> usize {
         "waitlist_offer_hours",
         "requires_approval",
         "invitation_only",
+        "confirm_email",
         "registration_opens_at",
         "registration_closes_at",
         "reminder_offsets_minutes",

@@ -53,6 +53,8 @@ pub struct ExchangeInput {
     pub waitlist_offer_hours: String,
     pub requires_approval: bool,
     pub invitation_only: bool,
+    /// Participants confirm their address before they take a seat.
+    pub confirm_email: bool,
     pub registration_opens_at: String,
     pub registration_closes_at: String,
     /// Durations before the start: "7d, 1d, 1h".
@@ -117,6 +119,7 @@ impl ExchangeInput {
             waitlist_offer_hours: event.waitlist_offer_hours.to_string(),
             requires_approval: event.requires_approval,
             invitation_only: event.invitation_only,
+            confirm_email: event.confirm_email,
             registration_opens_at: event.registration_opens_at.map(local).unwrap_or_default(),
             registration_closes_at: event.registration_closes_at.map(local).unwrap_or_default(),
             reminders: event
@@ -166,6 +169,10 @@ impl ExchangeInput {
                 }
                 "invitation_only" => {
                     input.invitation_only = true;
+                    continue;
+                }
+                "confirm_email" => {
+                    input.confirm_email = true;
                     continue;
                 }
                 "note_offset" => {
@@ -260,6 +267,7 @@ impl ExchangeInput {
         }
         json.insert("requires_approval".into(), self.requires_approval.into());
         json.insert("invitation_only".into(), self.invitation_only.into());
+        json.insert("confirm_email".into(), self.confirm_email.into());
 
         // Lists, one a line.
         let lines = |raw: &str, commas: bool| -> Value {

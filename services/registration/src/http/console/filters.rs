@@ -79,7 +79,7 @@ impl FilterQuery {
                     errors.push((
                         "status",
                         "Choose a status from the list: confirmed, waitlisted, offered, pending, \
-                         cancelled, rejected or expired."
+                         unconfirmed, cancelled, rejected, expired or lapsed."
                             .to_owned(),
                     ));
                     None
