@@ -158,6 +158,38 @@ async fn a_bot_filling_the_hidden_field_is_told_it_worked_and_nothing_is_stored(
         )
         .await;
     assert_eq!(response.status(), 303, "the bot sees the usual answer");
+    // Invalid input is answered as anybody's is (the form again, with its messages), so
+    // the field gives nothing away; the same for the offer form below.
+    let response = stack
+        .register_form(
+            &slug,
+            &[
+                ("name", "Bot"),
+                ("email", "not-an-address"),
+                ("organisation", "Spam Inc"),
+                ("country", "FR"),
+                ("role", "other"),
+                ("consent", "on"),
+                ("website", "https://spam.example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let invalid_offer = stack
+        .http
+        .post(stack.url(&format!("/events/{slug}/cosponsor")))
+        .form(&[
+            ("organisation", "Spam Inc"),
+            ("country", "FR"),
+            ("contact_name", "Bot"),
+            ("contact_email", "not-an-address"),
+            ("support_kind", "other"),
+            ("website", "https://spam.example.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid_offer.status(), 422);
     let offer = stack
         .http
         .post(stack.url(&format!("/events/{slug}/cosponsor")))

@@ -55,9 +55,6 @@ pub async fn submit_form(
             ),
         )
     };
-    if !input.website.trim().is_empty() {
-        return thanks();
-    }
     let new = match NewCosponsorOffer::try_from(&input) {
         Ok(new) => new,
         Err(errors) => {
@@ -67,6 +64,11 @@ pub async fn submit_form(
             )
         }
     };
+    // A bot that filled the hidden field is thanked and nothing is stored. Checked after
+    // validation: invalid input is answered alike with or without it.
+    if !input.website.trim().is_empty() {
+        return thanks();
+    }
     match offer(
         &state.pool,
         &event,

@@ -139,12 +139,7 @@ pub async fn submit_form(
     ))
     .into_response();
 
-    // Validate; a bot that filled the hidden field is told it worked and nothing is stored.
-    if !input.website.trim().is_empty() {
-        metrics::registration(RegistrationOutcome::Spam);
-        state.answer_pace.hold_from(Instant::now()).await;
-        return received;
-    }
+    // Validate.
     let new = match NewRegistration::try_from(&input) {
         Ok(new) => NewRegistration { lang, ..new },
         Err(errors) => {
@@ -159,6 +154,15 @@ pub async fn submit_form(
             );
         }
     };
+
+    // A bot that filled the hidden field is told it worked and nothing is stored. Checked
+    // after validation, as the JSON API does: invalid input is answered alike with or
+    // without it, so the answer never shows that the field was noticed.
+    if !input.website.trim().is_empty() {
+        metrics::registration(RegistrationOutcome::Spam);
+        state.answer_pace.hold_from(Instant::now()).await;
+        return received;
+    }
 
     // Register, and answer.
     let registered = register_paced(
