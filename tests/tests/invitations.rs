@@ -331,3 +331,29 @@ async fn an_erased_invitee_is_sent_nothing_more_and_their_link_dies() {
         "the notification service's copy is gone"
     );
 }
+
+#[tokio::test]
+async fn an_invitee_who_registers_without_their_link_has_answered() {
+    // An open exchange (anyone may register): the invitee uses the public form, not their
+    // link, which takes registration's quickest path; their invitation is answered all the
+    // same, so they get no reminder.
+    let stack = Stack::start().await;
+    let slug = stack.given_event(json!({})).await;
+    let invitations = format!("/api/admin/events/{slug}/invitations");
+    let person = participant("Dara");
+    let email = person["email"].as_str().unwrap().to_owned();
+    let (status, body) = stack
+        .admin_json(
+            reqwest::Method::POST,
+            &invitations,
+            Some(&json!({"invitees": [{"email": email.to_uppercase()}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(stack.register(&slug, &person).await.status, "confirmed");
+    let (_, list) = stack
+        .admin_json(reqwest::Method::GET, &invitations, None)
+        .await;
+    assert_eq!(list["registered"], 1, "{list}");
+    assert_eq!(list["invitations"][0]["status"], "registered", "{list}");
+}

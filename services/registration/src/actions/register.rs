@@ -1,7 +1,9 @@
 //! A participant registers for an exchange.
 
 use chrono::{DateTime, Utc};
-use convene_shared::messages::{join_url_context, manage_url_context};
+use convene_shared::messages::{
+    join_url_context, manage_url_context, Envelope, RegistrationConfirmed,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -71,9 +73,26 @@ pub async fn register(
         return Ok(Registered::Closed);
     }
 
+    // The common case in one round trip: an exchange that counts no seats and asks nothing
+    // before confirming (no approval, no invitation, no address to confirm). The general
+    // path below handles an address registered before.
+    let invited = invitation.filter(|t| !t.trim().is_empty());
+    if invited.is_none()
+        && !event.invitation_only
+        && !event.requires_approval
+        && !event.confirm_email
+        && event.capacity.is_none()
+        && event.country_cap.is_none()
+    {
+        if let Some(registration) =
+            register_at_once(pool, event, new, settings, correlation_id).await?
+        {
+            return Ok(Registered::New(registration));
+        }
+    }
+
     let mut tx = pool.begin().await?;
     // 2. Whoever uses an invitation link must be its addressee.
-    let invited = invitation.filter(|t| !t.trim().is_empty());
     match invited {
         Some(token) => {
             let hash = hash_token(token.trim());
@@ -186,4 +205,74 @@ pub async fn register(
     tx.commit().await?;
     tracing::info!(registration_id = %registration.id, event_id = %event.id, status, "registration received");
     Ok(Registered::New(registration))
+}
+
+/// [`register`]'s common case: a new address for an exchange that counts no seats and asks
+/// nothing first. The registration, its links, its invitation answered and its
+/// announcement are one statement (see [`registrations::insert_confirmed_at_once`]).
+/// `None`, having written nothing, when the address holds a registration already.
+async fn register_at_once(
+    pool: &PgPool,
+    event: &Event,
+    new: &NewRegistration,
+    settings: &Settings,
+    correlation_id: Uuid,
+) -> sqlx::Result<Option<Registration>> {
+    use chrono::SubsecRound as _;
+    let (public_base_url, keys) = (settings.public_base_url.as_str(), &settings.link_keys);
+    // As Postgres keeps it (microseconds), so the message and the row agree.
+    let registered_at = Utc::now().trunc_subsecs(6);
+    let registration = Registration {
+        id: Uuid::now_v7(),
+        event_id: event.id,
+        status: "confirmed".to_owned(),
+        registered_at,
+        name: new.name.as_str().to_owned(),
+        email: new.email.as_str().to_owned(),
+        country: new.country.as_str().to_owned(),
+        offer_expires_at: None,
+        timezone: new.timezone.map(|tz| tz.name().to_owned()),
+        lang: new.lang.code().to_owned(),
+        confirm_by: None,
+    };
+    let (token, token_hash) = new_token();
+    let (join_token, join_token_hash) = new_token();
+    let mut contact = contact_of(
+        &registration,
+        keys.seal(
+            &manage_url_context(registration.id),
+            &manage_url(public_base_url, &token),
+        ),
+    );
+    contact.join_url = keys.seal(
+        &join_url_context(registration.id),
+        &join_url(public_base_url, &join_token),
+    );
+    let message = RegistrationConfirmed::sealed(
+        keys,
+        registration.id,
+        event.snapshot(),
+        &contact,
+        registered_at,
+    );
+    let announcement = Envelope::new(&message, correlation_id);
+    let mut conn = pool.acquire().await?;
+    let stored = registrations::insert_confirmed_at_once(
+        &mut conn,
+        &registrations::ConfirmedAtOnce {
+            id: registration.id,
+            event_id: event.id,
+            new,
+            token_hash: &token_hash,
+            join_token_hash: &join_token_hash,
+            registered_at,
+            announcement: &announcement,
+        },
+    )
+    .await?;
+    if !stored {
+        return Ok(None);
+    }
+    tracing::info!(registration_id = %registration.id, event_id = %event.id, status = "confirmed", "registration received");
+    Ok(Some(registration))
 }

@@ -68,6 +68,67 @@ pub async fn insert(
     .await
 }
 
+/// A new confirmed registration, with everything its one statement writes.
+pub struct ConfirmedAtOnce<'a> {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub new: &'a NewRegistration,
+    pub token_hash: &'a [u8],
+    pub join_token_hash: &'a [u8],
+    pub registered_at: DateTime<Utc>,
+    /// `registration.confirmed`, written to the outbox with the row.
+    pub announcement: &'a convene_shared::messages::Envelope,
+}
+
+/// Stores a confirmed registration, marks the address's invitation answered and writes its
+/// announcement to the outbox, in one statement (one round trip, atomic by itself): the
+/// common case of an exchange that counts no seats. `false`, writing nothing, when the
+/// address already holds a registration of the exchange.
+///
+/// # Errors
+/// When Postgres fails; nothing is written then.
+pub async fn insert_confirmed_at_once(
+    conn: &mut PgConnection,
+    r: &ConfirmedAtOnce<'_>,
+) -> sqlx::Result<bool> {
+    let inserted: i64 = sqlx::query_scalar(
+        "WITH registered AS ( \
+             INSERT INTO registrations (id, event_id, name, email, organisation, country, role, \
+                 status, token_hash, consent_version, consent_text, consented_at, registered_at, \
+                 timezone, lang, join_token_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', $8, $9, $10, $11, $11, $12, $13, $14) \
+             ON CONFLICT (event_id, lower(email)) DO NOTHING RETURNING id), \
+         answered AS ( \
+             UPDATE invitations SET registration_id = $1, answered_at = coalesce(answered_at, now()) \
+             WHERE event_id = $2 AND lower(email) = lower($4) AND erased_at IS NULL \
+               AND EXISTS (SELECT 1 FROM registered)), \
+         announced AS ( \
+             INSERT INTO outbox (message_id, routing_key, envelope) \
+             SELECT $15, $16, $17 FROM registered) \
+         SELECT count(*) FROM registered",
+    )
+    .bind(r.id)
+    .bind(r.event_id)
+    .bind(r.new.name.as_str())
+    .bind(r.new.email.as_str())
+    .bind(r.new.organisation.as_str())
+    .bind(r.new.country.as_str())
+    .bind(r.new.role.as_str())
+    .bind(r.token_hash)
+    .bind(CONSENT_VERSION)
+    .bind(CONSENT_TEXT)
+    .bind(r.registered_at)
+    .bind(r.new.timezone.map(|tz| tz.name().to_owned()))
+    .bind(r.new.lang.code())
+    .bind(r.join_token_hash)
+    .bind(r.announcement.message_id)
+    .bind(&r.announcement.kind)
+    .bind(sqlx::types::Json(r.announcement))
+    .fetch_one(conn)
+    .await?;
+    Ok(inserted == 1)
+}
+
 /// The registration this address already holds for the exchange, locked for update.
 ///
 /// # Errors
