@@ -37,29 +37,38 @@ pub struct Mark {
 pub enum Marked {
     /// Every mark was set; each registration's attendance as it now counts.
     Done(Vec<Effective>),
-    /// Nothing was set: (index of the mark, why) for each that cannot be.
+    /// Nothing was set: (index of the entry, why) for each that cannot be marked (empty
+    /// when only entries the caller could not read were wrong).
     Refused(Vec<(usize, String)>),
     /// The exchange is cancelled: nothing to mark.
     Cancelled,
 }
 
-/// Sets every mark of `marks` on registrations of `event`, or none.
+/// Sets every mark of `marks` on registrations of `event`, or none. An entry the caller
+/// could not read is `None`: the others are still checked (so every problem is named at
+/// once), and nothing is set.
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn mark(
     pool: &PgPool,
     event: &Event,
-    marks: &[Mark],
+    entries: &[Option<Mark>],
     actor: &str,
 ) -> sqlx::Result<Marked> {
     if event.status == "cancelled" {
         return Ok(Marked::Cancelled);
     }
+    let unreadable = entries.iter().any(Option::is_none);
+    let marks: Vec<(usize, Mark)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.map(|m| (i, m)))
+        .collect();
     let mut tx = pool.begin().await?;
 
     // 1. Every registration named must be a confirmed one of this exchange, once.
-    let ids: Vec<Uuid> = marks.iter().map(|m| m.registration_id).collect();
+    let ids: Vec<Uuid> = marks.iter().map(|(_, m)| m.registration_id).collect();
     let found: HashMap<Uuid, String> = attendance::lock_by_ids(&mut tx, event.id, &ids)
         .await?
         .into_iter()
@@ -67,7 +76,7 @@ pub async fn mark(
         .collect();
     let mut first_at: HashMap<Uuid, usize> = HashMap::new();
     let mut refused = Vec::new();
-    for (i, m) in marks.iter().enumerate() {
+    for &(i, m) in &marks {
         if let Some(earlier) = first_at.insert(m.registration_id, i) {
             first_at.insert(m.registration_id, earlier);
             refused.push((
@@ -90,18 +99,18 @@ pub async fn mark(
             )),
         }
     }
-    if !refused.is_empty() {
+    if unreadable || !refused.is_empty() {
         return Ok(Marked::Refused(refused));
     }
 
     // 2. Set them, and say who did.
     let values: Vec<(Uuid, Option<&'static str>)> = marks
         .iter()
-        .map(|m| (m.registration_id, m.attendance.map(Attendance::as_str)))
+        .map(|(_, m)| (m.registration_id, m.attendance.map(Attendance::as_str)))
         .collect();
     attendance::mark_by_hand(&mut tx, &values).await?;
-    let (subject, outcome) = match marks {
-        [one] => (
+    let (subject, outcome) = match marks.as_slice() {
+        [(_, one)] => (
             one.registration_id,
             one.attendance
                 .map_or("mark removed", Attendance::as_str)

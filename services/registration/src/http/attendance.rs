@@ -26,11 +26,12 @@ pub const MAX_MARKS: usize = 5000;
 pub const REPORT_MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// Reads `{"attendance": [{"registration_id": "…", "attendance": "attended" | "absent" |
-/// "excused" | null}, …]}`, naming each bad entry (`attendance[2].attendance`).
+/// "excused" | null}, …]}`: each entry read (`None` where it cannot be), and the problems
+/// by field, naming each bad entry (`attendance[2].attendance`).
 ///
 /// # Errors
-/// Every problem found, by field.
-pub fn parse_marks(body: &Value) -> Result<Vec<Mark>, FieldErrors> {
+/// When the body is not such a list at all.
+pub fn parse_marks(body: &Value) -> Result<(Vec<Option<Mark>>, FieldErrors), FieldErrors> {
     let mut errors = FieldErrors::default();
     let shape = "Give {\"attendance\": [{\"registration_id\": \"…\", \"attendance\": \"attended\"}, …]}, 1 to 5000 entries.";
     let Some(fields) = body.as_object() else {
@@ -54,6 +55,7 @@ pub fn parse_marks(body: &Value) -> Result<Vec<Mark>, FieldErrors> {
                 &format!("attendance[{i}]"),
                 "Each entry is {\"registration_id\": \"…\", \"attendance\": \"attended\"}.",
             );
+            marks.push(None);
             continue;
         };
         for key in entry
@@ -88,14 +90,18 @@ pub fn parse_marks(body: &Value) -> Result<Vec<Mark>, FieldErrors> {
                 None
             }
         };
-        if let (Some(registration_id), Some(attendance)) = (id, value) {
-            marks.push(Mark {
+        let unknown_fields = entry
+            .keys()
+            .any(|k| !["registration_id", "attendance"].contains(&k.as_str()));
+        marks.push(match (id, value) {
+            (Some(registration_id), Some(attendance)) if !unknown_fields => Some(Mark {
                 registration_id,
                 attendance,
-            });
-        }
+            }),
+            _ => None,
+        });
     }
-    errors.into_result(|| marks)
+    Ok((marks, errors))
 }
 
 /// `PUT /api/admin/events/{slug}/attendance`: marks confirmed registrations `attended`,
@@ -108,10 +114,14 @@ pub async fn mark(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     // 1. The marks, each bad entry named; then the exchange.
-    let marks = parse_marks(&body).map_err(ApiError::Invalid)?;
+    let (marks, mut errors) = parse_marks(&body).map_err(ApiError::Invalid)?;
+    if !fields_known(&body) {
+        return Err(ApiError::Invalid(errors));
+    }
     let event = event_for(&state, &admin, &slug).await?;
 
-    // 2. Set them all, or none.
+    // 2. Set them all, or none; the entries that cannot be marked are named with those
+    //    that could not be read.
     match attendance::mark(&state.pool, &event, &marks, ADMIN_API).await? {
         Marked::Done(effective) => Ok(Json(json!({
             "event": event.slug,
@@ -119,7 +129,6 @@ pub async fn mark(
             "attendance": effective,
         }))),
         Marked::Refused(refused) => {
-            let mut errors = FieldErrors::default();
             for (i, why) in refused {
                 errors.add(&format!("attendance[{i}].registration_id"), why);
             }
@@ -166,6 +175,12 @@ pub async fn import(
     }
 }
 
+/// Whether the body holds only `attendance` (an unknown field is refused at once).
+fn fields_known(body: &Value) -> bool {
+    body.as_object()
+        .is_some_and(|fields| fields.keys().all(|k| k == "attendance"))
+}
+
 fn cancelled() -> ApiError {
     ApiError::Conflict {
         field: None,
@@ -186,7 +201,19 @@ mod tests {
             {"registration_id": id},
             "x",
         ]});
-        let errors = parse_marks(&body).unwrap_err();
+        let (marks, errors) = parse_marks(&body).unwrap();
+        assert_eq!(
+            marks,
+            vec![
+                Some(Mark {
+                    registration_id: id,
+                    attendance: Some(Attendance::Attended)
+                }),
+                None,
+                None,
+                None
+            ]
+        );
         let fields: Vec<&str> = errors.iter().map(|(f, _)| f).collect();
         assert_eq!(
             fields,
@@ -206,17 +233,19 @@ mod tests {
             {"registration_id": a, "attendance": "excused"},
             {"registration_id": b, "attendance": null},
         ]});
+        let (marks, errors) = parse_marks(&body).unwrap();
+        assert!(errors.is_empty());
         assert_eq!(
-            parse_marks(&body).unwrap(),
+            marks,
             vec![
-                Mark {
+                Some(Mark {
                     registration_id: a,
                     attendance: Some(Attendance::Excused)
-                },
-                Mark {
+                }),
+                Some(Mark {
                     registration_id: b,
                     attendance: None
-                },
+                }),
             ]
         );
         assert!(parse_marks(&json!({"attendance": []})).is_err());

@@ -53,10 +53,10 @@ pub async fn mark(
     };
 
     // 3. Mark it, with the admin API's action.
-    let marks = [Mark {
+    let marks = [Some(Mark {
         registration_id: id,
         attendance,
-    }];
+    })];
     match attendance::mark(&state.pool, &event, &marks, &person.email).await? {
         Marked::Done(_) => Ok(Redirect::to(&format!(
             "{back}?decided=attendance#registration-{id}"
