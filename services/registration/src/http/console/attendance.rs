@@ -13,8 +13,9 @@ use super::super::error::ApiError;
 use super::super::extract::{ApiForm, ApiPath};
 use super::super::pages::{render, MessagePage, Texts};
 use super::super::AppState;
-use super::exchanges::changeable;
+use super::exchanges::{changeable, not_signed_in, refused, visible};
 use super::pages::{Header, ImportPage};
+use super::session;
 use crate::actions::attendance::{self, Import, Mark, Marked};
 use crate::domain::{participant_report, Attendance};
 
@@ -98,7 +99,22 @@ pub async fn import(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    // 1. The form's fields (the token is among them, so they are read first).
+    // 1. Someone signed in who may change the exchange, before the body is read (it may be
+    //    4 MiB); then the form's fields, the CSRF token among them.
+    let Some(person) = session::current(&state, &headers).await? else {
+        return Ok(not_signed_in());
+    };
+    match visible(&state, &person, &slug).await? {
+        None => return Ok(MessagePage::not_found()),
+        Some((event, access)) if !access.may_change() => {
+            return Ok(refused(
+                "You can see this exchange but not change it",
+                "Viewers see an exchange's lists and figures; its organisers import reports.",
+                &format!("/console/events/{}", event.slug),
+            ))
+        }
+        Some(_) => {}
+    }
     let mut multipart = multipart.map_err(|e| {
         if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             ApiError::UnsupportedMediaType
@@ -115,7 +131,7 @@ pub async fn import(
         }
     }
 
-    // 2. Signed in, the form from their session, and theirs to change.
+    // 2. The form from their session (and still theirs to change).
     let (event, person) = match changeable(&state, &headers, &csrf, &slug).await? {
         Ok(found) => found,
         Err(refused) => return Ok(refused),
