@@ -725,4 +725,23 @@ async fn zoom_and_teams_reports_mark_who_attended_say_which_rows_matched_nobody_
         .unwrap()
         .contains("email column"));
     assert_eq!(stored_marks(&stack, &slug).await, before);
+
+    // A report over the service's usual body limit (64 KiB) is read: a Teams report of
+    // 2 000 people; one over 4 MiB is refused with 413.
+    let mut big = String::from("Name\tEmail\tRole\r\n");
+    for i in 0..2000 {
+        big.push_str(&format!(
+            "Participant number {i}\tparticipant-{i}@example.net\tAttendee\r\n"
+        ));
+    }
+    let big = utf16le_with_bom(&big);
+    assert!(big.len() > 65_536, "{}", big.len());
+    let (code, answer) = import(&stack, ADMIN_TOKEN, &slug, big).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["rows"], 2000);
+    assert_eq!(answer["unmatched"].as_array().unwrap().len(), 2000);
+    assert_eq!(answer["unmatched"][1999]["row"], 2001);
+    let (code, answer) = import(&stack, ADMIN_TOKEN, &slug, vec![b'a'; 5 * 1024 * 1024]).await;
+    assert_eq!(code, 413, "{answer}");
+    assert_eq!(stored_marks(&stack, &slug).await, before);
 }
