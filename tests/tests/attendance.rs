@@ -391,6 +391,47 @@ async fn a_join_counts_as_attended_unless_an_organiser_says_otherwise_and_the_fi
     .await;
     assert_eq!(code, 200, "{body}");
 
+    // Dora cancels and registers again: the mark of her earlier registration goes.
+    let dora_mail = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(email(&dora)))
+        .await[0]
+        .clone();
+    let dora_page = dora_mail.manage_link().expect("a manage link");
+    let response = stack
+        .http
+        .post(format!("{dora_page}/cancel"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().as_u16() < 400, "{}", response.status());
+    assert_eq!(
+        stack
+            .registration_of(&slug, email(&dora))
+            .await
+            .unwrap()
+            .status,
+        "cancelled"
+    );
+    assert_eq!(stats(&stack, &slug).await["attendance"]["excused"], 0);
+    let again = stack.register(&slug, &dora).await;
+    assert_eq!((again.id, again.status.as_str()), (dora_id, "confirmed"));
+    assert_eq!(
+        stored_marks(&stack, &slug).await,
+        [(
+            email(&ben).to_owned(),
+            "absent".to_owned(),
+            "organiser".to_owned()
+        )]
+    );
+    let (code, body) = put_marks(
+        &stack,
+        &slug,
+        json!([{ "registration_id": dora_id, "attendance": "excused" }]),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+
     // Once it has ended, no join and no mark is a no-show (Cleo).
     end_exchange(&stack, &slug).await;
     let figures = stats(&stack, &slug).await;

@@ -133,6 +133,22 @@ pub async fn mark_imported(conn: &mut PgConnection, ids: &[Uuid]) -> sqlx::Resul
     .map(|done| done.rows_affected())
 }
 
+/// Forgets the organisers' mark on a registration taken again after it ended (cancelled,
+/// rejected, lapsed): the mark belonged to its earlier life.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn forget_mark(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE registrations SET attendance = NULL, attendance_source = NULL, \
+             attendance_marked_at = NULL WHERE id = $1 AND attendance IS NOT NULL",
+    )
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// One registration's attendance as it counts now.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Effective {
