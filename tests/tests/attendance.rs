@@ -332,6 +332,11 @@ async fn marking_names_each_bad_entry_writes_nothing_and_takes_only_confirmed_re
     )
     .await;
     assert_eq!(code, 409, "{body}");
+    // Nobody attends a cancelled exchange: Ana's mark is kept, but not counted.
+    assert_eq!(
+        stats(&stack, &slug).await["attendance"],
+        json!({ "attended": 0, "absent": 0, "excused": 0, "unknown": 0, "by_country": {}, "by_role": {} })
+    );
 }
 
 #[tokio::test]

@@ -213,14 +213,17 @@ pub struct Figures {
     pub by_role: BTreeMap<String, Tally>,
 }
 
-/// The attendance [`Figures`] of an exchange's confirmed registrations.
+/// The attendance [`Figures`] of an exchange's confirmed registrations (all zero for a
+/// cancelled exchange: nobody attends it).
 ///
 /// # Errors
 /// When Postgres fails.
 pub async fn figures(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<Figures> {
     let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(&format!(
         "SELECT country, role, {} AS attendance, count(*) FROM registrations \
-         WHERE event_id = $1 AND status = 'confirmed' GROUP BY 1, 2, 3",
+         WHERE event_id = $1 AND status = 'confirmed' \
+           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = $1 AND e.status = 'cancelled') \
+         GROUP BY 1, 2, 3",
         effective_sql("registrations")
     ))
     .bind(event_id)

@@ -280,6 +280,7 @@ pub async fn event(
                 can_reject: decides && r.status == "waitlisted",
                 can_reopen: decides && r.status == "rejected",
                 can_mark: marks && r.status == "confirmed",
+                exchange_cancelled: event.status == "cancelled",
                 registered_at: in_zone(r.registered_at, zone),
                 registration: r,
             })

@@ -184,6 +184,8 @@ pub struct RegistrationRow {
     pub can_reopen: bool,
     /// The attendance control is shown (confirmed, and the person may change things).
     pub can_mark: bool,
+    /// The exchange is cancelled: nobody has an attendance.
+    pub exchange_cancelled: bool,
 }
 
 impl RegistrationRow {
@@ -199,6 +201,7 @@ impl RegistrationRow {
             _ => "",
         };
         match (r.attendance.as_deref(), r.status.as_str()) {
+            _ if self.exchange_cancelled => String::new(),
             (Some(a), _) if basis.is_empty() => a.to_owned(),
             (Some(a), _) => format!("{a} ({basis})"),
             (None, "confirmed") => "not known yet".to_owned(),
