@@ -32,6 +32,32 @@ pub struct Mark {
     pub attendance: Option<Attendance>,
 }
 
+/// Why an entry cannot be marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No registration of this exchange has the id (another exchange's, erased, unknown).
+    NotOfThisExchange,
+    /// The registration holds no seat: its status.
+    NotConfirmed(String),
+    /// The registration is already in the list, at this entry.
+    Repeated(usize),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotOfThisExchange => f.write_str("No registration of this exchange has this id."),
+            Self::NotConfirmed(status) => write!(
+                f,
+                "This registration is {status}: only confirmed registrations can be marked."
+            ),
+            Self::Repeated(earlier) => {
+                write!(f, "This registration is already in entry {earlier}.")
+            }
+        }
+    }
+}
+
 /// What marking did.
 #[derive(Debug)]
 pub enum Marked {
@@ -39,7 +65,7 @@ pub enum Marked {
     Done(Vec<Effective>),
     /// Nothing was set: (index of the entry, why) for each that cannot be marked (empty
     /// when only entries the caller could not read were wrong).
-    Refused(Vec<(usize, String)>),
+    Refused(Vec<(usize, Refusal)>),
     /// The exchange is cancelled: nothing to mark.
     Cancelled,
 }
@@ -77,26 +103,17 @@ pub async fn mark(
     let mut first_at: HashMap<Uuid, usize> = HashMap::new();
     let mut refused = Vec::new();
     for &(i, m) in &marks {
-        if let Some(earlier) = first_at.insert(m.registration_id, i) {
-            first_at.insert(m.registration_id, earlier);
-            refused.push((
-                i,
-                format!("This registration is already in entry {earlier}."),
-            ));
+        let earlier = *first_at.entry(m.registration_id).or_insert(i);
+        if earlier != i {
+            refused.push((i, Refusal::Repeated(earlier)));
             continue;
         }
-        match found.get(&m.registration_id).map(String::as_str) {
-            None => refused.push((
-                i,
-                "No registration of this exchange has this id.".to_owned(),
-            )),
-            Some("confirmed") => {}
-            Some(status) => refused.push((
-                i,
-                format!(
-                    "This registration is {status}: only confirmed registrations can be marked."
-                ),
-            )),
+        match found.get(&m.registration_id) {
+            None => refused.push((i, Refusal::NotOfThisExchange)),
+            Some(status) if status != "confirmed" => {
+                refused.push((i, Refusal::NotConfirmed(status.clone())));
+            }
+            Some(_) => {}
         }
     }
     if unreadable || !refused.is_empty() {

@@ -130,7 +130,7 @@ pub async fn mark(
         }))),
         Marked::Refused(refused) => {
             for (i, why) in refused {
-                errors.add(&format!("attendance[{i}].registration_id"), why);
+                errors.add(&format!("attendance[{i}].registration_id"), why.to_string());
             }
             Err(ApiError::Invalid(errors))
         }

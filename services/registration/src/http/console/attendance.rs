@@ -16,7 +16,7 @@ use super::super::AppState;
 use super::exchanges::{changeable, not_signed_in, refused, visible};
 use super::pages::{Header, ImportPage};
 use super::session;
-use crate::actions::attendance::{self, Import, Mark, Marked};
+use crate::actions::attendance::{self, Import, Mark, Marked, Refusal};
 use crate::domain::{participant_report, Attendance};
 
 /// The per-row form: the session's token, and `attended`, `absent`, `excused`, or empty to
@@ -63,18 +63,14 @@ pub async fn mark(
             "{back}?decided=attendance#registration-{id}"
         ))
         .into_response()),
-        Marked::Refused(refused) => {
-            let why = refused
-                .into_iter()
-                .map(|(_, why)| why)
-                .collect::<Vec<_>>()
-                .join(" ");
-            if why.starts_with("No registration") {
-                Ok(MessagePage::not_found())
-            } else {
-                Ok(not_marked(StatusCode::UNPROCESSABLE_ENTITY, &back, &why))
-            }
-        }
+        Marked::Refused(refused) => match refused.first() {
+            Some((_, Refusal::NotOfThisExchange)) | None => Ok(MessagePage::not_found()),
+            Some((_, why)) => Ok(not_marked(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &back,
+                &why.to_string(),
+            )),
+        },
         Marked::Cancelled => Ok(not_marked(
             StatusCode::CONFLICT,
             &back,
