@@ -75,6 +75,38 @@ fn day_and_time(local: &DateTime<Tz>, lang: Lang) -> String {
 /// `Tuesday 15 December 2026, 14:00 (Europe/Zurich, CET)`.
 ///
 /// An unknown zone name falls back to UTC rather than failing an email.
+/// The day an exchange was held, in `zone`, without the time: "15 December 2026",
+/// "15 décembre 2026", "15 de diciembre de 2026"; "15 December 2026 – 16 December 2026"
+/// when it ended on another day. For certificates, where the hour means nothing.
+pub fn dates_in_zone_lang(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    zone: &str,
+    lang: Lang,
+) -> String {
+    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
+    let date = |instant: DateTime<Utc>| {
+        let local = instant.with_timezone(&tz);
+        let month = local.month0() as usize;
+        match lang {
+            Lang::En => local.format("%-d %B %Y").to_string(),
+            Lang::Fr => format!("{} {} {}", local.day(), FR_MONTHS[month], local.year()),
+            Lang::Es => format!(
+                "{} de {} de {}",
+                local.day(),
+                ES_MONTHS[month],
+                local.year()
+            ),
+        }
+    };
+    let (first, last) = (date(starts_at), date(ends_at));
+    if first == last {
+        first
+    } else {
+        format!("{first} – {last}")
+    }
+}
+
 pub fn in_zone(instant: DateTime<Utc>, zone: &str) -> String {
     in_zone_lang(instant, zone, Lang::En)
 }
@@ -129,6 +161,31 @@ pub fn span_in_zone_lang(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_only_in_each_language_and_across_midnight() {
+        let start = "2026-12-15T13:00:00Z".parse().unwrap();
+        let end = "2026-12-15T15:00:00Z".parse().unwrap();
+        assert_eq!(
+            dates_in_zone_lang(start, end, "Europe/Zurich", Lang::En),
+            "15 December 2026"
+        );
+        assert_eq!(
+            dates_in_zone_lang(start, end, "Europe/Zurich", Lang::Fr),
+            "15 décembre 2026"
+        );
+        assert_eq!(
+            dates_in_zone_lang(start, end, "Europe/Zurich", Lang::Es),
+            "15 de diciembre de 2026"
+        );
+        // 22:00–00:00 in Zurich ends the next day there.
+        let late = "2026-12-15T21:00:00Z".parse().unwrap();
+        let midnight = "2026-12-15T23:30:00Z".parse().unwrap();
+        assert_eq!(
+            dates_in_zone_lang(late, midnight, "Europe/Zurich", Lang::En),
+            "15 December 2026 – 16 December 2026"
+        );
+    }
 
     #[test]
     fn names_the_zone_and_converts_the_hour() {

@@ -791,3 +791,117 @@ async fn zoom_and_teams_reports_mark_who_attended_say_which_rows_matched_nobody_
     assert_eq!(code, 413, "{answer}");
     assert_eq!(stored_marks(&stack, &slug).await, before);
 }
+
+/// The manage link in the first email to `to`.
+async fn manage_link(stack: &Stack, to: &str) -> String {
+    stack.mailbox.wait_for(1, WAIT, |m| m.to.contains(to)).await[0]
+        .manage_link()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn who_attended_opens_a_certificate_of_participation_in_their_language_and_nobody_else_does()
+{
+    let stack = Stack::start().await;
+    let slug = stack
+        .given_event(json!({
+            "title": "Alternatives to detention",
+            "organised_by": "IDC, UNHCR and IOM",
+        }))
+        .await;
+    // A co-sponsor, accepted; another, not.
+    for (organisation, country) in [("Ministry of Justice", "MX"), ("Declined Inc", "FR")] {
+        let response = stack
+            .http
+            .post(stack.url(&format!("/api/events/{slug}/cosponsor-offers")))
+            .json(&json!({
+                "organisation": organisation, "country": country, "contact_name": "Contact",
+                "contact_email": format!("contact@{}.example.org", country.to_lowercase()),
+                "support_kind": "funding", "message": "",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        if country == "MX" {
+            let offer: Value = response.json().await.unwrap();
+            let (code, _) = stack
+                .admin_json(
+                    Method::POST,
+                    &format!(
+                        "/api/admin/cosponsor-offers/{}/accept",
+                        offer["id"].as_str().unwrap()
+                    ),
+                    Some(&json!({})),
+                )
+                .await;
+            assert_eq!(code, 200);
+        }
+    }
+    let mut ana = someone("Ana", "MX", "government_official");
+    ana["lang"] = json!("es");
+    ana["organisation"] = json!("Secretaría de Gobernación");
+    let ben = someone("Ben", "GH", "civil_society");
+    let ana_id = stack.register(&slug, &ana).await.id;
+    let ben_id = stack.register(&slug, &ben).await.id;
+    let ana_link = manage_link(&stack, email(&ana)).await;
+    let ben_link = manage_link(&stack, email(&ben)).await;
+    let certificate = |link: &str| format!("{link}/certificate");
+
+    // Before the exchange, nobody has one: their page offers none.
+    let (status, body) = get(&stack, &certificate(&ana_link)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(!get(&stack, &ana_link).await.1.contains("/certificate"));
+
+    // Once it has begun, an organiser marks Ana present; Ben is absent.
+    end_exchange(&stack, &slug).await;
+    let (code, body) = put_marks(
+        &stack,
+        &slug,
+        json!([
+            {"registration_id": ana_id, "attendance": "attended"},
+            {"registration_id": ben_id, "attendance": "absent"},
+        ]),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+
+    // Ana's page links to hers, in Spanish, with who organised and who supported it.
+    let (_, page) = get(&stack, &ana_link).await;
+    assert!(page.contains("Su certificado de participación"), "{page}");
+    let (status, body) = get(&stack, &certificate(&ana_link)).await;
+    assert_eq!(status, 200, "{body}");
+    for expected in [
+        "Certificado de participación",
+        "Se certifica que Ana (Secretaría de Gobernación) participó en «Alternatives to detention» el ",
+        "Organizado por IDC, UNHCR and IOM.",
+        "Con el apoyo de Ministry of Justice (México).",
+    ] {
+        assert!(body.contains(expected), "{expected:?} in {body}");
+    }
+    assert!(!body.contains("Declined Inc"), "{body}");
+
+    // Ben's says why he has none; a link nobody holds learns nothing.
+    let (status, body) = get(&stack, &certificate(&ben_link)).await;
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("No certificate for this registration"),
+        "{body}"
+    );
+    assert!(!get(&stack, &ben_link).await.1.contains("/certificate"));
+    let (status, body) = get(
+        &stack,
+        &stack.url(&format!("/registrations/{}/certificate", "0".repeat(64))),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(
+        !body.contains("No certificate for this registration"),
+        "an unknown link is not told about certificates: {body}"
+    );
+}
+
+async fn get(stack: &Stack, url: &str) -> (u16, String) {
+    let response = stack.http.get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}

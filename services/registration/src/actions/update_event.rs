@@ -35,6 +35,7 @@ pub fn current_fields(event: &Event) -> Map<String, Value> {
         "topics": event.topics,
         "reminder_offsets_minutes": event.reminder_offsets_minutes,
         "location": event.location,
+        "organised_by": event.organised_by,
         "online_link": event.online_link,
         "requires_approval": event.requires_approval,
         "country_cap": event.country_cap,

@@ -11,7 +11,8 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 24] = [
+const FIELDS: [&str; 25] = [
+    "organised_by",
     "confirm_email",
     "meeting_url",
     "join_opens_minutes",
@@ -58,6 +59,9 @@ pub struct NewEvent {
     pub reminder_offsets_minutes: Vec<i32>,
     /// Where it is held, if anywhere physical (free text, may be empty).
     pub location: BoundedText,
+    /// Who organises it, as participants read it (free text, may be empty): on its public
+    /// page and on certificates of participation.
+    pub organised_by: BoundedText,
     /// The meeting link for online exchanges (may be empty).
     pub online_link: BoundedText,
     /// Registrations wait as `pending` until an organiser approves them.
@@ -308,6 +312,8 @@ impl NewEvent {
         }
         let location = text(&mut errors, "location", false)
             .and_then(|s| errors.check("location", BoundedText::parse(&s, 0, 300, false)));
+        let organised_by = text(&mut errors, "organised_by", false)
+            .and_then(|s| errors.check("organised_by", BoundedText::parse(&s, 0, 300, false)));
         let online_link = text(&mut errors, "online_link", false).and_then(|s| {
             let link = errors.check("online_link", BoundedText::parse(&s, 0, 500, false))?;
             let ok = link.as_str().is_empty()
@@ -533,6 +539,7 @@ impl NewEvent {
                 topics: topics?,
                 reminder_offsets_minutes: reminder_offsets_minutes?,
                 location: location?,
+                organised_by: organised_by?,
                 online_link: online_link?,
                 requires_approval: requires_approval?,
                 country_cap: country_cap?,

@@ -39,6 +39,7 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     view["viewer_emails"] = json!(event.viewer_emails);
     view["reminder_offsets_minutes"] = json!(event.reminder_offsets_minutes);
     view["location"] = json!(event.location);
+    view["organised_by"] = json!(event.organised_by);
     view["online_link"] = json!(event.online_link);
     view["status"] = json!(event.status);
     view["version"] = json!(event.version);
@@ -106,6 +107,7 @@ pub async fn show(
     let mut view = public_view(&event, &state.settings.public_base_url);
     view["status"] = json!(event.status);
     view["location"] = json!(event.location);
+    view["organised_by"] = json!(event.organised_by);
     view["seats_left"] = json!(details.seats_left);
     view["cosponsors"] = details
         .cosponsors

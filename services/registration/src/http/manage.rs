@@ -9,7 +9,7 @@ use convene_shared::telemetry::CorrelationId;
 use super::error::ApiError;
 use super::extract::ApiForm;
 use super::extract::ApiPath;
-use super::pages::{lang_query, render, LinkPage, ManagePage, MessagePage, Texts};
+use super::pages::{lang_query, render, CertificatePage, LinkPage, ManagePage, MessagePage, Texts};
 use super::register::{lang_param, page_lang};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
@@ -17,9 +17,11 @@ use crate::actions::confirm_address::confirm_address;
 use crate::actions::decide_registration::{accept_offer, Decided};
 use crate::actions::hash_token;
 use crate::actions::renew_link::renew_links;
+use crate::domain::CountryCode;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
+use crate::store::{attendance, offers};
 use convene_shared::i18n::{fill, translate_problem, Lang, Msg};
 use uuid::Uuid;
 
@@ -61,6 +63,13 @@ pub async fn page(
                 "lapsed" => Msg::StatusLapsedLabel.text(lang).to_owned(),
                 _ => Msg::StatusCancelledLabel.text(lang).to_owned(),
             };
+            // Only a confirmed seat at an exchange that has begun may have been attended.
+            let can_certify = registration.status == "confirmed"
+                && event.starts_at <= chrono::Utc::now()
+                && match attended(&state, &token).await {
+                    Ok(attended) => attended,
+                    Err(e) => return ApiError::from(e).into_response(),
+                };
             let active = matches!(
                 registration.status.as_str(),
                 "confirmed" | "waitlisted" | "offered" | "pending" | "unconfirmed"
@@ -85,6 +94,7 @@ pub async fn page(
                         && event.is_online()
                         && event.status == "scheduled"
                         && event.ends_at > chrono::Utc::now(),
+                    can_certify,
                     token,
                 },
             )
@@ -146,6 +156,88 @@ pub async fn calendar(
     }
 }
 
+/// `GET /registrations/{token}/certificate`: a printable certificate of participation, in
+/// the participant's language, for a participant who attended (joined through their link
+/// or marked present) an exchange that has begun; a page saying why not otherwise.
+pub async fn certificate(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    match participation(&state, &token).await {
+        Ok(Certified::Yes(participation, event, cosponsors)) => {
+            let lang = Lang::parse(&participation.lang).unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &CertificatePage {
+                    name: participation.name,
+                    organisation: participation.organisation,
+                    event_title: event.title.clone(),
+                    date: convene_shared::time::dates_in_zone_lang(
+                        event.starts_at,
+                        event.ends_at,
+                        &event.timezone,
+                        lang,
+                    ),
+                    organised_by: event.organised_by.clone(),
+                    cosponsors: cosponsors
+                        .iter()
+                        .map(|(organisation, country)| {
+                            let country = CountryCode::parse(country)
+                                .map(|c| c.name_in(lang))
+                                .unwrap_or_default();
+                            format!("{organisation} ({country})")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    t: Texts(lang),
+                },
+            )
+        }
+        Ok(Certified::No) => {
+            let lang = page_lang(None, &headers);
+            render(
+                StatusCode::NOT_FOUND,
+                &MessagePage::new(
+                    Msg::CertificateUnavailableHeading.text(lang),
+                    &[Msg::CertificateUnavailableText.text(lang)],
+                )
+                .in_lang(lang),
+            )
+        }
+        Ok(Certified::UnknownToken) => MessagePage::not_found_in(page_lang(None, &headers)),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// What a certificate link leads to.
+enum Certified {
+    /// They attended: what the certificate says, the exchange and its co-sponsors.
+    Yes(attendance::Participation, Box<Event>, Vec<(String, String)>),
+    /// A registration that does not count as attended (yet).
+    No,
+    UnknownToken,
+}
+
+async fn participation(state: &AppState, token: &str) -> sqlx::Result<Certified> {
+    let mut conn = state.pool.acquire().await?;
+    let hash = hash_token(token);
+    if registrations::find_by_token(&mut conn, &hash)
+        .await?
+        .is_none()
+    {
+        return Ok(Certified::UnknownToken);
+    }
+    let Some(participation) = attendance::attended_by_token(&mut conn, &hash).await? else {
+        return Ok(Certified::No);
+    };
+    let Some(event) = events::find_by_id(&mut conn, participation.event_id).await? else {
+        return Ok(Certified::No);
+    };
+    let cosponsors = offers::accepted(&mut conn, event.id).await?;
+    Ok(Certified::Yes(participation, Box::new(event), cosponsors))
+}
+
 /// `POST /registrations/{token}/accept`: take the seat held for you.
 pub async fn accept(
     State(state): State<AppState>,
@@ -189,6 +281,14 @@ pub async fn accept(
         Ok(Decided::NotFound) => MessagePage::not_found_in(lang),
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// Whether the participant behind `token` counts as having attended.
+async fn attended(state: &AppState, token: &str) -> sqlx::Result<bool> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(attendance::attended_by_token(&mut conn, &hash_token(token))
+        .await?
+        .is_some())
 }
 
 /// The registration behind a token, its exchange, and its place on the waiting list.

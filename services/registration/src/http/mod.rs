@@ -234,6 +234,11 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/registrations/{token}/calendar.ics",
             get(manage::calendar),
         ),
+        (
+            Method::GET,
+            "/registrations/{token}/certificate",
+            get(manage::certificate),
+        ),
         (Method::GET, "/openapi.json", get(openapi::document)),
     ]
 }

@@ -430,10 +430,27 @@ pub struct ManagePage {
     /// A confirmed seat at an online exchange not over yet: the page links to
     /// `/registrations/{token}/join`, which opens the meeting during its window.
     pub can_join: bool,
+    /// They attended: the page links to their certificate of participation.
+    pub can_certify: bool,
     pub token: String,
     pub t: Texts,
     /// `?lang=…` for the forms and links, empty in English.
     pub lang_query: String,
+}
+
+/// A certificate of participation, printable, in the participant's language.
+#[derive(Template)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    pub name: String,
+    pub organisation: String,
+    pub event_title: String,
+    /// The day (or days) it was held, in the exchange's zone.
+    pub date: String,
+    pub organised_by: String,
+    /// The accepted co-sponsors, "Ministry of X (Country), …", or empty.
+    pub cosponsors: String,
+    pub t: Texts,
 }
 
 /// Asking for one's link again.

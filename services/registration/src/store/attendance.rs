@@ -242,3 +242,34 @@ pub async fn figures(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<Fi
     }
     Ok(figures)
 }
+
+/// What a certificate of participation says of the participant behind a manage link's
+/// hash, when they attended an exchange that has begun (`None` otherwise).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Participation {
+    pub name: String,
+    pub organisation: String,
+    pub lang: String,
+    pub event_id: Uuid,
+}
+
+/// The participation behind a manage link (`token_hash`), if it counts as attended and the
+/// exchange has begun.
+///
+/// # Errors
+/// When Postgres fails.
+pub async fn attended_by_token(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<Participation>> {
+    sqlx::query_as(&format!(
+        "SELECT r.name, r.organisation, r.lang, r.event_id FROM registrations r \
+         JOIN events e ON e.id = r.event_id \
+         WHERE (r.token_hash = $1 OR r.pending_token_hash = $1) AND r.erased_at IS NULL \
+           AND e.starts_at <= now() AND {} = 'attended'",
+        effective_sql("r")
+    ))
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await
+}

@@ -302,7 +302,7 @@ fn invalid(
 
 /// Where a field is on the page, for the summary's order.
 fn page_order(id: &str) -> usize {
-    const ORDER: [&str; 20] = [
+    const ORDER: [&str; 21] = [
         "slug",
         "title",
         "description",
@@ -311,6 +311,7 @@ fn page_order(id: &str) -> usize {
         "starts_at",
         "ends_at",
         "location",
+        "organised_by",
         "online_link",
         "meeting_url",
         "join_opens_minutes",

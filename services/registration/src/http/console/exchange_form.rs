@@ -43,6 +43,7 @@ pub struct ExchangeInput {
     pub ends_at: String,
     pub timezone: String,
     pub location: String,
+    pub organised_by: String,
     pub online_link: String,
     /// The private meeting link participants' join links lead to.
     pub meeting_url: String,
@@ -111,6 +112,7 @@ impl ExchangeInput {
             ends_at: local(event.ends_at),
             timezone: event.timezone.clone(),
             location: event.location.clone(),
+            organised_by: event.organised_by.clone(),
             online_link: event.online_link.clone(),
             meeting_url: event.meeting_url.clone(),
             join_opens_minutes: event.join_opens_minutes.to_string(),
@@ -151,6 +153,7 @@ impl ExchangeInput {
                 "ends_at" => &mut input.ends_at,
                 "timezone" => &mut input.timezone,
                 "location" => &mut input.location,
+                "organised_by" => &mut input.organised_by,
                 "online_link" => &mut input.online_link,
                 "meeting_url" => &mut input.meeting_url,
                 "join_opens_minutes" => &mut input.join_opens_minutes,
@@ -218,6 +221,7 @@ impl ExchangeInput {
             ("description", &self.description),
             ("timezone", &self.timezone),
             ("location", &self.location),
+            ("organised_by", &self.organised_by),
             ("online_link", &self.online_link),
             ("meeting_url", &self.meeting_url),
         ] {
