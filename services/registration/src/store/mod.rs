@@ -6,6 +6,7 @@ pub mod activity;
 pub mod console;
 pub mod digests;
 pub mod events;
+pub mod follow_up;
 pub mod invitations;
 pub mod join_links;
 pub mod offers;
