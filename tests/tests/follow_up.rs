@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use convene_tests::mail::Mail;
 use convene_tests::stack::participant;
+use convene_tests::tap::Tap;
 use convene_tests::{Stack, StackOptions};
 use serde_json::{json, Value};
 
@@ -71,6 +72,7 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
         ..StackOptions::default()
     })
     .await;
+    let mut tap = Tap::start(&stack).await;
 
     // Three online exchanges starting in 10 s and ending 10 s later (join links open 30
     // minutes before the start, so at once): one with its links, one without, one that
@@ -302,4 +304,37 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
             .await,
         2
     );
+
+    // On the broker: one announcement per exchange not cancelled, one follow-up each,
+    // carrying ids and attendance, never a name or an address.
+    let messages = tap.drain().await;
+    let of_kind =
+        |kind: &str| -> Vec<&Value> { messages.iter().filter(|m| m["kind"] == kind).collect() };
+    assert_eq!(of_kind("event.follow_up_due").len(), 2, "{messages:#?}");
+    let follow_ups = of_kind("event.follow_up");
+    assert_eq!(follow_ups.len(), 2, "{follow_ups:#?}");
+    let main = follow_ups
+        .iter()
+        .find(|m| m["payload"]["event"]["slug"] == json!(slug))
+        .expect("the follow-up of the exchange with links");
+    let mut ids = Vec::new();
+    for p in [&ada, &ben, &cy] {
+        ids.push(stack.registration_of(&slug, &email_of(p)).await.unwrap().id);
+    }
+    let attended = |id: uuid::Uuid| {
+        main["payload"]["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["registration_id"] == json!(id))
+            .map(|x| x["attended"].clone())
+    };
+    assert_eq!(attended(ids[0]), Some(json!(true)), "Ada");
+    assert_eq!(attended(ids[1]), Some(json!(false)), "Ben");
+    assert_eq!(attended(ids[2]), None, "Cy, cancelled, is not in it");
+    let text = main.to_string();
+    for p in [&ada, &ben] {
+        assert!(!text.contains(&email_of(p)), "{text}");
+        assert!(!text.contains(p["name"].as_str().unwrap()), "{text}");
+    }
 }
