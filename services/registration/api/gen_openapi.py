@@ -102,7 +102,7 @@ event_admin = {
         "type": "object",
         "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
                      "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only",
-                     "meeting_url", "join_opens_minutes"],
+                     "meeting_url", "join_opens_minutes", "materials_url", "recording_url"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "viewer_emails": {"type": "array", "items": {"type": "string"}},
@@ -119,6 +119,8 @@ event_admin = {
             "invitation_only": {"type": "boolean"},
             "meeting_url": {"type": "string"},
             "join_opens_minutes": {"type": "integer"},
+            "materials_url": {"type": "string"},
+            "recording_url": {"type": "string"},
         },
     }],
 }
@@ -161,6 +163,10 @@ event_fields = {
                                    "each confirmed participant's personal join link (/j/{token}) redirects to its current value during the exchange"},
     "join_opens_minutes": {"type": "integer", "minimum": 0, "maximum": 1440,
                            "description": "How many minutes before the start join links open the meeting (default 30)"},
+    "materials_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                      "description": "Where participants find the exchange's materials (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
+    "recording_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                      "description": "Where participants watch the exchange's recording (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
 }
 offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
                 "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
@@ -216,7 +222,7 @@ exchange_form = form({k: {} for k in [
     "csrf", "slug", "title", "description", "timezone", "starts_at", "ends_at", "location", "online_link",
     "capacity", "country_cap", "waitlist_offer_hours", "requires_approval", "invitation_only",
     "registration_opens_at", "registration_closes_at", "reminder_offsets", "organiser_emails", "viewer_emails",
-    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes"]})
+    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes", "materials_url", "recording_url"]})
 not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
 refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
 # The console's registration list filters: read as text and checked by the service, so a

@@ -656,6 +656,35 @@ mod tests {
     }
 
     #[test]
+    fn materials_and_recording_urls_are_optional_https_addresses_named_when_bad() {
+        let mut body = json!({
+            "slug": "atd-2026", "title": "Alternatives to detention",
+            "starts_at": "2026-12-15T13:00:00Z", "ends_at": "2026-12-15T15:00:00Z",
+            "timezone": "Europe/Zurich", "capacity": null,
+            "organiser_emails": ["a@un.org"], "topics": ["Case management"]
+        });
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(event.materials_url.as_str(), "");
+        assert_eq!(event.recording_url.as_str(), "");
+        body["materials_url"] = json!(" https://files.example.org/atd ");
+        body["recording_url"] = json!("https://video.example.org/atd?t=1");
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(
+            event.materials_url.as_str(),
+            "https://files.example.org/atd"
+        );
+        assert_eq!(
+            event.recording_url.as_str(),
+            "https://video.example.org/atd?t=1"
+        );
+        body["materials_url"] = json!("http://files.example.org/atd");
+        body["recording_url"] = json!(42);
+        let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
+        assert!(errors.get("materials_url").is_some(), "{errors:?}");
+        assert!(errors.get("recording_url").is_some(), "{errors:?}");
+    }
+
+    #[test]
     fn a_meeting_url_must_be_an_https_address() {
         for good in [
             "",
