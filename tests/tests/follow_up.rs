@@ -28,7 +28,7 @@ fn follow_ups(stack: &Stack, to: &str) -> Vec<Mail> {
         .mailbox
         .to(to)
         .into_iter()
-        .filter(|m| is_follow_up(m))
+        .filter(is_follow_up)
         .collect()
 }
 
