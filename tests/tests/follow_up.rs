@@ -338,3 +338,60 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
         assert!(!text.contains(p["name"].as_str().unwrap()), "{text}");
     }
 }
+
+#[tokio::test]
+async fn an_exchange_moved_later_has_its_follow_up_after_its_new_end() {
+    let stack = Stack::start_with(StackOptions {
+        env: vec![("FOLLOW_UP_DELAY_MINUTES".into(), "0".into())],
+        ..StackOptions::default()
+    })
+    .await;
+    let start = chrono::Utc::now() + chrono::Duration::seconds(8);
+    let slug = stack
+        .given_event(json!({
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::seconds(4)).to_rfc3339(),
+            "reminder_offsets_minutes": [1440],
+            "recording_url": "https://video.example.org/moved",
+        }))
+        .await;
+    let fay = participant("Fay Moved");
+    stack.register(&slug, &fay).await;
+    stack
+        .mailbox
+        .wait_for(1, WAIT, |m| m.to.contains(&email_of(&fay)))
+        .await;
+
+    // Moved 25 s later before it starts: nothing at the first end, the follow-up after the
+    // new one.
+    let new_start = start + chrono::Duration::seconds(25);
+    let new_end = new_start + chrono::Duration::seconds(4);
+    let (status, body) = patch(
+        &stack,
+        &slug,
+        json!({ "starts_at": new_start.to_rfc3339(), "ends_at": new_end.to_rfc3339() }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let first_end = start + chrono::Duration::seconds(4);
+    let until = (first_end - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(until + Duration::from_secs(5)).await;
+    assert!(
+        follow_ups(&stack, &email_of(&fay)).is_empty(),
+        "no follow-up at the old end"
+    );
+    let mail = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&email_of(&fay)) && is_follow_up(m)
+        })
+        .await;
+    assert!(
+        chrono::Utc::now() >= new_end,
+        "the follow-up came before the new end"
+    );
+    assert!(mail[0].subject.starts_with("Sorry we missed you"));
+    assert!(mail[0].body.contains("https://video.example.org/moved"));
+}
