@@ -2170,6 +2170,209 @@ async fn organisers_reopen_a_rejected_registration_from_the_list_and_viewers_can
     assert_eq!(ben.post(&reopen, &[("csrf", &csrf)]).await.status, 409);
 }
 
+/// A `multipart/form-data` body of `fields` (name, file name if a file, content): its
+/// content type and bytes, as a browser sends a form with a file.
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----convene-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file, content) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(file) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn organisers_mark_attendance_per_row_and_import_a_report_and_viewers_cannot() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({
+            "organiser_emails": ["ben@un.example.org"],
+            "viewer_emails": ["vera@ministry.example.org"],
+        }))
+        .await;
+    let (ana, kofi) = (participant("Ana Attends"), participant("Kofi Came"));
+    let ana_id = stack.register(&slug, &ana).await.id;
+    let kofi_id = stack.register(&slug, &kofi).await.id;
+    let stored = |id: uuid::Uuid| {
+        let stack = &stack;
+        async move {
+            let pool = stack.db.pool().await;
+            let mark: (Option<String>, Option<String>) = sqlx::query_as(
+                "SELECT attendance, attendance_source FROM registration.registrations WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            mark
+        }
+    };
+    let mark = format!("/console/events/{slug}/registrations/{ana_id}/attendance");
+    let import = format!("/console/events/{slug}/attendance/import");
+
+    // The organiser sees a labelled control on each confirmed row, and the upload form.
+    let mut ben = signed_in(&stack, "ben@un.example.org").await;
+    let page = ben.get(&format!("/console/events/{slug}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains(&format!("action=\"{mark}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("aria-label=\"Attendance of Ana Attends\""));
+    assert!(page
+        .body
+        .contains("aria-label=\"Save the attendance of Ana Attends\""));
+    assert!(page.body.contains(&format!("action=\"{import}\"")));
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    assert!(page.body.contains("not known yet"));
+    let csrf = page.csrf();
+    assert_eq!(
+        form_fields(&page.body, &mark),
+        [
+            ("csrf".to_owned(), csrf.clone()),
+            ("attendance".to_owned(), String::new())
+        ]
+    );
+
+    // Without the session's token, or with a value that is none: nothing changes.
+    assert_eq!(
+        ben.post(&mark, &[("attendance", "excused")]).await.status,
+        403
+    );
+    assert_eq!(
+        ben.post(&mark, &[("csrf", &csrf), ("attendance", "present")])
+            .await
+            .status,
+        422
+    );
+    assert_eq!(stored(ana_id).await, (None, None));
+
+    // The form as the page has it, with "excused" chosen.
+    let fields = with(form_fields(&page.body, &mark), "attendance", "excused");
+    let answer = ben.post(&mark, &pairs(&fields)).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        answer.location(),
+        format!("/console/events/{slug}?decided=attendance#registration-{ana_id}")
+    );
+    assert_eq!(
+        stored(ana_id).await,
+        (Some("excused".into()), Some("organiser".into()))
+    );
+    let page = ben.get(answer.location()).await;
+    assert!(page.body.contains("Attendance saved."));
+    assert!(page.body.contains("excused (marked)"), "{}", page.body);
+    assert_eq!(form_fields(&page.body, &mark)[1].1, "excused");
+    assert!(page.body.contains("Attendance by country"));
+
+    // A report uploaded: Kofi is marked attended, Ana stays excused (by hand), the
+    // stranger's row is listed with its line.
+    let report = format!(
+        "Name (Original Name),User Email,Total Duration (Minutes),Guest\n\
+         Ana Attends,{},60,No\n\
+         Kofi Came,{},55,No\n\
+         A Stranger,stranger@example.net,10,Yes\n",
+        ana["email"].as_str().unwrap(),
+        kofi["email"].as_str().unwrap().to_uppercase(),
+    );
+    let (content_type, body) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("report", Some("participants.csv"), report.as_bytes()),
+    ]);
+    let request = stack
+        .http
+        .post(stack.url(&import))
+        .header("content-type", &content_type)
+        .body(body.clone());
+    let page = ben.send(request).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("3 rows read: 2 confirmed registrations matched, 1 newly marked attended, 1 left as an organiser marked it by hand"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td class=\"n\">4</td><td>A Stranger</td><td class=\"email\">stranger@example.net</td>"), "{}", page.body);
+    assert_eq!(
+        stored(kofi_id).await,
+        (Some("attended".into()), Some("import".into()))
+    );
+    assert_eq!(
+        stored(ana_id).await,
+        (Some("excused".into()), Some("organiser".into()))
+    );
+    let entries = activity(&stack, &slug).await;
+    assert_eq!(entries[0]["action"], "attendance.imported");
+    assert_eq!(entries[0]["actor"], "ben@un.example.org");
+    assert_eq!(entries[1]["action"], "attendance.marked");
+    assert_eq!(entries[1]["outcome"], "excused");
+
+    // A file that is no report is said, and imports nothing.
+    let (content_type, not_a_report) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("report", Some("notes.csv"), b"Name,Notes\nAna,fine\n"),
+    ]);
+    let request = stack
+        .http
+        .post(stack.url(&import))
+        .header("content-type", &content_type)
+        .body(not_a_report);
+    let page = ben.send(request).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("No header row with an email column"));
+
+    // A viewer sees the attendance, no control and no upload, and is refused both.
+    let mut vera = signed_in(&stack, "vera@ministry.example.org").await;
+    let page = vera.get(&format!("/console/events/{slug}")).await;
+    assert!(page.body.contains("excused (marked)"));
+    assert!(page.body.contains("attended (report)"));
+    assert!(!page.body.contains(&format!("action=\"{mark}\"")));
+    assert!(!page.body.contains(&format!("action=\"{import}\"")));
+    let vera_csrf = page.csrf();
+    assert_eq!(
+        vera.post(&mark, &[("csrf", &vera_csrf), ("attendance", "absent")])
+            .await
+            .status,
+        403
+    );
+    let (content_type, body) = multipart(&[
+        ("csrf", None, vera_csrf.as_bytes()),
+        ("report", Some("participants.csv"), report.as_bytes()),
+    ]);
+    let request = stack
+        .http
+        .post(stack.url(&import))
+        .header("content-type", &content_type)
+        .body(body);
+    assert_eq!(vera.send(request).await.status, 403);
+    assert_eq!(
+        stored(ana_id).await,
+        (Some("excused".into()), Some("organiser".into()))
+    );
+
+    // Removing the mark (the empty choice) leaves her to the join link again.
+    let answer = ben
+        .post(&mark, &[("csrf", &csrf), ("attendance", "")])
+        .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(stored(ana_id).await, (None, None));
+}
+
 #[tokio::test]
 async fn organisers_set_the_materials_and_recording_links_in_the_console_after_the_exchange() {
     let stack = stack().await;

@@ -285,6 +285,14 @@ doc = {
                 "status": {"type": "string", "enum": ["invited", "reminded", "registered"]}, "invited_at": {"type": "string", "format": "date-time"},
                 "reminded_at": {"type": ["string", "null"], "format": "date-time"}, "registration_id": {"type": ["string", "null"], "format": "uuid"}}},
             "Decision": {"type": "object", "required": ["id", "status"], "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}}},
+            "AttendanceMarks": {"type": "object", "additionalProperties": False, "required": ["attendance"], "properties": {"attendance": {
+                "type": "array", "minItems": 1, "maxItems": 5000, "description": "All or none: one entry that cannot be marked (not a confirmed registration of this exchange, twice in the list) and nothing is",
+                "items": {"type": "object", "additionalProperties": False, "required": ["registration_id", "attendance"], "properties": {
+                    "registration_id": {"type": "string", "format": "uuid"},
+                    "attendance": {"enum": ["attended", "absent", "excused", None], "description": "null removes the organisers' mark: the join link (and a report) decide again"}}}}}},
+            "AttendanceTally": {"type": "object", "required": ["attended", "absent", "excused", "unknown"], "properties": {
+                "attended": {"type": "integer"}, "absent": {"type": "integer", "description": "The no-shows"}, "excused": {"type": "integer"},
+                "unknown": {"type": "integer", "description": "Not marked and not joined, while the exchange has not ended"}}},
             "Ids": {"type": "object", "additionalProperties": False, "required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string", "format": "uuid"}}}},
             "Decisions": {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["id"],
                           "properties": {"id": {"type": "string", "format": "uuid"}, "status": {"type": "string"}, "error": {"type": "string"}}}}}},
@@ -338,9 +346,36 @@ doc = {
         "/api/admin/events/{slug}/stats": {"get": admin({
             "summary": "The figures organisers quote", "parameters": [slug],
             "responses": {"200": {"description": "Counts", **json_body({"type": "object",
-                              "required": ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries", "by_country", "by_role"],
-                              "properties": {k: {"type": "integer"} for k in ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries"]}})},
+                              "required": ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries", "by_country", "by_role", "attendance"],
+                              "properties": {**{k: {"type": "integer"} for k in ["confirmed", "waitlisted", "pending", "cancelled", "officials", "countries"]},
+                                             "attendance": {"description": "The confirmed participants' attendance: overall, by country and by role", "allOf": [ref("AttendanceTally"), {
+                                                 "type": "object", "required": ["by_country", "by_role"], "properties": {
+                                                     "by_country": {"type": "object", "additionalProperties": ref("AttendanceTally")},
+                                                     "by_role": {"type": "object", "additionalProperties": ref("AttendanceTally")}}}]}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/attendance": {"put": admin({
+            "summary": "Mark confirmed registrations attended, absent or excused (null removes a mark), all or none; a mark by hand wins over a participant report and over the join link",
+            "parameters": [slug], "requestBody": {"required": True, **json_body(ref("AttendanceMarks"))},
+            "responses": {"200": {"description": "Marked: each registration's attendance as it now counts", **json_body({"type": "object", "required": ["event", "marked", "attendance"], "properties": {
+                              "event": {"type": "string"}, "marked": {"type": "integer"},
+                              "attendance": {"type": "array", "items": {"type": "object", "required": ["registration_id", "attendance", "basis"], "properties": {
+                                  "registration_id": {"type": "string", "format": "uuid"},
+                                  "attendance": {"enum": ["attended", "absent", "excused", None], "description": "null: not known yet"},
+                                  "basis": {"enum": ["marked", "imported", "joined", "not_joined", None]}}}}}})},
+                          "403": error("This token does not cover that exchange"), "404": error("No such exchange"),
+                          "409": error("The exchange is cancelled"), "422": invalid, **body_errors()}})},
+        "/api/admin/events/{slug}/attendance/import": {"post": admin({
+            "summary": "Import the participant report Zoom or Teams exports (the file as the body: CSV or TAB-separated, UTF-8 or UTF-16): rows are matched to registrations by email address, those confirmed marked attended unless an organiser marked them by hand; answers each row that matched nobody",
+            "parameters": [slug],
+            "requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}} for t in ["text/csv", "text/tab-separated-values", "text/plain", "application/octet-stream"]}},
+            "responses": {"200": {"description": "Imported", **json_body({"type": "object", "required": ["event", "rows", "matched_rows", "matched_registrations", "marked", "kept_by_hand", "unmatched"], "properties": {
+                              "event": {"type": "string"}, **{k: {"type": "integer"} for k in ["rows", "matched_rows", "matched_registrations", "marked", "kept_by_hand"]},
+                              "unmatched": {"type": "array", "items": {"type": "object", "required": ["row", "name", "email", "reason"], "properties": {
+                                  "row": {"type": "integer", "description": "The row's line in the file, from 1"}, "name": {"type": "string"}, "email": {"type": "string"},
+                                  "reason": {"type": "string"}}}}}})},
+                          "400": error("Malformed path or body"), "403": error("This token does not cover that exchange"), "404": error("No such exchange"),
+                          "409": error("The exchange is cancelled"), "413": error("Body over 4 MiB"),
+                          "422": {"description": "No header row with an email column, or too many rows (`report` says why)", **json_body(ref("FieldErrors"))}}})},
         "/api/admin/events/{slug}/cosponsor-offers": {"get": admin({
             "summary": "The co-sponsorship offers of an exchange", "parameters": [slug],
             "responses": {"200": {"description": "Offers", **json_body({"type": "object", "required": ["event", "cosponsor_offers"],
@@ -353,7 +388,7 @@ doc = {
                                   "required": ["at", "actor", "action", "subject_id", "subject", "outcome"],
                                   "properties": {"at": {"type": "string", "format": "date-time"},
                                                  "actor": {"type": "string", "description": "A console user's address, `admin API` for a bearer token, or `erased`"},
-                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "registration.reopened", "offer.accepted", "offer.declined", "invitations.sent",
+                                                 "action": {"type": "string", "enum": ["registration.approved", "registration.rejected", "registration.reopened", "offer.accepted", "offer.declined", "invitations.sent", "attendance.marked", "attendance.imported",
                                                                                                "exchange.created", "exchange.changed", "exchange.cancelled"]},
                                                  "subject_id": {"type": "string", "format": "uuid", "description": "The registration, offer or (for exchange.* and invitations.sent) exchange"},
                                                  "subject": {"type": "string", "description": "The participant's name, the organisation (empty once erased), or the exchange's title"},
@@ -533,6 +568,22 @@ doc = {
             "responses": {"303": redirect("Decided: back to the exchange's page, with how many were decided and left"), "400": error("Malformed path"),
                           "403": refused_post, "404": html("No such exchange, or not one this person may see"),
                           "422": html("No decision, or not 1 to 500 registrations ticked"), **body_errors()}})},
+        "/console/events/{slug}/registrations/{id}/attendance": {"post": public({
+            "summary": "Mark a confirmed registration attended, absent or excused, or remove the mark (empty), as PUT /api/admin/events/{slug}/attendance does (organisers and console admins)",
+            "parameters": [slug, registration_id], "requestBody": form({"csrf": {}, "attendance": {}}),
+            "responses": {"303": redirect("Marked: back to the exchange's page"), "400": error("Malformed path"),
+                          "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                          "404": html("No such exchange or registration, or not one this person may see"),
+                          "409": html("The exchange is cancelled"), "422": html("Not a value, or the registration is not confirmed: nothing changed"), **body_errors()}})},
+        "/console/events/{slug}/attendance/import": {"post": public({
+            "summary": "Import a participant report from Zoom or Teams (multipart: `csrf`, `report`), as POST /api/admin/events/{slug}/attendance/import does, and show each row that matched nobody (organisers and console admins)",
+            "parameters": [slug],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"csrf": {"type": "string"}, "report": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": html("What matched, and each row that matched nobody"), "400": error("Malformed path or body"),
+                          "403": html("Not signed in, without the session's CSRF token, or a viewer: nothing changed"),
+                          "404": html("No such exchange, or not one this person may see"), "409": html("The exchange is cancelled"),
+                          "413": error("Body over 4 MiB"), "415": error("Not multipart/form-data"),
+                          "422": html("No file, or not a participant report: nothing imported")}})},
         "/console/events/{slug}/cosponsor-offers/{id}/accept": console_offer_decision("Accept a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/cosponsor-offers/{id}/decline": console_offer_decision("Decline a co-sponsorship offer (organisers and console admins)"),
         "/console/events/{slug}/registrations/{id}/approve": console_decision("Approve a pending registration (organisers and console admins)"),

@@ -2,6 +2,7 @@
 //! announces it commit together or not at all (the outbox). The HTML and JSON handlers both
 //! call these, so the two interfaces cannot drift apart.
 
+pub mod attendance;
 pub mod cancel;
 pub mod confirm_address;
 pub mod console_sign_in;

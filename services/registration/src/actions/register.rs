@@ -140,7 +140,11 @@ pub async fn register(
     let (token, token_hash) = new_token();
     let mut registration = match existing {
         Some(ended) => {
-            registrations::reconfirm(&mut tx, ended.id, new, &token_hash, status).await?
+            let taken_again =
+                registrations::reconfirm(&mut tx, ended.id, new, &token_hash, status).await?;
+            // An organiser's attendance mark belonged to the registration's earlier life.
+            crate::store::attendance::forget_mark(&mut tx, taken_again.id).await?;
+            taken_again
         }
         None => match registrations::insert(&mut tx, event.id, new, &token_hash, status).await? {
             Some(r) => r,

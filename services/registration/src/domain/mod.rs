@@ -3,6 +3,7 @@
 //! The HTML form and the JSON API build the same values here, so a rule is written once.
 //! Parsing collects every problem into [`FieldErrors`] so a person sees them all at once.
 
+mod attendance;
 mod console_path;
 mod country;
 mod country_names;
@@ -10,10 +11,12 @@ mod errors;
 mod event;
 mod invitation;
 mod offer;
+pub mod participant_report;
 mod registration;
 mod role;
 mod slug;
 
+pub use attendance::Attendance;
 pub use console_path::ConsolePath;
 pub use convene_shared::values::{BoundedText, Email};
 pub use country::CountryCode;

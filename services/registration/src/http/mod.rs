@@ -3,6 +3,7 @@
 //! parse the input into domain values, run one action, answer.
 
 mod admin;
+mod attendance;
 mod console;
 mod cosponsor;
 mod error;
@@ -88,6 +89,16 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/api/admin/events/{slug}/stats",
             get(organisers::stats),
+        ),
+        (
+            Method::PUT,
+            "/api/admin/events/{slug}/attendance",
+            put(attendance::mark),
+        ),
+        (
+            Method::POST,
+            "/api/admin/events/{slug}/attendance/import",
+            post(attendance::import).layer(DefaultBodyLimit::max(attendance::REPORT_MAX_BYTES)),
         ),
         (
             Method::GET,

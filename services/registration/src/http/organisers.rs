@@ -19,6 +19,7 @@ use crate::actions::decide_offer::{decide_offer, Decision};
 use crate::actions::decide_registration::{self, Decided, Decision as RegistrationDecision};
 use crate::domain::{CountryCode, FieldErrors, Role};
 use crate::store::activity;
+use crate::store::attendance;
 use crate::store::events::{self, Event};
 use crate::store::offers;
 use crate::store::registrations::{self, Filter, Listed};
@@ -209,7 +210,7 @@ fn to_csv(rows: &[Listed]) -> String {
         };
         format!("\"{}\"", value.replace('"', "\"\""))
     }
-    let mut out = String::from("\u{FEFF}id,name,email,organisation,country,country_name,role,status,registered_at,cancelled_at\r\n");
+    let mut out = String::from("\u{FEFF}id,name,email,organisation,country,country_name,role,status,registered_at,cancelled_at,joined_at,attendance,attendance_basis\r\n");
     for r in rows {
         let country_name = CountryCode::parse(&r.country)
             .map(|c| c.name())
@@ -225,6 +226,9 @@ fn to_csv(rows: &[Listed]) -> String {
             r.status.clone(),
             r.registered_at.to_rfc3339(),
             r.cancelled_at.map(|c| c.to_rfc3339()).unwrap_or_default(),
+            r.joined_at.map(|j| j.to_rfc3339()).unwrap_or_default(),
+            r.attendance.clone().unwrap_or_default(),
+            r.attendance_basis.clone().unwrap_or_default(),
         ];
         out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
@@ -233,7 +237,9 @@ fn to_csv(rows: &[Listed]) -> String {
 }
 
 /// `GET /api/admin/events/{slug}/stats`: the figures organisers quote ("110 participants,
-/// over 60 officials from 32 countries"), anonymised registrations included.
+/// over 60 officials from 32 countries"), anonymised registrations included; with the
+/// confirmed participants' attendance (attended, absent: the no-shows, excused, not known
+/// yet), overall, by country and by role.
 pub async fn stats(
     admin: Admin,
     State(state): State<AppState>,
@@ -242,6 +248,7 @@ pub async fn stats(
     let event = event_for(&state, &admin, &slug).await?;
     let mut conn = state.pool.acquire().await?;
     let figures = registrations::figures(&mut conn, event.id).await?;
+    let attendance = attendance::figures(&mut conn, event.id).await?;
     Ok(Json(json!({
         "event": event.slug,
         "capacity": event.capacity,
@@ -257,6 +264,7 @@ pub async fn stats(
             (c.clone(), json!({ "confirmed": confirmed, "officials": officials }))
         }).collect::<serde_json::Map<_, _>>(),
         "by_role": figures.by_role,
+        "attendance": attendance,
     })))
 }
 

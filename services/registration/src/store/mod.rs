@@ -3,6 +3,7 @@
 //! decide what is written together (a state change and its outbox message, always).
 
 pub mod activity;
+pub mod attendance;
 pub mod console;
 pub mod digests;
 pub mod events;

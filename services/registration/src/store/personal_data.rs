@@ -26,6 +26,10 @@ pub struct RegistrationRecord {
     pub consented_at: DateTime<Utc>,
     pub registered_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When they first opened the meeting through their join link.
+    pub joined_at: Option<DateTime<Utc>>,
+    /// Whether they attended, as it counts (`store::attendance`); none when not known.
+    pub attendance: Option<String>,
 }
 
 /// A co-sponsorship offer the person made as its contact.
@@ -81,12 +85,14 @@ pub async fn export(
     conn: &mut PgConnection,
     email: &str,
 ) -> sqlx::Result<(Vec<RegistrationRecord>, Vec<OfferRecord>)> {
-    let registrations = sqlx::query_as(
+    let registrations = sqlx::query_as(&format!(
         "SELECT r.id, e.slug AS event_slug, e.title AS event_title, r.name, r.email, r.organisation, r.country, \
-             r.role, r.status, r.consent_version, r.consent_text, r.consented_at, r.registered_at, r.cancelled_at \
+             r.role, r.status, r.consent_version, r.consent_text, r.consented_at, r.registered_at, r.cancelled_at, \
+             r.joined_at, {} AS attendance \
          FROM registrations r JOIN events e ON e.id = r.event_id \
          WHERE lower(r.email) = lower($1) AND r.erased_at IS NULL ORDER BY r.registered_at",
-    )
+        crate::store::attendance::effective_sql("r"),
+    ))
     .bind(email)
     .fetch_all(&mut *conn)
     .await?;

@@ -5,6 +5,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{NewRegistration, CONSENT_TEXT, CONSENT_VERSION};
+use crate::store::attendance;
 
 /// A registration as stored (without the participant's details, which only the store
 /// and the outgoing message need).
@@ -385,6 +386,13 @@ pub struct Listed {
     pub status: String,
     pub registered_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When they first opened the meeting through their join link.
+    pub joined_at: Option<DateTime<Utc>>,
+    /// Their attendance as it counts (`store::attendance`): `attended`, `absent`,
+    /// `excused`, or none (not confirmed, or not known yet).
+    pub attendance: Option<String>,
+    /// What it rests on: `marked`, `imported`, `joined`, `not_joined`.
+    pub attendance_basis: Option<String>,
 }
 
 /// Which registrations to list.
@@ -417,8 +425,11 @@ pub async fn list(
         AND ($5::text IS NULL OR strpos(lower(name), lower($5)) > 0 \
              OR strpos(lower(email), lower($5)) > 0 OR strpos(lower(organisation), lower($5)) > 0)";
     let rows = sqlx::query_as(&format!(
-        "SELECT id, name, email, organisation, country, role, status, registered_at, cancelled_at \
-         FROM registrations {WHERE} ORDER BY registered_at, id LIMIT $6 OFFSET $7"
+        "SELECT id, name, email, organisation, country, role, status, registered_at, cancelled_at, \
+             joined_at, {} AS attendance, {} AS attendance_basis \
+         FROM registrations {WHERE} ORDER BY registered_at, id LIMIT $6 OFFSET $7",
+        attendance::effective_sql("registrations"),
+        attendance::basis_sql("registrations"),
     ))
     .bind(event_id)
     .bind(&filter.status)

@@ -20,13 +20,14 @@ use super::super::AppState;
 use super::charts;
 use super::filters::{FilterQuery, SEARCH_AT_MOST};
 use super::pages::{
-    ActivityRow, EventPage, ExchangeRow, ExchangesPage, Header, OfferRow, RegistrationRow, Section,
-    WaitingRow,
+    ActivityRow, AttendanceRow, AttendanceTable, EventPage, ExchangeRow, ExchangesPage, Header,
+    OfferRow, RegistrationRow, Section, WaitingRow,
 };
 use super::session::{self, Access, SignedIn};
 use super::sign_in::{sign_in_page, NextQuery};
 use crate::domain::{CountryCode, Role};
 use crate::store::activity::{self, Entry};
+use crate::store::attendance;
 use crate::store::console::{self, Overview};
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Figures};
@@ -241,10 +242,12 @@ pub async fn event(
     let (invited, invited_registered) = invitations::counts(&mut conn, event.id).await?;
     let offers = offers::list(&mut conn, event.id).await?;
     let activity = activity::for_event(&mut conn, event.id, ACTIVITY_SHOWN).await?;
+    let attended = attendance::figures(&mut conn, event.id).await?;
     drop(conn);
 
     // 5. The page; decision buttons only for those who may change the exchange.
     let decides = access.may_change() && event.status == "scheduled";
+    let marks = decides;
     let notice_query = notice_query.map(|Query(q)| q).unwrap_or_default();
     let count = |n: &Option<String>| n.as_deref().and_then(|n| n.parse().ok()).unwrap_or(0);
     let notice = notice_query.decided.as_deref().and_then(|decided| {
@@ -276,6 +279,8 @@ pub async fn event(
                 can_decide: decides && r.status == "pending",
                 can_reject: decides && r.status == "waitlisted",
                 can_reopen: decides && r.status == "rejected",
+                can_mark: marks && r.status == "confirmed",
+                exchange_cancelled: event.status == "cancelled",
                 registered_at: in_zone(r.registered_at, zone),
                 registration: r,
             })
@@ -335,6 +340,8 @@ pub async fn event(
         notice,
         can_change: access.may_change() && event.status == "scheduled",
         can_decide_many: decides && figures.status("pending") > 0,
+        attendance: attendance_tables(&attended),
+        can_mark: marks,
         csrf: person.csrf_token.clone(),
         slug: event.slug,
         title: event.title,
@@ -367,6 +374,53 @@ fn filter_countries(codes: Vec<String>, asked: &str) -> Vec<(String, String)> {
         .collect();
     countries.sort_by(|a, b| a.1.cmp(&b.1));
     countries
+}
+
+/// The attendance tables: every confirmed participant then each country by name, and
+/// each role; none while nobody is confirmed.
+fn attendance_tables(figures: &attendance::Figures) -> Vec<AttendanceTable> {
+    if figures.overall.total() == 0 {
+        return Vec::new();
+    }
+    let by_role = figures
+        .by_role
+        .iter()
+        .map(|(role, tally)| AttendanceRow {
+            label: Role::parse(role).map_or_else(|_| role.clone(), |r| r.label().to_owned()),
+            tally: *tally,
+        })
+        .collect();
+    vec![
+        AttendanceTable {
+            caption: "Attendance by country",
+            column: "Country",
+            rows: attendance_by_country(figures),
+        },
+        AttendanceTable {
+            caption: "Attendance by role",
+            column: "Role",
+            rows: by_role,
+        },
+    ]
+}
+
+/// Every confirmed participant, then each country by name.
+fn attendance_by_country(figures: &attendance::Figures) -> Vec<AttendanceRow> {
+    let mut by_country: Vec<AttendanceRow> = figures
+        .by_country
+        .iter()
+        .map(|(code, tally)| AttendanceRow {
+            label: CountryCode::parse(code).map_or_else(|_| code.clone(), |c| c.name().to_owned()),
+            tally: *tally,
+        })
+        .collect();
+    by_country.sort_by(|a, b| a.label.cmp(&b.label));
+    std::iter::once(AttendanceRow {
+        label: "All confirmed".to_owned(),
+        tally: figures.overall,
+    })
+    .chain(by_country)
+    .collect()
 }
 
 /// The overview's figures, as the page labels them.
@@ -418,6 +472,13 @@ fn describe(entry: &Entry) -> String {
         "registration.reopened" => "reopened",
         "offer.accepted" => "accepted the offer of",
         "offer.declined" => "declined the offer of",
+        "attendance.marked" => "marked the attendance of",
+        "attendance.imported" => {
+            return format!(
+                "{} imported a participant report ({})",
+                entry.actor, entry.outcome
+            )
+        }
         "invitations.sent" => {
             return format!("{} sent invitations ({})", entry.actor, entry.outcome)
         }
@@ -462,6 +523,7 @@ fn notice(status: &str, done: u32, left: u32) -> Option<String> {
         "created" => Some("Exchange created: its registration page is open as you set it."),
         "changed" => Some("Changes saved: participants are emailed any change of title, time, place or link."),
         "cancelled" => Some("Exchange cancelled: everyone registered is emailed."),
+        "attendance" => Some("Attendance saved."),
         _ => None,
     };
     said.map(str::to_owned)

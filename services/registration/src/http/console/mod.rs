@@ -3,11 +3,12 @@
 //! sign in with a one-time link sent by email (`sign_in`); the session cookie and the
 //! CSRF token every form carries are in `session`; what they see is in `exchanges` (the
 //! registration list's filters in `filters`, the charts in `charts`), what they do in
-//! `registrations`, `offers`, `invitations` and `exchange_changes`.
+//! `registrations`, `attendance`, `offers`, `invitations` and `exchange_changes`.
 //!
 //! Every console answer carries `Cache-Control: no-store`: its pages hold personal data
 //! and per-session tokens that no cache, shared or the browser's, should keep.
 
+mod attendance;
 mod charts;
 mod exchange_changes;
 mod exchange_form;
@@ -20,9 +21,11 @@ mod registrations;
 mod session;
 mod sign_in;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{get, post, MethodRouter};
 
+use super::attendance::REPORT_MAX_BYTES;
 use super::AppState;
 
 /// The console's routes: `(method, path, handler)`, part of the service's route table.
@@ -102,6 +105,16 @@ pub(super) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/console/events/{slug}/registrations/{id}/reopen",
             post(registrations::reopen),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/registrations/{id}/attendance",
+            post(attendance::mark),
+        ),
+        (
+            Method::POST,
+            "/console/events/{slug}/attendance/import",
+            post(attendance::import).layer(DefaultBodyLimit::max(REPORT_MAX_BYTES)),
         ),
         (
             Method::POST,

@@ -9,6 +9,8 @@ use super::charts::{Chart, TimeChart};
 use super::exchange_form::ExchangeInput;
 use super::filters::{query_string, FilterQuery};
 use super::session::SignedIn;
+use crate::actions::attendance::Imported;
+use crate::store::attendance::Tally;
 use crate::store::invitations::Invitation;
 use crate::store::offers::Offer;
 use crate::store::registrations::Listed;
@@ -180,6 +182,46 @@ pub struct RegistrationRow {
     pub can_reject: bool,
     /// A reopen button is shown (rejected, and the person may change things).
     pub can_reopen: bool,
+    /// The attendance control is shown (confirmed, and the person may change things).
+    pub can_mark: bool,
+    /// The exchange is cancelled: nobody has an attendance.
+    pub exchange_cancelled: bool,
+}
+
+impl RegistrationRow {
+    /// The registration's attendance as it counts and what it rests on ("attended
+    /// (joined)"), "not known yet", or nothing when it is not confirmed.
+    pub fn attendance_text(&self) -> String {
+        let r = &self.registration;
+        let basis = match r.attendance_basis.as_deref() {
+            Some("marked") => "marked",
+            Some("imported") => "report",
+            Some("joined") => "joined",
+            Some("not_joined") => "did not join",
+            _ => "",
+        };
+        match (r.attendance.as_deref(), r.status.as_str()) {
+            _ if self.exchange_cancelled => String::new(),
+            (Some(a), _) if basis.is_empty() => a.to_owned(),
+            (Some(a), _) => format!("{a} ({basis})"),
+            (None, "confirmed") => "not known yet".to_owned(),
+            (None, _) => String::new(),
+        }
+    }
+
+    /// Whether an organiser marked `value` by hand (the control shows it chosen).
+    pub fn is_marked(&self, value: &str) -> bool {
+        self.marked() == value
+    }
+
+    /// What an organiser marked by hand ("" when nobody did), for the control.
+    pub fn marked(&self) -> &str {
+        let r = &self.registration;
+        match (r.attendance_basis.as_deref(), r.attendance.as_deref()) {
+            (Some("marked"), Some(a)) => a,
+            _ => "",
+        }
+    }
 }
 
 /// One person on the waiting list.
@@ -268,6 +310,12 @@ pub struct EventPage {
     pub can_change: bool,
     /// Pending registrations can be ticked and decided on together.
     pub can_decide_many: bool,
+    /// Attendance of the confirmed participants: overall and by country, then by role
+    /// (none while nobody is confirmed).
+    pub attendance: Vec<AttendanceTable>,
+    /// Attendance can be marked and imported (organisers and console admins, not
+    /// cancelled).
+    pub can_mark: bool,
 }
 
 /// The exchange form: a new exchange (`GET /console/new-exchange`) or a change to one
@@ -361,4 +409,31 @@ pub struct InvitationsPage {
     pub counts: Vec<(&'static str, usize)>,
     pub max_invitees: usize,
     pub csrf: String,
+}
+
+/// `POST /console/events/{slug}/attendance/import`: what the participant report matched,
+/// and each row that matched nobody.
+#[derive(Template)]
+#[template(path = "console/attendance_import.html")]
+pub struct ImportPage {
+    pub t: Texts,
+    pub signed_in: Option<Header>,
+    pub slug: String,
+    pub title: String,
+    pub imported: Imported,
+}
+
+/// An attendance table: by country (after everyone), or by role.
+pub struct AttendanceTable {
+    pub caption: &'static str,
+    /// The first column's heading.
+    pub column: &'static str,
+    pub rows: Vec<AttendanceRow>,
+}
+
+/// One line of the attendance tables (overall, by country, by role).
+pub struct AttendanceRow {
+    /// "All", a country's name, a role's label.
+    pub label: String,
+    pub tally: Tally,
 }
