@@ -485,8 +485,9 @@ impl EventFollowUp {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FollowUpParticipant {
     pub registration_id: Uuid,
-    /// Whether they took part (the registration service's rule:
-    /// `store/follow_up.rs`): they get the thank-you, else the "sorry we missed you".
+    /// Whether they took part (the registration service's effective attendance: an
+    /// organiser's mark, else a join through their link; `store/follow_up.rs`): they get
+    /// the thank-you, else the "sorry we missed you".
     pub attended: bool,
 }
 

@@ -127,7 +127,11 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
     let cy = participant("Cy Cancelled");
     let dee = participant("Dee Bare");
     let eli = participant("Eli Doomed");
+    // Gus (in Spanish) does not join, but the organisers mark him attended: the mark wins.
+    let mut gus = participant("Gus Marked");
+    gus["lang"] = json!("es");
     for (exchange, p) in [
+        (&slug, &gus),
         (&slug, &ada),
         (&slug, &ben),
         (&slug, &cy),
@@ -170,6 +174,22 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
     );
     confirmation(&ben).await;
     confirmation(&dee).await;
+    confirmation(&gus).await;
+    let gus_id = stack
+        .registration_of(&slug, &email_of(&gus))
+        .await
+        .unwrap()
+        .id;
+    let (status, body) = stack
+        .admin_json(
+            reqwest::Method::PUT,
+            &format!("/api/admin/events/{slug}/attendance"),
+            Some(
+                &json!({ "attendance": [{ "registration_id": gus_id, "attendance": "attended" }] }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (status, body) = stack
         .admin_json(
             reqwest::Method::POST,
@@ -266,6 +286,23 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
         assert!(!mail.body.contains("/before"), "{}", mail.body);
         assert!(!mail.body.contains("meet.example.org"), "{}", mail.body);
     }
+    let gus_follow_up = stack
+        .mailbox
+        .wait_for(1, WAIT, |m| {
+            m.to.contains(&email_of(&gus)) && is_follow_up(m)
+        })
+        .await;
+    let gus_mail = &gus_follow_up[0];
+    assert!(
+        gus_mail.subject.starts_with("Gracias por participar"),
+        "{}",
+        gus_mail.subject
+    );
+    assert!(
+        gus_mail.body.contains("https://files.example.org/after"),
+        "{}",
+        gus_mail.body
+    );
     let dee_mail = &dee_follow_up[0];
     assert!(
         dee_mail.subject.starts_with("Sorry we missed you"),
@@ -283,7 +320,14 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
     stack.schedulers[0].restart();
     stack.wait_until_ready(WAIT).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    for (p, expected) in [(&ada, 1), (&ben, 1), (&dee, 1), (&cy, 0), (&eli, 0)] {
+    for (p, expected) in [
+        (&ada, 1),
+        (&ben, 1),
+        (&gus, 1),
+        (&dee, 1),
+        (&cy, 0),
+        (&eli, 0),
+    ] {
         assert_eq!(
             follow_ups(&stack, &email_of(p)).len(),
             expected,
@@ -332,6 +376,7 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
     assert_eq!(attended(ids[0]), Some(json!(true)), "Ada");
     assert_eq!(attended(ids[1]), Some(json!(false)), "Ben");
     assert_eq!(attended(ids[2]), None, "Cy, cancelled, is not in it");
+    assert_eq!(attended(gus_id), Some(json!(true)), "Gus, marked");
     let text = main.to_string();
     for p in [&ada, &ben] {
         assert!(!text.contains(&email_of(p)), "{text}");

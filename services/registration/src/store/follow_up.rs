@@ -6,13 +6,16 @@ use uuid::Uuid;
 
 use convene_shared::messages::FollowUpParticipant;
 
+use super::attendance;
+
 /// The exchange's confirmed participants whose data is kept, in id order, each with
 /// whether they attended.
 ///
-/// The one rule of attendance, for now: a participant attended when they opened their
-/// personal join link during the exchange (`joined_at` is set; see `actions/join.rs`).
-/// Once organisers can mark attendance (`attended`, `absent`, `excused`), an organiser's
-/// explicit mark will take precedence over the join.
+/// Attended is the registration's effective attendance as the rest of the service counts
+/// it ([`attendance::effective_sql`]): an organiser's mark (`attended`, `absent`,
+/// `excused`; by hand or imported) takes precedence; without one, the participant attended
+/// when they opened their personal join link during the exchange (`joined_at`, see
+/// `actions/join.rs`). `excused` and `absent` get the "sorry we missed you".
 ///
 /// # Errors
 /// When Postgres fails.
@@ -20,10 +23,11 @@ pub async fn participants(
     conn: &mut PgConnection,
     event_id: Uuid,
 ) -> sqlx::Result<Vec<FollowUpParticipant>> {
-    let rows: Vec<(Uuid, bool)> = sqlx::query_as(
-        "SELECT id, joined_at IS NOT NULL FROM registrations \
-         WHERE event_id = $1 AND status = 'confirmed' AND erased_at IS NULL ORDER BY id",
-    )
+    let rows: Vec<(Uuid, bool)> = sqlx::query_as(&format!(
+        "SELECT r.id, {} IS NOT DISTINCT FROM 'attended' FROM registrations r \
+         WHERE r.event_id = $1 AND r.status = 'confirmed' AND r.erased_at IS NULL ORDER BY r.id",
+        attendance::effective_sql("r")
+    ))
     .bind(event_id)
     .fetch_all(conn)
     .await?;
