@@ -327,11 +327,20 @@ pub enum Msg {
     JoinErasedText,
     JoinNoMeetingText,
     JoinLinkEmail,
+    /// The follow-up after an exchange, to a participant who attended (issue 19).
+    FollowUpAttendedSubject,
+    FollowUpAttendedBody,
+    /// The follow-up after an exchange, to a registered participant who did not attend.
+    FollowUpAbsentSubject,
+    FollowUpAbsentBody,
+    /// The links in both follow-ups, each followed by its URL on the next line.
+    FollowUpMaterials,
+    FollowUpRecording,
 }
 
 impl Msg {
     /// Every message, for tests and checks.
-    pub const ALL: [Msg; 179] = [
+    pub const ALL: [Msg; 185] = [
         Msg::ErrorPrefix,
         Msg::FieldProblem,
         Msg::RegisterTitle,
@@ -511,6 +520,12 @@ impl Msg {
         Msg::JoinErasedText,
         Msg::JoinNoMeetingText,
         Msg::JoinLinkEmail,
+        Msg::FollowUpAttendedSubject,
+        Msg::FollowUpAttendedBody,
+        Msg::FollowUpAbsentSubject,
+        Msg::FollowUpAbsentBody,
+        Msg::FollowUpMaterials,
+        Msg::FollowUpRecording,
     ];
 
     /// The text in `lang`; English where a translation is missing.
@@ -705,6 +720,12 @@ impl Msg {
             Msg::JoinErasedText => "This registration no longer exists, so this link does not open the meeting.",
             Msg::JoinNoMeetingText => "{title} has no online meeting: there is nothing to join through this link.",
             Msg::JoinLinkEmail => "Your personal link to join online (it opens the meeting shortly before the start; keep it to yourself):",
+            Msg::FollowUpAttendedSubject => "Thank you for taking part: {title}",
+            Msg::FollowUpAttendedBody => "Thank you for taking part in {title}. We hope the exchange was useful to you and your work.",
+            Msg::FollowUpAbsentSubject => "Sorry we missed you: {title}",
+            Msg::FollowUpAbsentBody => "We are sorry you could not join us at {title}.",
+            Msg::FollowUpMaterials => "The materials:",
+            Msg::FollowUpRecording => "The recording:",
         }
     }
 
@@ -890,6 +911,12 @@ impl Msg {
             Msg::JoinErasedText => "Cette inscription n'existe plus\u{a0}; ce lien n'ouvre donc pas la réunion.",
             Msg::JoinNoMeetingText => "{title} n'a pas de réunion en ligne\u{a0}: ce lien ne permet de rejoindre aucune réunion.",
             Msg::JoinLinkEmail => "Votre lien personnel pour participer en ligne (il ouvre la réunion peu avant le début\u{a0}; ne le communiquez à personne)\u{a0}:",
+            Msg::FollowUpAttendedSubject => "Merci de votre participation\u{a0}: {title}",
+            Msg::FollowUpAttendedBody => "Merci d'avoir participé à {title}. Nous espérons que l'échange vous a été utile, à vous et à votre travail.",
+            Msg::FollowUpAbsentSubject => "Vous nous avez manqué\u{a0}: {title}",
+            Msg::FollowUpAbsentBody => "Nous regrettons que vous n'ayez pas pu vous joindre à nous pour {title}.",
+            Msg::FollowUpMaterials => "Les documents\u{a0}:",
+            Msg::FollowUpRecording => "L'enregistrement\u{a0}:",
         })
     }
 
@@ -1075,6 +1102,12 @@ impl Msg {
             Msg::JoinErasedText => "Esta inscripción ya no existe, por lo que este enlace no abre la reunión.",
             Msg::JoinNoMeetingText => "{title} no tiene reunión en línea: este enlace no permite unirse a ninguna.",
             Msg::JoinLinkEmail => "Su enlace personal para participar en línea (abre la reunión poco antes del comienzo; no lo comparta):",
+            Msg::FollowUpAttendedSubject => "Gracias por participar: {title}",
+            Msg::FollowUpAttendedBody => "Gracias por participar en {title}. Esperamos que el intercambio le haya sido útil, a usted y a su trabajo.",
+            Msg::FollowUpAbsentSubject => "Le echamos de menos: {title}",
+            Msg::FollowUpAbsentBody => "Lamentamos que no haya podido acompañarnos en {title}.",
+            Msg::FollowUpMaterials => "Los materiales:",
+            Msg::FollowUpRecording => "La grabación:",
         })
     }
 }

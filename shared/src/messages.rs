@@ -446,6 +446,51 @@ impl Message for EventRetentionDue {
     const KIND: &'static str = keys::EVENT_RETENTION_DUE;
 }
 
+/// `event.follow_up_due`: the exchange ended `FOLLOW_UP_DELAY_MINUTES` ago; its
+/// participants are due their follow-up email (scheduling → registration, which composes
+/// it once: `event.follow_up`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventFollowUpDue {
+    pub event_id: Uuid,
+    /// When the exchange ended, as the scheduler knew it.
+    pub ended_at: DateTime<Utc>,
+}
+impl Message for EventFollowUpDue {
+    const KIND: &'static str = keys::EVENT_FOLLOW_UP_DUE;
+}
+
+/// `event.follow_up`: the follow-up email after an exchange, to each of these confirmed
+/// participants (one message per chunk of at most [`EventFollowUp::MAX_BATCH`]): a
+/// thank-you to those who attended, the recording and materials to those who did not.
+/// No names nor addresses: the notification service has them from
+/// `registration.confirmed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventFollowUp {
+    pub event: EventSnapshot,
+    /// Where the materials are, and the recording (`https://…`; empty: none).
+    pub materials_url: String,
+    pub recording_url: String,
+    pub participants: Vec<FollowUpParticipant>,
+}
+impl Message for EventFollowUp {
+    const KIND: &'static str = keys::EVENT_FOLLOW_UP;
+}
+
+impl EventFollowUp {
+    /// The most participants one message carries (about 30 KB).
+    pub const MAX_BATCH: usize = 500;
+}
+
+/// One participant of an [`EventFollowUp`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FollowUpParticipant {
+    pub registration_id: Uuid,
+    /// Whether they took part (the registration service's effective attendance: an
+    /// organiser's mark, else a join through their link; `store/follow_up.rs`): they get
+    /// the thank-you, else the "sorry we missed you".
+    pub attended: bool,
+}
+
 /// `participant.erased`: these registrations' personal data was erased at the source;
 /// every service deletes its copies and sends them nothing more.
 #[derive(Debug, Clone, Serialize, Deserialize)]

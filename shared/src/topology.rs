@@ -51,6 +51,12 @@ pub mod keys {
     /// An exchange ended long enough ago that its participants' personal data must go
     /// (scheduling → registration).
     pub const EVENT_RETENTION_DUE: &str = "event.retention_due";
+    /// An exchange ended `FOLLOW_UP_DELAY_MINUTES` ago: its follow-up is due (scheduling →
+    /// registration).
+    pub const EVENT_FOLLOW_UP_DUE: &str = "event.follow_up_due";
+    /// The follow-up email after an exchange, for a batch of its confirmed participants,
+    /// each marked attended or not (registration → notification).
+    pub const EVENT_FOLLOW_UP: &str = "event.follow_up";
     /// Participants' personal data was erased; every copy must go (registration →
     /// notification, scheduling).
     pub const PARTICIPANT_ERASED: &str = "participant.erased";
@@ -109,6 +115,7 @@ pub const NOTIFICATION_INBOX: Inbox = Inbox {
         keys::INVITATION_REMINDER_DUE,
         keys::ORGANISER_DIGEST,
         keys::CONSOLE_SIGN_IN_REQUESTED,
+        keys::EVENT_FOLLOW_UP,
     ],
 };
 
@@ -125,10 +132,14 @@ pub const SCHEDULING_INBOX: Inbox = Inbox {
 };
 
 /// What the registration service consumes: when to erase an exchange's personal data,
-/// and when organisers' digests may be due.
+/// when organisers' digests may be due, and when an exchange's follow-up is.
 pub const REGISTRATION_INBOX: Inbox = Inbox {
     queue: "registration.inbox",
-    bindings: &[keys::EVENT_RETENTION_DUE, keys::DIGEST_DUE],
+    bindings: &[
+        keys::EVENT_RETENTION_DUE,
+        keys::DIGEST_DUE,
+        keys::EVENT_FOLLOW_UP_DUE,
+    ],
 };
 
 /// Every inbox. Publishers declare them all (without their retry queues) before

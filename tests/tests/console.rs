@@ -2372,3 +2372,80 @@ async fn organisers_mark_attendance_per_row_and_import_a_report_and_viewers_cann
     assert_eq!(answer.status, 303);
     assert_eq!(stored(ana_id).await, (None, None));
 }
+
+#[tokio::test]
+async fn organisers_set_the_materials_and_recording_links_in_the_console_after_the_exchange() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["ana@un.example.org"] }))
+        .await;
+    // The exchange is over (set in the database: the API takes no past times).
+    let pool = stack.db.pool().await;
+    sqlx::query(
+        "UPDATE registration.events SET starts_at = now() - interval '3 hours', \
+         ends_at = now() - interval '1 hour' WHERE slug = $1",
+    )
+    .bind(&slug)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let change = format!("/console/events/{slug}/change");
+    let mut ana = signed_in(&stack, "ana@un.example.org").await;
+    let form = ana.get(&change).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let fields = form_fields(&form.body, &change);
+    for name in ["materials_url", "recording_url"] {
+        assert!(
+            fields.iter().any(|(n, v)| n == name && v.is_empty()),
+            "{name} in {fields:?}"
+        );
+    }
+
+    // A link that is not https is named beside its field; nothing changes.
+    let bad = with(
+        fields.clone(),
+        "recording_url",
+        "http://video.example.org/atd",
+    );
+    let page = ana.post(&change, &pairs(&bad)).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.body.contains("id=\"recording_url-error\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("http://video.example.org/atd"),
+        "kept as typed"
+    );
+
+    // Both set: the admin API shows them, and the form shows them again.
+    let good = with(fields, "materials_url", "https://files.example.org/atd");
+    let good = with(good, "recording_url", "https://video.example.org/atd");
+    let page = ana.post(&change, &pairs(&good)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let stored: (String, String) = {
+        let pool = stack.db.pool().await;
+        let row = sqlx::query_as(
+            "SELECT materials_url, recording_url FROM registration.events WHERE slug = $1",
+        )
+        .bind(&slug)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        row
+    };
+    assert_eq!(
+        stored,
+        (
+            "https://files.example.org/atd".to_owned(),
+            "https://video.example.org/atd".to_owned()
+        )
+    );
+    let again = form_fields(&ana.get(&change).await.body, &change);
+    assert!(again
+        .iter()
+        .any(|(n, v)| n == "materials_url" && v == "https://files.example.org/atd"));
+}

@@ -18,8 +18,9 @@ use convene_shared::messages::{
     ConsoleSignInRequested, InvitationReminderDue, InvitationSent, OrganiserDigest,
 };
 use convene_shared::messages::{
-    CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventScheduled,
-    Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed, ReminderDue,
+    CosponsorOfferDecided, CosponsorOfferReceived, Envelope, EventCancelled, EventFollowUp,
+    EventScheduled, Message, ParticipantErased, RegistrationCancelled, RegistrationConfirmed,
+    ReminderDue,
 };
 use convene_shared::messages::{RegistrationLinkRenewed, RegistrationStatusChanged};
 use convene_shared::metrics::{self, ReminderSkipped};
@@ -263,6 +264,10 @@ impl Handler for Inbox {
                     Ok(email)
                 })
                 .await
+            }
+            EventFollowUp::KIND => {
+                let m: EventFollowUp = payload(&envelope)?;
+                self.follow_up(&envelope, &m).await
             }
             CosponsorOfferDecided::KIND => {
                 let m: CosponsorOfferDecided = payload(&envelope)?;
@@ -550,6 +555,36 @@ impl Inbox {
             email.calendar =
                 self.calendar(&m.event, Method::Request, &to.email, &link, join.as_deref());
             Ok(email)
+        })
+        .await?;
+        if unknown > 0 {
+            return Err(Failure::Transient(anyhow::anyhow!(
+                "{unknown} recipients not known yet"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The follow-up after an exchange, to each participant of the batch still confirmed
+    /// (nobody cancelled or erased since), once each (`follow_up:<event>:<registration>`).
+    /// A participant not known yet (their confirmation still on its way) makes the message
+    /// a transient failure after the others are sent: the retry sends only theirs.
+    async fn follow_up(&self, envelope: &Envelope, m: &EventFollowUp) -> Result<(), Failure> {
+        let ids: Vec<Uuid> = m.participants.iter().map(|p| p.registration_id).collect();
+        let attended: HashSet<Uuid> = m
+            .participants
+            .iter()
+            .filter(|p| p.attended)
+            .map(|p| p.registration_id)
+            .collect();
+        let found = recipients::find_many(&self.pool, &ids).await.map_err(db)?;
+        let unknown = ids.len() - found.len();
+        let to_send: Vec<Recipient> = found
+            .into_iter()
+            .filter(|to| to.status == "confirmed" && !to.email.is_empty())
+            .collect();
+        self.send_each(envelope, &to_send, |to| {
+            render::follow_up(m, to, attended.contains(&to.registration_id)).map_err(bug)
         })
         .await?;
         if unknown > 0 {

@@ -102,7 +102,7 @@ event_admin = {
         "type": "object",
         "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
                      "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only",
-                     "meeting_url", "join_opens_minutes"],
+                     "meeting_url", "join_opens_minutes", "confirm_email", "organised_by", "materials_url", "recording_url"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "viewer_emails": {"type": "array", "items": {"type": "string"}},
@@ -119,6 +119,10 @@ event_admin = {
             "invitation_only": {"type": "boolean"},
             "meeting_url": {"type": "string"},
             "join_opens_minutes": {"type": "integer"},
+            "confirm_email": {"type": "boolean"},
+            "organised_by": {"type": "string"},
+            "materials_url": {"type": "string"},
+            "recording_url": {"type": "string"},
         },
     }],
 }
@@ -130,6 +134,7 @@ event_detail = {
             "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
             "location": {"type": "string"},
             "seats_left": {"type": ["integer", "null"]},
+            "organised_by": {"type": "string", "description": "Who organises it (may be empty)"},
             "cosponsors": {"type": "array", "items": {"type": "object", "required": ["organisation", "country"],
                            "properties": {"organisation": {"type": "string"}, "country": {"type": "string"}}}},
         },
@@ -156,11 +161,18 @@ event_fields = {
     "waitlist_offer_hours": {"type": "integer", "minimum": 1, "maximum": 720, "description": "How long a freed seat is held for the first in line (default 48)"},
     "reminder_notes": reminder_notes,
     "invitation_only": {"type": "boolean", "description": "Only invited people can register, each with their personal link"},
+    "confirm_email": {"type": "boolean", "description": "Participants confirm their address: a registration is `unconfirmed`, holding no seat, until the link emailed to it is opened (within EMAIL_CONFIRM_HOURS, default 48), and `lapsed` otherwise. Registering with an invitation link needs no confirmation."},
+    "organised_by": {"type": "string", "maxLength": 300,
+                     "description": "Who organises it, as participants should read it (e.g. \"IDC, UNHCR and IOM\"); on its public page and on certificates of participation"},
     "meeting_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
                     "description": "The private meeting link of an online exchange (https://…; empty: not online). Never shown publicly nor sent in any message: "
                                    "each confirmed participant's personal join link (/j/{token}) redirects to its current value during the exchange"},
     "join_opens_minutes": {"type": "integer", "minimum": 0, "maximum": 1440,
                            "description": "How many minutes before the start join links open the meeting (default 30)"},
+    "materials_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                      "description": "Where participants find the exchange's materials (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
+    "recording_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                      "description": "Where participants watch the exchange's recording (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
 }
 offer_record = {"type": "object", "required": ["id", "organisation", "country", "contact_name", "contact_email", "support_kind", "status"],
                 "properties": {"id": {"type": "string", "format": "uuid"}, "event_id": {"type": "string", "format": "uuid"},
@@ -171,7 +183,7 @@ offer_record = {"type": "object", "required": ["id", "organisation", "country", 
                                "decided_at": {"type": ["string", "null"], "format": "date-time"}}}
 list_params = [
     {"name": n, "in": "query", "required": False, "schema": sch} for n, sch in [
-        ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "offered", "pending", "cancelled", "rejected", "expired"]}),
+        ("status", {"type": "string", "enum": ["confirmed", "waitlisted", "offered", "pending", "unconfirmed", "cancelled", "rejected", "expired", "lapsed"]}),
         ("country", {"type": "string"}),
         ("role", {"type": "string", "enum": ["government_official", "un_entity", "civil_society", "other"]}),
         ("page", {"type": "integer", "minimum": 1, "maximum": 1000000}),
@@ -216,7 +228,7 @@ exchange_form = form({k: {} for k in [
     "csrf", "slug", "title", "description", "timezone", "starts_at", "ends_at", "location", "online_link",
     "capacity", "country_cap", "waitlist_offer_hours", "requires_approval", "invitation_only",
     "registration_opens_at", "registration_closes_at", "reminder_offsets", "organiser_emails", "viewer_emails",
-    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes"]})
+    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes", "materials_url", "recording_url", "confirm_email", "organised_by"]})
 not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
 refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
 # The console's registration list filters: read as text and checked by the service, so a
@@ -479,6 +491,9 @@ doc = {
         "/registrations/{token}/calendar.ics": {"get": public({"summary": "The exchange as an iCalendar entry (the same UID as in the emails)", "parameters": [token],
                                                               "responses": {"200": {"description": "iCalendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
                                                                             "400": error("Malformed path"), "404": html("No registration has this token")}})},
+        "/registrations/{token}/certificate": {"get": public({"summary": "A printable certificate of participation, in the participant's language, for a participant who attended an exchange that has begun", "parameters": [token],
+                                                             "responses": {"200": html("The certificate"), "400": error("Malformed path"),
+                                                                           "404": html("No registration has this token, or it does not count as attended (a page that says which)")}})},
         "/registrations/{token}/accept": {"post": public({"summary": "Accept the seat held for you from the waiting list", "parameters": [token],
                                                          "responses": {"200": html("Confirmed"), "400": error("Malformed path"), "404": html("No registration has this token"),
                                                                        "409": html("No seat to accept (lapsed, or already confirmed)")}})},

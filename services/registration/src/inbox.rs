@@ -1,9 +1,10 @@
 //! What the registration service does with the messages it consumes: erase an exchange's
-//! personal data when the scheduling service says its retention period is over, and
-//! compose organisers' digests when its digest clock ticks.
+//! personal data when the scheduling service says its retention period is over, compose
+//! organisers' digests when its digest clock ticks, and compose an exchange's follow-up
+//! when it is due.
 
 use convene_shared::consumer::{Failure, Handler};
-use convene_shared::messages::{DigestDue, Envelope, EventRetentionDue, Message};
+use convene_shared::messages::{DigestDue, Envelope, EventFollowUpDue, EventRetentionDue, Message};
 use sqlx::PgPool;
 
 use crate::actions::digest::compose_due;
@@ -46,6 +47,23 @@ impl Handler for Inbox {
                     m.at,
                     self.digest_hour,
                     &self.public_base_url,
+                    envelope.correlation_id,
+                )
+                .await
+                .map_err(|e| Failure::database(&e))?;
+                if announced > 0 {
+                    self.relay.notify_one();
+                }
+                Ok(())
+            }
+            EventFollowUpDue::KIND => {
+                let m: EventFollowUpDue = envelope
+                    .payload()
+                    .map_err(|e| Failure::Permanent(anyhow::anyhow!("malformed payload: {e}")))?;
+                // Idempotent: an exchange whose follow-up was composed is not composed again.
+                let announced = crate::actions::follow_up::compose(
+                    &self.pool,
+                    m.event_id,
                     envelope.correlation_id,
                 )
                 .await

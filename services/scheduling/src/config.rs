@@ -23,6 +23,11 @@ pub const RETENTION_DAYS: Var = Var {
     help:
         "Days after an exchange ends before its participants' personal data is erased everywhere.",
 };
+pub const FOLLOW_UP_DELAY_MINUTES: Var = Var {
+    name: "FOLLOW_UP_DELAY_MINUTES",
+    default: Some("60"),
+    help: "Minutes after an exchange ends before its participants are sent the follow-up (thanks, materials, recording); a fraction such as 0.05 is allowed.",
+};
 pub const PREFETCH: Var = Var {
     name: "PREFETCH",
     default: Some("16"),
@@ -42,6 +47,7 @@ pub const DATABASE_MAX_CONNECTIONS: Var = Var {
 /// Every variable this service reads besides the common ones.
 pub const VARS: &[Var] = &[
     RETENTION_DAYS,
+    FOLLOW_UP_DELAY_MINUTES,
     HTTP_ADDR,
     SCHEDULE,
     DIGEST_SCHEDULE,
@@ -58,6 +64,8 @@ pub struct Settings {
     pub schedule: cron::Schedule,
     pub digest_schedule: cron::Schedule,
     pub retention_days: u32,
+    /// How long after an exchange ends its follow-up is announced.
+    pub follow_up_delay: std::time::Duration,
     pub prefetch: u16,
     pub retry_delays_ms: Vec<u64>,
     pub database_max_connections: u32,
@@ -81,6 +89,11 @@ impl Settings {
                     .map_err(|e| RETRY_DELAYS_MS.malformed(format!("{s:?}: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let follow_up_minutes: f64 = FOLLOW_UP_DELAY_MINUTES.parse()?;
+        // Up to a week: the follow-up must go well before the participants' data is erased.
+        if !(0.0..=10_080.0).contains(&follow_up_minutes) {
+            return Err(FOLLOW_UP_DELAY_MINUTES.malformed("must be from 0 to 10080 minutes"));
+        }
         let prefetch: u16 = PREFETCH.parse()?;
         if prefetch == 0 {
             return Err(PREFETCH.malformed("must be at least 1"));
@@ -91,6 +104,7 @@ impl Settings {
             schedule,
             digest_schedule,
             retention_days: RETENTION_DAYS.parse()?,
+            follow_up_delay: std::time::Duration::from_secs_f64(follow_up_minutes * 60.0),
             prefetch,
             retry_delays_ms,
             database_max_connections: DATABASE_MAX_CONNECTIONS.parse()?,

@@ -33,11 +33,13 @@ pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
 /// Runs a tick now (catching up on what was missed while down), then on every fire of
 /// `schedule` until `shutdown`.
 ///
-/// The same clock also announces exchanges whose retention period is over.
+/// The same clock also announces exchanges whose retention period is over, and those
+/// whose follow-up is due.
 pub async fn run(
     pool: PgPool,
     schedule: cron::Schedule,
     retention_days: u32,
+    follow_up_delay: std::time::Duration,
     relay: Arc<Notify>,
     shutdown: Shutdown,
 ) {
@@ -51,6 +53,16 @@ pub async fn run(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the retention tick failed; the next one catches up")
+            }
+        }
+        match crate::follow_up::tick(&pool, follow_up_delay, retention_days).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(count = n, "exchanges due their follow-up");
+                relay.notify_one();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the follow-up tick failed; the next one catches up")
             }
         }
         match tick_with(&pool, &mut walks).await {

@@ -106,6 +106,7 @@ impl Application {
                 self.pool.clone(),
                 self.settings.schedule.clone(),
                 self.settings.retention_days,
+                self.settings.follow_up_delay,
                 relay.waker(),
                 shutdown.clone(),
             )),

@@ -9,7 +9,7 @@ pub mod transport;
 
 /// Every kind of email this service sends (the `kind` of an [`Outgoing`]): the metrics
 /// report each from the start, at 0.
-pub const KINDS: [&str; 13] = [
+pub const KINDS: [&str; 14] = [
     "console_sign_in",
     "invitation",
     "invitation_reminder",
@@ -23,6 +23,7 @@ pub const KINDS: [&str; 13] = [
     "event_changed",
     "event_cancelled",
     "offer_decision",
+    "follow_up",
 ];
 
 impl Outgoing {

@@ -12,8 +12,8 @@ use convene_shared::messages::{
 };
 use convene_shared::messages::{
     CosponsorOfferDecided, CosponsorOfferReceived, DigestRegistration, EventCancelled,
-    EventScheduled, EventSnapshot, OrganiserDigest, RegistrationCancelled, RegistrationConfirmed,
-    ReminderDue,
+    EventFollowUp, EventScheduled, EventSnapshot, OrganiserDigest, RegistrationCancelled,
+    RegistrationConfirmed, ReminderDue,
 };
 use convene_shared::time::{span_in_zone, span_in_zone_lang};
 use uuid::Uuid;
@@ -147,6 +147,19 @@ struct EventCancelledMail<'a> {
     name: &'a str,
     title: &'a str,
     when: String,
+}
+
+#[derive(Template)]
+#[template(path = "follow_up.txt")]
+struct FollowUpMail<'a> {
+    t: Tr,
+    name: &'a str,
+    title: &'a str,
+    /// They took part: the thank-you; else the "sorry we missed you".
+    attended: bool,
+    /// Empty: not shared (yet).
+    materials_url: &'a str,
+    recording_url: &'a str,
 }
 
 #[derive(Template)]
@@ -681,6 +694,37 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
         "event_cancelled",
         to,
         Tr(lang).with(Msg::EventCancelledSubject, &[("title", &m.event.title)]),
+        body,
+    ))
+}
+
+/// The follow-up after an exchange, for one participant: the thank-you when they
+/// `attended`, else the "sorry we missed you"; both with the materials and recording
+/// links the organisers shared. Sent once per participant and exchange.
+///
+/// # Errors
+/// When a template fails to render (a bug).
+pub fn follow_up(m: &EventFollowUp, to: &Recipient, attended: bool) -> askama::Result<Outgoing> {
+    let lang = lang_of(Some(&to.lang));
+    let body = FollowUpMail {
+        t: Tr(lang),
+        name: &to.name,
+        title: &m.event.title,
+        attended,
+        materials_url: &m.materials_url,
+        recording_url: &m.recording_url,
+    }
+    .render()?;
+    let subject = if attended {
+        Msg::FollowUpAttendedSubject
+    } else {
+        Msg::FollowUpAbsentSubject
+    };
+    Ok(Outgoing::for_recipient(
+        format!("follow_up:{}:{}", m.event.event_id, to.registration_id),
+        "follow_up",
+        to,
+        Tr(lang).with(subject, &[("title", &m.event.title)]),
         body,
     ))
 }

@@ -12,6 +12,7 @@ pub mod decide_offer;
 pub mod decide_registration;
 pub mod digest;
 pub mod erase;
+pub mod follow_up;
 pub mod invite;
 pub mod join;
 pub mod offer;

@@ -47,6 +47,8 @@ pub fn current_fields(event: &Event) -> Map<String, Value> {
         "meeting_url": event.meeting_url,
         "join_opens_minutes": event.join_opens_minutes,
         "confirm_email": event.confirm_email,
+        "materials_url": event.materials_url,
+        "recording_url": event.recording_url,
     });
     match value {
         Value::Object(map) => map,

@@ -11,8 +11,10 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 25] = [
+const FIELDS: [&str; 27] = [
     "organised_by",
+    "materials_url",
+    "recording_url",
     "confirm_email",
     "meeting_url",
     "join_opens_minutes",
@@ -85,6 +87,11 @@ pub struct NewEvent {
     /// A registration takes a seat only once its emailed link has been opened (within
     /// `EMAIL_CONFIRM_HOURS`): invented addresses cannot fill the exchange.
     pub confirm_email: bool,
+    /// Where participants find the exchange's materials (slides, documents), told in the
+    /// follow-up email after it; organisers may set it before or after the exchange.
+    pub materials_url: FollowUpUrl,
+    /// Where participants watch the exchange's recording, told in the follow-up email.
+    pub recording_url: FollowUpUrl,
 }
 
 /// The default of [`NewEvent::join_opens_minutes`].
@@ -96,49 +103,83 @@ pub const DEFAULT_JOIN_OPENS_MINUTES: i32 = 30;
 pub struct MeetingUrl(String);
 
 impl MeetingUrl {
-    /// The longest meeting link accepted.
-    const MAX_CHARS: usize = 1000;
-
     /// Parses a meeting link as organisers give it (surrounding spaces ignored).
     ///
     /// # Errors
     /// Anything that is not empty nor an absolute `https://` URL with a host.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Ok(Self::default());
-        }
-        let problem = || {
-            "Use the meeting's web address starting with https://, e.g. https://meet.example.org/abc, or leave it empty.".to_owned()
-        };
-        if raw.chars().count() > Self::MAX_CHARS {
-            return Err(format!(
-                "Use at most {} characters (this has {}).",
-                Self::MAX_CHARS,
-                raw.chars().count()
-            ));
-        }
-        let Some(rest) = raw
-            .get(..8)
-            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-            .and_then(|_| raw.get(8..))
-        else {
-            return Err(problem());
-        };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host_ok = !host.is_empty()
-            && !host.contains('@')
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-        // Printable ASCII only: it goes into a `Location` header as it is (a meeting link
-        // with other characters is given percent-encoded).
-        let chars_ok = raw.chars().all(|c| c.is_ascii_graphic());
-        if host_ok && chars_ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(problem())
-        }
+        https_url(
+            raw,
+            "Use the meeting's web address starting with https://, e.g. https://meet.example.org/abc, or leave it empty.",
+        )
+        .map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The longest link accepted (a Zoom or Teams link with its passcode fits).
+const MAX_URL_CHARS: usize = 1000;
+
+/// Parses a link as organisers give it (surrounding spaces ignored): empty, or an absolute
+/// `https://` URL with a host, in printable ASCII, of at most [`MAX_URL_CHARS`].
+///
+/// # Errors
+/// `problem` for anything else (or the length, when too long).
+fn https_url(raw: &str, problem: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
+    let problem = || problem.to_owned();
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(format!(
+            "Use at most {} characters (this has {}).",
+            MAX_URL_CHARS,
+            raw.chars().count()
+        ));
+    }
+    let Some(rest) = raw
+        .get(..8)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .and_then(|_| raw.get(8..))
+    else {
+        return Err(problem());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_ok = !host.is_empty()
+        && !host.contains('@')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    // Printable ASCII only: it goes into a `Location` header as it is (a meeting link
+    // with other characters is given percent-encoded).
+    let chars_ok = raw.chars().all(|c| c.is_ascii_graphic());
+    if host_ok && chars_ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(problem())
+    }
+}
+
+/// A link told to participants in the follow-up email after the exchange (its materials,
+/// its recording): empty, or an `https://` URL as [`MeetingUrl`] is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUpUrl(String);
+
+impl FollowUpUrl {
+    /// Parses a link as organisers give it (surrounding spaces ignored).
+    ///
+    /// # Errors
+    /// Anything that is not empty nor an absolute `https://` URL with a host.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        https_url(
+            raw,
+            "Use a web address starting with https://, e.g. https://files.example.org/atd, or leave it empty.",
+        )
+        .map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -328,6 +369,10 @@ impl NewEvent {
         });
         let meeting_url = text(&mut errors, "meeting_url", false)
             .and_then(|s| errors.check("meeting_url", MeetingUrl::parse(&s)));
+        let materials_url = text(&mut errors, "materials_url", false)
+            .and_then(|s| errors.check("materials_url", FollowUpUrl::parse(&s)));
+        let recording_url = text(&mut errors, "recording_url", false)
+            .and_then(|s| errors.check("recording_url", FollowUpUrl::parse(&s)));
         let timezone = text(&mut errors, "timezone", true).and_then(|s| {
             errors.check(
                 "timezone",
@@ -551,6 +596,8 @@ impl NewEvent {
                 meeting_url: meeting_url?,
                 join_opens_minutes: join_opens_minutes?,
                 confirm_email: confirm_email?,
+                materials_url: materials_url?,
+                recording_url: recording_url?,
             })
         })();
         match event {
@@ -613,6 +660,35 @@ mod tests {
         let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
         assert_eq!(event.reminder_offsets_minutes, vec![10080, 1440, 60]);
         assert_eq!(event.capacity, None);
+    }
+
+    #[test]
+    fn materials_and_recording_urls_are_optional_https_addresses_named_when_bad() {
+        let mut body = json!({
+            "slug": "atd-2026", "title": "Alternatives to detention",
+            "starts_at": "2026-12-15T13:00:00Z", "ends_at": "2026-12-15T15:00:00Z",
+            "timezone": "Europe/Zurich", "capacity": null,
+            "organiser_emails": ["a@un.org"], "topics": ["Case management"]
+        });
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(event.materials_url.as_str(), "");
+        assert_eq!(event.recording_url.as_str(), "");
+        body["materials_url"] = json!(" https://files.example.org/atd ");
+        body["recording_url"] = json!("https://video.example.org/atd?t=1");
+        let event = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap();
+        assert_eq!(
+            event.materials_url.as_str(),
+            "https://files.example.org/atd"
+        );
+        assert_eq!(
+            event.recording_url.as_str(),
+            "https://video.example.org/atd?t=1"
+        );
+        body["materials_url"] = json!("http://files.example.org/atd");
+        body["recording_url"] = json!(42);
+        let errors = NewEvent::from_json(body.as_object().unwrap(), now()).unwrap_err();
+        assert!(errors.get("materials_url").is_some(), "{errors:?}");
+        assert!(errors.get("recording_url").is_some(), "{errors:?}");
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     view["meeting_url"] = json!(event.meeting_url);
     view["join_opens_minutes"] = json!(event.join_opens_minutes);
     view["confirm_email"] = json!(event.confirm_email);
+    view["materials_url"] = json!(event.materials_url);
+    view["recording_url"] = json!(event.recording_url);
     view["created_at"] = json!(event.created_at);
     view
 }

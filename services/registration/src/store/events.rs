@@ -46,6 +46,10 @@ pub struct Event {
     pub join_opens_minutes: i32,
     /// Registrations wait `unconfirmed`, holding no seat, until their link is opened.
     pub confirm_email: bool,
+    /// Where the materials are, and the recording (empty: none yet), told in the
+    /// follow-up email after the exchange.
+    pub materials_url: String,
+    pub recording_url: String,
 }
 
 impl Event {
@@ -104,7 +108,8 @@ fn emails(list: &[crate::domain::Email]) -> Vec<String> {
 const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezone, capacity, \
     organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
     requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
-    reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes, confirm_email, organised_by";
+    reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes, confirm_email, \
+    materials_url, recording_url, organised_by";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -116,8 +121,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
              organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
              country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
              reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes, confirm_email, \
-             organised_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+             materials_url, recording_url, organised_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -156,6 +161,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(event.meeting_url.as_str())
     .bind(event.join_opens_minutes)
     .bind(event.confirm_email)
+    .bind(event.materials_url.as_str())
+    .bind(event.recording_url.as_str())
     .bind(event.organised_by.as_str())
     .fetch_optional(conn)
     .await
@@ -172,7 +179,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
              location = $11, online_link = $12, requires_approval = $13, country_cap = $14, \
              registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
              reminder_notes = $18, invitation_only = $19, viewer_emails = $20, meeting_url = $21, \
-             join_opens_minutes = $22, confirm_email = $23, organised_by = $24, version = version + 1, updated_at = now() \
+             join_opens_minutes = $22, confirm_email = $23, materials_url = $24, recording_url = $25, \
+             organised_by = $26, version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -198,6 +206,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(event.meeting_url.as_str())
     .bind(event.join_opens_minutes)
     .bind(event.confirm_email)
+    .bind(event.materials_url.as_str())
+    .bind(event.recording_url.as_str())
     .bind(event.organised_by.as_str())
     .fetch_one(conn)
     .await

@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod console;
 pub mod digests;
 pub mod events;
+pub mod follow_up;
 pub mod invitations;
 pub mod join_links;
 pub mod offers;

@@ -302,7 +302,7 @@ fn invalid(
 
 /// Where a field is on the page, for the summary's order.
 fn page_order(id: &str) -> usize {
-    const ORDER: [&str; 21] = [
+    const ORDER: [&str; 23] = [
         "slug",
         "title",
         "description",
@@ -315,6 +315,8 @@ fn page_order(id: &str) -> usize {
         "online_link",
         "meeting_url",
         "join_opens_minutes",
+        "materials_url",
+        "recording_url",
         "capacity",
         "country_cap",
         "waitlist_offer_hours",

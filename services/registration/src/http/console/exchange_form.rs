@@ -49,6 +49,9 @@ pub struct ExchangeInput {
     pub meeting_url: String,
     /// Minutes before the start from which join links open the meeting.
     pub join_opens_minutes: String,
+    /// Where the materials and the recording are, told in the follow-up email.
+    pub materials_url: String,
+    pub recording_url: String,
     pub capacity: String,
     pub country_cap: String,
     pub waitlist_offer_hours: String,
@@ -116,6 +119,8 @@ impl ExchangeInput {
             online_link: event.online_link.clone(),
             meeting_url: event.meeting_url.clone(),
             join_opens_minutes: event.join_opens_minutes.to_string(),
+            materials_url: event.materials_url.clone(),
+            recording_url: event.recording_url.clone(),
             capacity: number(event.capacity),
             country_cap: number(event.country_cap),
             waitlist_offer_hours: event.waitlist_offer_hours.to_string(),
@@ -157,6 +162,8 @@ impl ExchangeInput {
                 "online_link" => &mut input.online_link,
                 "meeting_url" => &mut input.meeting_url,
                 "join_opens_minutes" => &mut input.join_opens_minutes,
+                "materials_url" => &mut input.materials_url,
+                "recording_url" => &mut input.recording_url,
                 "capacity" => &mut input.capacity,
                 "country_cap" => &mut input.country_cap,
                 "waitlist_offer_hours" => &mut input.waitlist_offer_hours,
@@ -224,6 +231,8 @@ impl ExchangeInput {
             ("organised_by", &self.organised_by),
             ("online_link", &self.online_link),
             ("meeting_url", &self.meeting_url),
+            ("materials_url", &self.materials_url),
+            ("recording_url", &self.recording_url),
         ] {
             json.insert(key.into(), text(value.trim()));
         }
