@@ -470,6 +470,10 @@ pub struct EventFollowUp {
     /// Where the materials are, and the recording (`https://…`; empty: none).
     pub materials_url: String,
     pub recording_url: String,
+    /// Until when the feedback survey takes answers, when it is open: those who attended
+    /// are sent to it (their manage link + `/survey`). Absent: no survey link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_closes_at: Option<DateTime<Utc>>,
     pub participants: Vec<FollowUpParticipant>,
 }
 impl Message for EventFollowUp {

@@ -282,6 +282,21 @@ async fn after_the_exchange_each_participant_gets_one_follow_up_for_attending_or
             ben_mail.body
         );
     }
+    // Who attended is asked for feedback, through their own page's survey; who did not, not.
+    assert!(
+        ada_mail.body.contains("Tell us what you thought"),
+        "{}",
+        ada_mail.body
+    );
+    let survey = ada_mail
+        .body
+        .split_whitespace()
+        .find(|w| w.ends_with("/survey"))
+        .unwrap_or_else(|| panic!("a survey link in {}", ada_mail.body));
+    assert!(survey.contains("/registrations/"), "{survey}");
+    let form = stack.http.get(survey).send().await.unwrap();
+    assert_eq!(form.status(), 200, "the survey opens from the email");
+    assert!(!ben_mail.body.contains("/survey"), "{}", ben_mail.body);
     for mail in [ada_mail, ben_mail] {
         assert!(!mail.body.contains("/before"), "{}", mail.body);
         assert!(!mail.body.contains("meet.example.org"), "{}", mail.body);

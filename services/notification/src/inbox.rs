@@ -584,7 +584,14 @@ impl Inbox {
             .filter(|to| to.status == "confirmed" && !to.email.is_empty())
             .collect();
         self.send_each(envelope, &to_send, |to| {
-            render::follow_up(m, to, attended.contains(&to.registration_id)).map_err(bug)
+            let took_part = attended.contains(&to.registration_id);
+            // The survey link opens the manage link: needed only for those sent to it.
+            let link = if took_part && m.survey_closes_at.is_some() {
+                self.manage_link(to)?
+            } else {
+                String::new()
+            };
+            render::follow_up(m, to, took_part, &link).map_err(bug)
         })
         .await?;
         if unknown > 0 {

@@ -102,7 +102,7 @@ event_admin = {
         "type": "object",
         "required": ["organiser_emails", "viewer_emails", "reminder_offsets_minutes", "created_at", "location", "online_link", "status", "version",
                      "requires_approval", "country_cap", "waitlist_offer_hours", "reminder_notes", "invitation_only",
-                     "meeting_url", "join_opens_minutes", "confirm_email", "organised_by", "materials_url", "recording_url"],
+                     "meeting_url", "join_opens_minutes", "confirm_email", "organised_by", "materials_url", "recording_url", "survey_url", "survey_closes_days"],
         "properties": {
             "organiser_emails": {"type": "array", "items": {"type": "string"}},
             "viewer_emails": {"type": "array", "items": {"type": "string"}},
@@ -123,6 +123,8 @@ event_admin = {
             "organised_by": {"type": "string"},
             "materials_url": {"type": "string"},
             "recording_url": {"type": "string"},
+            "survey_url": {"type": "string"},
+            "survey_closes_days": {"type": "integer"},
         },
     }],
 }
@@ -171,6 +173,10 @@ event_fields = {
                            "description": "How many minutes before the start join links open the meeting (default 30)"},
     "materials_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
                       "description": "Where participants find the exchange's materials (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
+    "survey_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
+                   "description": "An external feedback survey used instead of Convene's own (https://…; empty: Convene's): the survey link of the follow-up email leads there"},
+    "survey_closes_days": {"type": "integer", "minimum": 1, "maximum": 90,
+                           "description": "How many days after the end Convene's survey takes answers (default 14)"},
     "recording_url": {"type": "string", "maxLength": 1000, "pattern": "^(https://.+)?$",
                       "description": "Where participants watch the exchange's recording (https://…; empty: none), told in the follow-up email after the exchange; may be set or changed before or after it"},
 }
@@ -228,7 +234,7 @@ exchange_form = form({k: {} for k in [
     "csrf", "slug", "title", "description", "timezone", "starts_at", "ends_at", "location", "online_link",
     "capacity", "country_cap", "waitlist_offer_hours", "requires_approval", "invitation_only",
     "registration_opens_at", "registration_closes_at", "reminder_offsets", "organiser_emails", "viewer_emails",
-    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes", "materials_url", "recording_url", "confirm_email", "organised_by"]})
+    "topics", "note_offset", "note_lang", "note_text", "meeting_url", "join_opens_minutes", "materials_url", "recording_url", "confirm_email", "organised_by", "survey_url", "survey_closes_days"]})
 not_signed_in = redirect("Not signed in: to the sign-in form, which comes back here")
 refused_post = html("Not signed in, without the session's CSRF token, or not allowed to change it: nothing changed")
 # The console's registration list filters: read as text and checked by the service, so a
@@ -358,6 +364,21 @@ doc = {
                                                  "type": "object", "required": ["by_country", "by_role"], "properties": {
                                                      "by_country": {"type": "object", "additionalProperties": ref("AttendanceTally")},
                                                      "by_role": {"type": "object", "additionalProperties": ref("AttendanceTally")}}}]}}})},
+                          "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
+        "/api/admin/events/{slug}/survey": {"get": admin({
+            "summary": "The feedback survey's answers, newest first, with the average rating; a participant's name and organisation only where they allowed it",
+            "parameters": [slug],
+            "responses": {"200": {"description": "The answers", **json_body({"type": "object",
+                              "required": ["event", "external_survey_url", "closes_at", "count", "average_rating", "answers"],
+                              "properties": {"event": {"type": "string"}, "external_survey_url": {"type": "string"},
+                                             "closes_at": {"type": "string", "format": "date-time"}, "count": {"type": "integer"},
+                                             "average_rating": {"type": ["number", "null"]},
+                                             "answers": {"type": "array", "items": {"type": "object",
+                                                 "required": ["rating", "most_useful", "should_change", "name", "organisation", "answered_at"],
+                                                 "properties": {"rating": {"type": ["integer", "null"]}, "most_useful": {"type": "string"},
+                                                                "should_change": {"type": "string"}, "name": {"type": ["string", "null"]},
+                                                                "organisation": {"type": ["string", "null"]},
+                                                                "answered_at": {"type": "string", "format": "date-time"}}}}}})},
                           "400": error("Malformed path"), "403": error("This token does not cover that exchange"), "404": error("No such exchange")}})},
         "/api/admin/events/{slug}/attendance": {"put": admin({
             "summary": "Mark confirmed registrations attended, absent or excused (null removes a mark), all or none; a mark by hand wins over a participant report and over the join link",
@@ -494,6 +515,18 @@ doc = {
         "/registrations/{token}/certificate": {"get": public({"summary": "A printable certificate of participation, in the participant's language, for a participant who attended an exchange that has begun", "parameters": [token],
                                                              "responses": {"200": html("The certificate"), "400": error("Malformed path"),
                                                                            "404": html("No registration has this token, or it does not count as attended (a page that says which)")}})},
+        "/registrations/{token}/survey": {
+            "get": public({"summary": "The feedback survey, with the participant's earlier answer (an exchange with an external survey_url redirects there)", "parameters": [token],
+                           "responses": {"200": html("The form"), "303": {"description": "To the exchange's external survey"}, "400": error("Malformed path"),
+                                         "403": html("Not a confirmed participant"), "404": html("No registration has this token"),
+                                         "409": html("The exchange has not begun"), "410": html("The survey has closed")}}),
+            "post": public({"summary": "Answer the survey, or change the answer (every part optional)", "parameters": [token],
+                            "requestBody": form({"rating": {}, "most_useful": {}, "should_change": {}, "may_name": {}}),
+                            "responses": {"200": html("Thanks"), "303": {"description": "To the exchange's external survey"}, "400": error("Malformed path"),
+                                          "403": html("Not a confirmed participant"), "404": html("No registration has this token"),
+                                          "409": html("The exchange has not begun"), "410": html("The survey has closed"),
+                                          "422": html("The form again, as typed, each bad part named"), **body_errors()}}),
+        },
         "/registrations/{token}/accept": {"post": public({"summary": "Accept the seat held for you from the waiting list", "parameters": [token],
                                                          "responses": {"200": html("Confirmed"), "400": error("Malformed path"), "404": html("No registration has this token"),
                                                                        "409": html("No seat to accept (lapsed, or already confirmed)")}})},

@@ -160,6 +160,9 @@ struct FollowUpMail<'a> {
     /// Empty: not shared (yet).
     materials_url: &'a str,
     recording_url: &'a str,
+    /// The feedback survey (their manage link + `/survey`) and when it closes, for those
+    /// who attended while it is open.
+    survey: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -704,8 +707,19 @@ pub fn event_cancelled(m: &EventCancelled, to: &Recipient) -> askama::Result<Out
 ///
 /// # Errors
 /// When a template fails to render (a bug).
-pub fn follow_up(m: &EventFollowUp, to: &Recipient, attended: bool) -> askama::Result<Outgoing> {
+pub fn follow_up(
+    m: &EventFollowUp,
+    to: &Recipient,
+    attended: bool,
+    manage_url: &str,
+) -> askama::Result<Outgoing> {
     let lang = lang_of(Some(&to.lang));
+    let survey = m.survey_closes_at.filter(|_| attended).map(|closes| {
+        (
+            format!("{manage_url}/survey"),
+            convene_shared::time::in_zone_lang(closes, &m.event.timezone, lang),
+        )
+    });
     let body = FollowUpMail {
         t: Tr(lang),
         name: &to.name,
@@ -713,6 +727,7 @@ pub fn follow_up(m: &EventFollowUp, to: &Recipient, attended: bool) -> askama::R
         attended,
         materials_url: &m.materials_url,
         recording_url: &m.recording_url,
+        survey,
     }
     .render()?;
     let subject = if attended {

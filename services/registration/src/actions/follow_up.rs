@@ -38,6 +38,8 @@ pub async fn compose(pool: &PgPool, event_id: Uuid, correlation_id: Uuid) -> sql
                     event: event.snapshot(),
                     materials_url: event.materials_url.clone(),
                     recording_url: event.recording_url.clone(),
+                    survey_closes_at: Some(crate::http::survey_closes_at(&event))
+                        .filter(|closes| *closes > chrono::Utc::now()),
                     participants: batch.to_vec(),
                 },
                 correlation_id,

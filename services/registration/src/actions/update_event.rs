@@ -49,6 +49,8 @@ pub fn current_fields(event: &Event) -> Map<String, Value> {
         "confirm_email": event.confirm_email,
         "materials_url": event.materials_url,
         "recording_url": event.recording_url,
+        "survey_url": event.survey_url,
+        "survey_closes_days": event.survey_closes_days,
     });
     match value {
         Value::Object(map) => map,

@@ -11,7 +11,9 @@ use super::{BoundedText, Email, FieldErrors, Slug};
 /// One week, one day and one hour before the start.
 pub const DEFAULT_REMINDER_OFFSETS: [i32; 3] = [10080, 1440, 60];
 /// The fields `POST /api/admin/events` accepts; any other is rejected, not ignored.
-const FIELDS: [&str; 27] = [
+const FIELDS: [&str; 29] = [
+    "survey_url",
+    "survey_closes_days",
     "organised_by",
     "materials_url",
     "recording_url",
@@ -92,6 +94,10 @@ pub struct NewEvent {
     pub materials_url: FollowUpUrl,
     /// Where participants watch the exchange's recording, told in the follow-up email.
     pub recording_url: FollowUpUrl,
+    /// An external feedback survey, used instead of Convene's own (empty: Convene's).
+    pub survey_url: FollowUpUrl,
+    /// How many days after the end the survey takes answers.
+    pub survey_closes_days: i32,
 }
 
 /// The default of [`NewEvent::join_opens_minutes`].
@@ -373,6 +379,8 @@ impl NewEvent {
             .and_then(|s| errors.check("materials_url", FollowUpUrl::parse(&s)));
         let recording_url = text(&mut errors, "recording_url", false)
             .and_then(|s| errors.check("recording_url", FollowUpUrl::parse(&s)));
+        let survey_url = text(&mut errors, "survey_url", false)
+            .and_then(|s| errors.check("survey_url", FollowUpUrl::parse(&s)));
         let timezone = text(&mut errors, "timezone", true).and_then(|s| {
             errors.check(
                 "timezone",
@@ -437,6 +445,8 @@ impl NewEvent {
             Some(i64::from(DEFAULT_JOIN_OPENS_MINUTES)),
         )
         .map(|m| m.map_or(DEFAULT_JOIN_OPENS_MINUTES, |m| m as i32));
+        let survey_closes_days = whole(&mut errors, "survey_closes_days", 1..=90, Some(14))
+            .map(|d| d.unwrap_or(14) as i32);
         let requires_approval = match body.get("requires_approval") {
             None | Some(Value::Null) => Some(false),
             Some(Value::Bool(b)) => Some(*b),
@@ -598,6 +608,8 @@ impl NewEvent {
                 confirm_email: confirm_email?,
                 materials_url: materials_url?,
                 recording_url: recording_url?,
+                survey_url: survey_url?,
+                survey_closes_days: survey_closes_days?,
             })
         })();
         match event {

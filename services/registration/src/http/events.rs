@@ -55,6 +55,8 @@ pub fn admin_view(event: &Event, public_base_url: &str) -> Value {
     view["confirm_email"] = json!(event.confirm_email);
     view["materials_url"] = json!(event.materials_url);
     view["recording_url"] = json!(event.recording_url);
+    view["survey_url"] = json!(event.survey_url);
+    view["survey_closes_days"] = json!(event.survey_closes_days);
     view["created_at"] = json!(event.created_at);
     view
 }

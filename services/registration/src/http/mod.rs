@@ -21,6 +21,8 @@ mod personal_data;
 pub mod rate_limit;
 mod register;
 pub mod security;
+mod survey;
+pub use survey::closes_at as survey_closes_at;
 
 use std::sync::Arc;
 
@@ -89,6 +91,11 @@ fn admin_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/api/admin/events/{slug}/stats",
             get(organisers::stats),
+        ),
+        (
+            Method::GET,
+            "/api/admin/events/{slug}/survey",
+            get(organisers::survey),
         ),
         (
             Method::PUT,
@@ -238,6 +245,16 @@ fn public_routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/registrations/{token}/certificate",
             get(manage::certificate),
+        ),
+        (
+            Method::GET,
+            "/registrations/{token}/survey",
+            get(survey::form),
+        ),
+        (
+            Method::POST,
+            "/registrations/{token}/survey",
+            post(survey::submit),
         ),
         (Method::GET, "/openapi.json", get(openapi::document)),
     ]

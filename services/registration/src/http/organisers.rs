@@ -236,6 +236,26 @@ fn to_csv(rows: &[Listed]) -> String {
     out
 }
 
+/// `GET /api/admin/events/{slug}/survey`: the feedback survey's answers, newest first, and
+/// the average rating; a participant's name and organisation only where they allowed it.
+pub async fn survey(
+    admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let event = event_for(&state, &admin, &slug).await?;
+    let mut conn = state.pool.acquire().await?;
+    let (answers, average) = crate::store::survey::answers(&mut conn, event.id).await?;
+    Ok(Json(json!({
+        "event": event.slug,
+        "external_survey_url": event.survey_url,
+        "closes_at": super::survey::closes_at(&event),
+        "count": answers.len(),
+        "average_rating": average,
+        "answers": answers,
+    })))
+}
+
 /// `GET /api/admin/events/{slug}/stats`: the figures organisers quote ("110 participants,
 /// over 60 officials from 32 countries"), anonymised registrations included; with the
 /// confirmed participants' attendance (attended, absent: the no-shows, excused, not known

@@ -50,6 +50,10 @@ pub struct Event {
     /// follow-up email after the exchange.
     pub materials_url: String,
     pub recording_url: String,
+    /// An external survey instead of Convene's own (empty: Convene's).
+    pub survey_url: String,
+    /// Days after the end during which the survey takes answers.
+    pub survey_closes_days: i32,
 }
 
 impl Event {
@@ -109,7 +113,7 @@ const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, timezon
     organiser_emails, topics, reminder_offsets_minutes, version, created_at, status, location, online_link, \
     requires_approval, country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
     reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes, confirm_email, \
-    materials_url, recording_url, organised_by";
+    materials_url, recording_url, organised_by, survey_url, survey_closes_days";
 
 /// Inserts a new exchange; `None` when the slug is taken.
 ///
@@ -121,8 +125,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
              organiser_emails, topics, reminder_offsets_minutes, location, online_link, requires_approval, \
              country_cap, registration_opens_at, registration_closes_at, waitlist_offer_hours, \
              reminder_notes, invitation_only, viewer_emails, meeting_url, join_opens_minutes, confirm_email, \
-             materials_url, recording_url, organised_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+             materials_url, recording_url, organised_by, survey_url, survey_closes_days) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) \
          ON CONFLICT (slug) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(Uuid::now_v7())
@@ -164,6 +168,8 @@ pub async fn insert(conn: &mut PgConnection, event: &NewEvent) -> sqlx::Result<O
     .bind(event.materials_url.as_str())
     .bind(event.recording_url.as_str())
     .bind(event.organised_by.as_str())
+    .bind(event.survey_url.as_str())
+    .bind(event.survey_closes_days)
     .fetch_optional(conn)
     .await
 }
@@ -180,7 +186,7 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
              registration_opens_at = $15, registration_closes_at = $16, waitlist_offer_hours = $17, \
              reminder_notes = $18, invitation_only = $19, viewer_emails = $20, meeting_url = $21, \
              join_opens_minutes = $22, confirm_email = $23, materials_url = $24, recording_url = $25, \
-             organised_by = $26, version = version + 1, updated_at = now() \
+             organised_by = $26, survey_url = $27, survey_closes_days = $28, version = version + 1, updated_at = now() \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -209,6 +215,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, event: &NewEvent) -> sqlx
     .bind(event.materials_url.as_str())
     .bind(event.recording_url.as_str())
     .bind(event.organised_by.as_str())
+    .bind(event.survey_url.as_str())
+    .bind(event.survey_closes_days)
     .fetch_one(conn)
     .await
 }

@@ -14,3 +14,4 @@ pub mod offers;
 pub mod personal_data;
 pub mod registrations;
 pub mod seats;
+pub mod survey;

@@ -30,6 +30,10 @@ pub struct RegistrationRecord {
     pub joined_at: Option<DateTime<Utc>>,
     /// Whether they attended, as it counts (`store::attendance`); none when not known.
     pub attendance: Option<String>,
+    /// Their answer to the feedback survey, if they gave one.
+    pub survey_rating: Option<i16>,
+    pub survey_most_useful: Option<String>,
+    pub survey_should_change: Option<String>,
 }
 
 /// A co-sponsorship offer the person made as its contact.
@@ -88,8 +92,10 @@ pub async fn export(
     let registrations = sqlx::query_as(&format!(
         "SELECT r.id, e.slug AS event_slug, e.title AS event_title, r.name, r.email, r.organisation, r.country, \
              r.role, r.status, r.consent_version, r.consent_text, r.consented_at, r.registered_at, r.cancelled_at, \
-             r.joined_at, {} AS attendance \
+             r.joined_at, {} AS attendance, s.rating AS survey_rating, \
+             s.most_useful AS survey_most_useful, s.should_change AS survey_should_change \
          FROM registrations r JOIN events e ON e.id = r.event_id \
+         LEFT JOIN survey_answers s ON s.registration_id = r.id \
          WHERE lower(r.email) = lower($1) AND r.erased_at IS NULL ORDER BY r.registered_at",
         crate::store::attendance::effective_sql("r"),
     ))
@@ -156,6 +162,7 @@ pub async fn erase_by_email(
     .bind(email)
     .fetch_all(&mut *conn)
     .await?;
+    forget_survey_words(conn, &registrations).await?;
     let offers = sqlx::query(&format!(
         "{ERASE_OFFERS} WHERE lower(contact_email) = lower($1) AND erased_at IS NULL"
     ))
@@ -177,6 +184,7 @@ pub async fn erase_by_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Re
     .bind(event_id)
     .fetch_all(&mut *conn)
     .await?;
+    forget_survey_words(conn, &registrations).await?;
     sqlx::query(&format!(
         "{ERASE_OFFERS} WHERE event_id = $1 AND erased_at IS NULL"
     ))
@@ -184,6 +192,19 @@ pub async fn erase_by_event(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Re
     .execute(&mut *conn)
     .await?;
     Ok(registrations)
+}
+
+/// What erased participants wrote in the feedback survey goes (it may name them), and so
+/// does their leave to be named; the rating stays, counted in the average without anyone.
+async fn forget_survey_words(conn: &mut PgConnection, registrations: &[Uuid]) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE survey_answers SET most_useful = '', should_change = '', may_name = false \
+         WHERE registration_id = ANY($1)",
+    )
+    .bind(registrations)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// The address becomes a unique placeholder in the reserved `.invalid` domain (so the

@@ -302,7 +302,7 @@ fn invalid(
 
 /// Where a field is on the page, for the summary's order.
 fn page_order(id: &str) -> usize {
-    const ORDER: [&str; 23] = [
+    const ORDER: [&str; 25] = [
         "slug",
         "title",
         "description",
@@ -317,6 +317,8 @@ fn page_order(id: &str) -> usize {
         "join_opens_minutes",
         "materials_url",
         "recording_url",
+        "survey_url",
+        "survey_closes_days",
         "capacity",
         "country_cap",
         "waitlist_offer_hours",

@@ -52,6 +52,8 @@ pub struct ExchangeInput {
     /// Where the materials and the recording are, told in the follow-up email.
     pub materials_url: String,
     pub recording_url: String,
+    pub survey_url: String,
+    pub survey_closes_days: String,
     pub capacity: String,
     pub country_cap: String,
     pub waitlist_offer_hours: String,
@@ -81,6 +83,7 @@ impl ExchangeInput {
         Self {
             waitlist_offer_hours: "48".to_owned(),
             join_opens_minutes: "30".to_owned(),
+            survey_closes_days: "14".to_owned(),
             reminders: "7d, 1d, 1h".to_owned(),
             organiser_emails: organiser.to_owned(),
             notes: vec![NoteInput::default(); SPARE_NOTES],
@@ -121,6 +124,8 @@ impl ExchangeInput {
             join_opens_minutes: event.join_opens_minutes.to_string(),
             materials_url: event.materials_url.clone(),
             recording_url: event.recording_url.clone(),
+            survey_url: event.survey_url.clone(),
+            survey_closes_days: event.survey_closes_days.to_string(),
             capacity: number(event.capacity),
             country_cap: number(event.country_cap),
             waitlist_offer_hours: event.waitlist_offer_hours.to_string(),
@@ -164,6 +169,8 @@ impl ExchangeInput {
                 "join_opens_minutes" => &mut input.join_opens_minutes,
                 "materials_url" => &mut input.materials_url,
                 "recording_url" => &mut input.recording_url,
+                "survey_url" => &mut input.survey_url,
+                "survey_closes_days" => &mut input.survey_closes_days,
                 "capacity" => &mut input.capacity,
                 "country_cap" => &mut input.country_cap,
                 "waitlist_offer_hours" => &mut input.waitlist_offer_hours,
@@ -233,6 +240,7 @@ impl ExchangeInput {
             ("meeting_url", &self.meeting_url),
             ("materials_url", &self.materials_url),
             ("recording_url", &self.recording_url),
+            ("survey_url", &self.survey_url),
         ] {
             json.insert(key.into(), text(value.trim()));
         }
@@ -263,6 +271,7 @@ impl ExchangeInput {
             ("country_cap", &self.country_cap, Some(Value::Null)),
             ("waitlist_offer_hours", &self.waitlist_offer_hours, None),
             ("join_opens_minutes", &self.join_opens_minutes, None),
+            ("survey_closes_days", &self.survey_closes_days, None),
         ] {
             let raw = raw.trim();
             if raw.is_empty() {
