@@ -2449,3 +2449,65 @@ async fn organisers_set_the_materials_and_recording_links_in_the_console_after_t
         .iter()
         .any(|(n, v)| n == "materials_url" && v == "https://files.example.org/atd"));
 }
+
+#[tokio::test]
+async fn organisers_read_the_feedback_survey_on_the_exchange_page_named_only_where_allowed() {
+    let stack = stack().await;
+    let slug = stack
+        .given_event(json!({ "organiser_emails": ["lead@un.example.org"] }))
+        .await;
+    let mut surveys = Vec::new();
+    for name in ["Ana", "Ben"] {
+        let p = participant(name);
+        let email = p["email"].as_str().unwrap().to_owned();
+        stack.register(&slug, &p).await;
+        let link = stack
+            .mailbox
+            .wait_for(1, WAIT, |m| m.to.contains(&email))
+            .await[0]
+            .manage_link()
+            .unwrap();
+        surveys.push(format!("{link}/survey"));
+    }
+    stack
+        .scalar_i64(&format!(
+            "WITH moved AS (UPDATE registration.events SET starts_at = now() - interval '3 hours', \
+             ends_at = now() - interval '1 hour' WHERE slug = '{slug}' RETURNING 1) SELECT count(*) FROM moved"
+        ))
+        .await;
+    for (survey, fields) in [
+        (
+            &surveys[0],
+            vec![("rating", "5"), ("most_useful", "Case <studies>")],
+        ),
+        (
+            &surveys[1],
+            vec![
+                ("rating", "2"),
+                ("should_change", "Longer breaks"),
+                ("may_name", "on"),
+            ],
+        ),
+    ] {
+        let response = stack.http.post(survey).form(&fields).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    let mut lead = signed_in(&stack, "lead@un.example.org").await;
+    let page = lead.get(&format!("/console/events/{slug}")).await;
+    assert_eq!(page.status, 200);
+    // The survey's section, before the registrations (where everyone is listed by name).
+    let start = page.body.find("id=\"survey\"").expect("a survey section");
+    let end = page.body.find("id=\"registrations\"").unwrap();
+    let body = &page.body[start..end];
+    assert!(
+        body.contains("2 answers; average rating <strong>3.50</strong> out of 5."),
+        "{body}"
+    );
+    assert!(
+        body.contains("Case &#60;studies&#62;") || body.contains("Case &lt;studies&gt;"),
+        "escaped: {body}"
+    );
+    assert!(body.contains("Ben (Ministry of the Interior)"), "{body}");
+    assert!(!body.contains(">Ana"), "Ana did not allow her name: {body}");
+}

@@ -21,7 +21,7 @@ use super::charts;
 use super::filters::{FilterQuery, SEARCH_AT_MOST};
 use super::pages::{
     ActivityRow, AttendanceRow, AttendanceTable, EventPage, ExchangeRow, ExchangesPage, Header,
-    OfferRow, RegistrationRow, Section, WaitingRow,
+    OfferRow, RegistrationRow, Section, SurveyRow, SurveySection, WaitingRow,
 };
 use super::session::{self, Access, SignedIn};
 use super::sign_in::{sign_in_page, NextQuery};
@@ -243,6 +243,7 @@ pub async fn event(
     let offers = offers::list(&mut conn, event.id).await?;
     let activity = activity::for_event(&mut conn, event.id, ACTIVITY_SHOWN).await?;
     let attended = attendance::figures(&mut conn, event.id).await?;
+    let (answers, average) = crate::store::survey::answers(&mut conn, event.id).await?;
     drop(conn);
 
     // 5. The page; decision buttons only for those who may change the exchange.
@@ -341,6 +342,26 @@ pub async fn event(
         can_change: access.may_change() && event.status == "scheduled",
         can_decide_many: decides && figures.status("pending") > 0,
         attendance: attendance_tables(&attended),
+        survey: SurveySection {
+            external_url: event.survey_url.clone(),
+            closes: in_zone(super::super::survey_closes_at(&event), zone),
+            count: answers.len(),
+            average: average.map(|a| format!("{a:.2}")).unwrap_or_default(),
+            answers: answers
+                .into_iter()
+                .take(SurveySection::SHOWN)
+                .map(|a| SurveyRow {
+                    rating: a.rating.map_or_else(|| "—".to_owned(), |r| r.to_string()),
+                    most_useful: a.most_useful,
+                    should_change: a.should_change,
+                    who: match (a.name, a.organisation) {
+                        (Some(name), Some(org)) if !org.is_empty() => format!("{name} ({org})"),
+                        (Some(name), _) => name,
+                        _ => "—".to_owned(),
+                    },
+                })
+                .collect(),
+        },
         can_mark: marks,
         csrf: person.csrf_token.clone(),
         slug: event.slug,

@@ -313,6 +313,8 @@ pub struct EventPage {
     /// Attendance of the confirmed participants: overall and by country, then by role
     /// (none while nobody is confirmed).
     pub attendance: Vec<AttendanceTable>,
+    /// The feedback survey: its answers and average, or where the external one is.
+    pub survey: SurveySection,
     /// Attendance can be marked and imported (organisers and console admins, not
     /// cancelled).
     pub can_mark: bool,
@@ -436,4 +438,34 @@ pub struct AttendanceRow {
     /// "All", a country's name, a role's label.
     pub label: String,
     pub tally: Tally,
+}
+
+/// The feedback survey as organisers follow it on the exchange's page.
+#[derive(Debug, Clone, Default)]
+pub struct SurveySection {
+    /// The exchange's own survey elsewhere (then nothing else is shown).
+    pub external_url: String,
+    /// When it stops taking answers, in the exchange's zone.
+    pub closes: String,
+    pub count: usize,
+    /// "4.25", or empty without a rating.
+    pub average: String,
+    /// Newest first, at most [`SurveySection::SHOWN`].
+    pub answers: Vec<SurveyRow>,
+}
+
+impl SurveySection {
+    /// The most answers the page lists (the admin API has them all).
+    pub const SHOWN: usize = 200;
+}
+
+/// One answer as the page shows it.
+#[derive(Debug, Clone)]
+pub struct SurveyRow {
+    /// "1"…"5", or "—".
+    pub rating: String,
+    pub most_useful: String,
+    pub should_change: String,
+    /// "Name (organisation)" when the participant allowed it, else "—".
+    pub who: String,
 }
