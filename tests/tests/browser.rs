@@ -1,6 +1,7 @@
 //! Journeys in a real browser: Debian's headless Chromium, driven by scripts in
 //! `tests/browser/` (playwright-core), against the real services and SMTP server. A
-//! participant's (`flow.mjs`) and an organiser's through the console (`console.mjs`).
+//! participant's (`flow.mjs`), a participant's during an online exchange (`online.mjs`), and
+//! an organiser's through the console (`console.mjs`).
 //! With `CONVENE_SCREENSHOTS=<dir>` they also save the screenshots shown in the README
 //! (`make screenshots`).
 
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use convene_tests::stack::participant;
 use convene_tests::{infra, Stack, StackOptions};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -190,4 +192,50 @@ async fn an_organiser_runs_an_exchange_from_the_console_in_a_real_browser() {
             m.to.contains(contact) && m.body.contains("Accra")
         })
         .await;
+}
+
+/// An online exchange under way, in the browser (see `online.mjs`): the participant joins
+/// from their personal page and answers the feedback survey; the join is recorded and the
+/// organisers see the answer.
+#[tokio::test]
+async fn a_participant_joins_online_and_answers_the_survey_in_a_real_browser() {
+    let stack = Stack::start().await;
+    let meeting = "https://meet.example.org/room-42";
+    let slug = stack.given_event(json!({ "meeting_url": meeting })).await;
+    let p = participant("Amina");
+    let email = p["email"].as_str().unwrap().to_owned();
+    assert_eq!(stack.register(&slug, &p).await.status, "confirmed");
+    let link = stack
+        .mailbox
+        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(&email))
+        .await[0]
+        .manage_link()
+        .unwrap();
+    // The exchange began ten minutes ago.
+    stack
+        .scalar_i64(&format!(
+            "WITH moved AS (UPDATE registration.events SET starts_at = now() - interval '10 minutes', \
+             ends_at = now() + interval '50 minutes' WHERE slug = '{slug}' RETURNING 1) SELECT count(*) FROM moved"
+        ))
+        .await;
+    run_browser_script("online.mjs", &[&link, meeting]);
+    assert_eq!(
+        stack
+            .scalar_i64(
+                "SELECT count(*) FROM registration.registrations WHERE joined_at IS NOT NULL"
+            )
+            .await,
+        1,
+        "the join is recorded"
+    );
+    let (code, survey) = stack
+        .admin_json(
+            Method::GET,
+            &format!("/api/admin/events/{slug}/survey"),
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(survey["average_rating"], 4.0, "{survey}");
+    assert_eq!(survey["answers"][0]["name"], "Amina", "{survey}");
 }
