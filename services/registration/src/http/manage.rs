@@ -9,7 +9,9 @@ use convene_shared::telemetry::CorrelationId;
 use super::error::ApiError;
 use super::extract::ApiForm;
 use super::extract::ApiPath;
-use super::pages::{lang_query, render, CertificatePage, LinkPage, ManagePage, MessagePage, Texts};
+use super::pages::{
+    cosponsor_names, lang_query, render, CertificatePage, LinkPage, ManagePage, MessagePage, Texts,
+};
 use super::register::{lang_param, page_lang};
 use super::AppState;
 use crate::actions::cancel::{cancel as cancel_registration, Cancelled};
@@ -17,7 +19,6 @@ use crate::actions::confirm_address::confirm_address;
 use crate::actions::decide_registration::{accept_offer, Decided};
 use crate::actions::hash_token;
 use crate::actions::renew_link::renew_links;
-use crate::domain::CountryCode;
 use crate::store::events::{self, Event};
 use crate::store::registrations::{self, Registration};
 use crate::store::seats;
@@ -180,16 +181,7 @@ pub async fn certificate(
                         lang,
                     ),
                     organised_by: event.organised_by.clone(),
-                    cosponsors: cosponsors
-                        .iter()
-                        .map(|(organisation, country)| {
-                            let country = CountryCode::parse(country)
-                                .map(|c| c.name_in(lang))
-                                .unwrap_or_default();
-                            format!("{organisation} ({country})")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    cosponsors: cosponsor_names(&cosponsors, lang).join(", "),
                     t: Texts(lang),
                 },
             )

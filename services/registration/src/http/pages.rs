@@ -287,16 +287,7 @@ impl<'a> RegisterPage<'a> {
                 &event.timezone,
                 lang,
             ),
-            cosponsors: details
-                .cosponsors
-                .iter()
-                .map(|(organisation, country)| {
-                    let country = CountryCode::parse(country)
-                        .map(|c| c.name_in(lang))
-                        .unwrap_or_default();
-                    format!("{organisation} ({country})")
-                })
-                .collect(),
+            cosponsors: cosponsor_names(&details.cosponsors, lang),
             seats_left: details.seats_left,
             closed_note: closed_note(event, input, lang),
             input,
@@ -436,6 +427,20 @@ pub struct ManagePage {
     pub t: Texts,
     /// `?lang=…` for the forms and links, empty in English.
     pub lang_query: String,
+}
+
+/// Accepted co-sponsors as participants read them: "Ministry of Justice (Mexico)", the
+/// country named in `lang`.
+pub fn cosponsor_names(cosponsors: &[(String, String)], lang: Lang) -> Vec<String> {
+    cosponsors
+        .iter()
+        .map(|(organisation, country)| {
+            let country = CountryCode::parse(country)
+                .map(|c| c.name_in(lang))
+                .unwrap_or_default();
+            format!("{organisation} ({country})")
+        })
+        .collect()
 }
 
 /// A certificate of participation, printable, in the participant's language.
