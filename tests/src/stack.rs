@@ -563,6 +563,18 @@ impl Stack {
             .expect("POST register form")
     }
 
+    /// The personal (manage) link in the first email `email` received, waiting up to 30 s.
+    ///
+    /// # Panics
+    /// When no email with such a link arrives.
+    pub async fn manage_link_of(&self, email: &str) -> String {
+        self.mailbox
+            .wait_for(1, Duration::from_secs(30), |m| m.to.contains(email))
+            .await[0]
+            .manage_link()
+            .unwrap_or_else(|| panic!("no personal link in the first email to {email}"))
+    }
+
     /// Runs a query on the test database.
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
         let pool = self.db.pool().await;

@@ -805,13 +805,6 @@ async fn zoom_and_teams_reports_mark_who_attended_say_which_rows_matched_nobody_
     assert_eq!(stored_marks(&stack, &slug).await, before);
 }
 
-/// The manage link in the first email to `to`.
-async fn manage_link(stack: &Stack, to: &str) -> String {
-    stack.mailbox.wait_for(1, WAIT, |m| m.to.contains(to)).await[0]
-        .manage_link()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn who_attended_opens_a_certificate_of_participation_in_their_language_and_nobody_else_does()
 {
@@ -857,8 +850,8 @@ async fn who_attended_opens_a_certificate_of_participation_in_their_language_and
     let ben = someone("Ben", "GH", "civil_society");
     let ana_id = stack.register(&slug, &ana).await.id;
     let ben_id = stack.register(&slug, &ben).await.id;
-    let ana_link = manage_link(&stack, email(&ana)).await;
-    let ben_link = manage_link(&stack, email(&ben)).await;
+    let ana_link = stack.manage_link_of(email(&ana)).await;
+    let ben_link = stack.manage_link_of(email(&ben)).await;
     let certificate = |link: &str| format!("{link}/certificate");
 
     // Before the exchange, nobody has one: their page offers none.

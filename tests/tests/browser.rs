@@ -205,12 +205,7 @@ async fn a_participant_joins_online_and_answers_the_survey_in_a_real_browser() {
     let p = participant("Amina");
     let email = p["email"].as_str().unwrap().to_owned();
     assert_eq!(stack.register(&slug, &p).await.status, "confirmed");
-    let link = stack
-        .mailbox
-        .wait_for(1, Duration::from_secs(30), |m| m.to.contains(&email))
-        .await[0]
-        .manage_link()
-        .unwrap();
+    let link = stack.manage_link_of(&email).await;
     // The exchange began ten minutes ago.
     stack
         .scalar_i64(&format!(

@@ -2461,12 +2461,7 @@ async fn organisers_read_the_feedback_survey_on_the_exchange_page_named_only_whe
         let p = participant(name);
         let email = p["email"].as_str().unwrap().to_owned();
         stack.register(&slug, &p).await;
-        let link = stack
-            .mailbox
-            .wait_for(1, WAIT, |m| m.to.contains(&email))
-            .await[0]
-            .manage_link()
-            .unwrap();
+        let link = stack.manage_link_of(&email).await;
         surveys.push(format!("{link}/survey"));
     }
     stack

@@ -4,14 +4,10 @@
 //! average without names unless the participant allowed it. An exchange may name an
 //! external survey instead. (The follow-up email's link to it: `follow_up.rs`.)
 
-use std::time::Duration;
-
 use convene_tests::stack::participant;
 use convene_tests::Stack;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const WAIT: Duration = Duration::from_secs(30);
 
 /// Moves the exchange `slug`'s end to `ended_ago` before now (started two hours earlier).
 async fn ended(stack: &Stack, slug: &str, ended_ago: &str) {
@@ -32,12 +28,7 @@ async fn participant_of(stack: &Stack, slug: &str, name: &str) -> (String, Strin
     let p = participant(name);
     let email = p["email"].as_str().unwrap().to_owned();
     assert_eq!(stack.register(slug, &p).await.status, "confirmed");
-    let link = stack
-        .mailbox
-        .wait_for(1, WAIT, |m| m.to.contains(&email))
-        .await[0]
-        .manage_link()
-        .unwrap();
+    let link = stack.manage_link_of(&email).await;
     (email, format!("{link}/survey"))
 }
 
