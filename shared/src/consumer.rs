@@ -14,6 +14,12 @@
 //!   it succeeds; with every prefetched message held, consuming pauses. An outage of any
 //!   length therefore costs no retry attempts and fills no dead-letter queue.
 //!
+//! A message may be a *pack*: several envelopes of one kind published together by the
+//! outbox relay (`crate::outbox`). Each envelope of a pack is handled as if it had come
+//! alone — its own span, its own metrics, and, when it fails, its own way on to a delay
+//! queue or the dead-letter queue as a message of its own — and the pack is acked once
+//! every envelope in it is settled.
+//!
 //! A lost broker connection is recovered by lapin (see [`crate::broker`]); deliveries in
 //! flight at that moment cannot be acked any more and are redelivered by RabbitMQ.
 //!
@@ -33,6 +39,7 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{BasicProperties, Channel};
+use serde_json::value::RawValue;
 use tracing::Instrument as _;
 
 use crate::acks::{Acks, Received};
@@ -175,6 +182,9 @@ async fn consume_on<H: Handler>(
 
     let limit = usize::from(config.prefetch);
     let acks = Acks::spawn(config.prefetch);
+    // Envelopes handled at once, whether they came alone or in packs: `PREFETCH` bounds
+    // the work (and memory) in flight, not only the deliveries.
+    let handling = tokio::sync::Semaphore::new(limit);
     let mut in_flight = FuturesUnordered::new();
     // While lapin recovers a connection the consumer stream just goes quiet: watch the
     // channels' state to report it, and to take over if recovery takes too long.
@@ -214,7 +224,7 @@ async fn consume_on<H: Handler>(
             item = consumer.next(), if in_flight.len() < limit => match item {
                 Some(Ok(delivery)) => {
                     let received = acks.received(delivery.delivery_tag);
-                    let on = On { channel: &channel, publisher: &publisher, acks: &acks };
+                    let on = On { channel: &channel, publisher: &publisher, acks: &acks, handling: &handling };
                     in_flight.push(async move {
                         match process(delivery, received, config, handler.as_ref(), on, shutdown).await {
                             Ok(true) => {}
@@ -271,6 +281,8 @@ struct On<'a> {
     channel: &'a Channel,
     publisher: &'a Channel,
     acks: &'a Acks,
+    /// A permit per envelope being handled.
+    handling: &'a tokio::sync::Semaphore,
 }
 
 /// Handles one delivery and settles it (ack, or retry/dead-letter then ack), every log
@@ -315,9 +327,11 @@ async fn settle<H: Handler>(
     shutdown: &Shutdown,
 ) -> anyhow::Result<bool> {
     let queue = config.inbox.queue;
-    crate::metrics::consumed(queue);
-    let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
-        Ok(envelope) => {
+    let headers = delivery.properties.headers().as_ref();
+    let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
+    match Body::decode(&delivery.data) {
+        Ok(Body::One(envelope)) => {
+            crate::metrics::consumed(queue);
             // A message published by other means than the relay (by hand, by an older
             // version) may lack the properties: the envelope has the ids too.
             let span = tracing::Span::current();
@@ -327,28 +341,200 @@ async fn settle<H: Handler>(
                 "correlation_id",
                 tracing::field::display(envelope.correlation_id),
             );
-            handle_holding(handler, envelope, on.channel, shutdown).await?
+            let _permit = on
+                .handling
+                .acquire()
+                .await
+                .context("the consumer is stopping")?;
+            let outcome = handle_holding(handler, envelope, on.channel, shutdown).await?;
+            let copy = Copy::of(&delivery);
+            dispose(outcome, &copy, attempt, config, on.publisher).await?;
         }
-        Err(e) => Err(Failure::Permanent(anyhow::anyhow!(
-            "not a Convene envelope: {e}"
-        ))),
-    };
+        Ok(Body::Pack(envelopes)) => {
+            settle_pack(&delivery, envelopes, attempt, config, handler, on, shutdown).await?;
+        }
+        Err(e) => {
+            crate::metrics::consumed(queue);
+            let outcome = Err(Failure::Permanent(anyhow::anyhow!(
+                "not a Convene envelope: {e}"
+            )));
+            dispose(outcome, &Copy::of(&delivery), attempt, config, on.publisher).await?;
+        }
+    }
+    // Acked with the deliveries that finished alongside, where they allow (`crate::acks`).
+    on.acks
+        .ack(received, delivery.acker.clone())
+        .await
+        .context("acking")
+}
 
-    let headers = delivery.properties.headers().as_ref();
+/// A message's body: one envelope, or a pack of envelopes of one kind that the relay
+/// published together (`crate::outbox`, "Packs").
+enum Body<'a> {
+    One(Envelope),
+    /// Each envelope as it came, within the delivery's body: parsed only when its turn
+    /// comes (`settle_pack`).
+    Pack(Vec<&'a RawValue>),
+}
+
+impl<'a> Body<'a> {
+    fn decode(data: &'a [u8]) -> serde_json::Result<Self> {
+        let first = data.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') {
+            serde_json::from_slice(data).map(Self::Pack)
+        } else {
+            serde_json::from_slice(data).map(Self::One)
+        }
+    }
+}
+
+/// Handles the envelopes of a pack side by side, each in a span of its own (its log
+/// lines and its fate are its own, as if it had come alone): those a handler groups
+/// (confirmations) then share one statement. Each envelope is parsed and handled only
+/// once it has one of the consumer's `PREFETCH` permits, so the work and memory in
+/// flight stay what they were before packs, whatever their size. Once every one is
+/// handled, each that failed goes on alone, to a delay queue or the dead-letter queue,
+/// as a message of its own; then the pack is acked.
+///
+/// If one of them cannot be settled (shutdown, a lost channel), the others still finish
+/// (none is cut off midway), but the pack stays unacked and RabbitMQ delivers it again
+/// whole: handlers are idempotent, so those already handled are recognised.
+async fn settle_pack<H: Handler>(
+    delivery: &Delivery,
+    pieces: Vec<&RawValue>,
+    attempt: usize,
+    config: &ConsumerConfig,
+    handler: &H,
+    on: On<'_>,
+    shutdown: &Shutdown,
+) -> anyhow::Result<()> {
+    let queue = config.inbox.queue;
+    let mut waiting = pieces.into_iter();
+    let mut running = FuturesUnordered::new();
+    let mut handled = Vec::with_capacity(waiting.len());
+    loop {
+        tokio::select! {
+            permit = on.handling.acquire(), if waiting.len() > 0 => {
+                let permit = permit.context("the consumer is stopping")?;
+                let raw = waiting.next().expect("one is waiting");
+                running.push(handle_piece(raw, permit, queue, handler, on, shutdown));
+            }
+            Some(piece) = running.next(), if !running.is_empty() => handled.push(piece),
+            else => break,
+        }
+    }
+    let mut settled = Vec::with_capacity(handled.len());
+    for piece in handled {
+        let outcome = piece.outcome?;
+        settled.push((piece.raw, piece.properties, piece.span, outcome));
+    }
+    for (raw, properties, span, outcome) in settled {
+        let copy = Copy {
+            body: raw.get().as_bytes(),
+            properties: properties.as_ref().unwrap_or(&delivery.properties),
+            routing_key: delivery.routing_key.as_str(),
+        };
+        dispose(outcome, &copy, attempt, config, on.publisher)
+            .instrument(span)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One envelope of a pack, handled.
+struct Piece<'a> {
+    /// The envelope as it came (what a retry or a dead letter carries).
+    raw: &'a RawValue,
+    /// The properties it would have had alone (`None`: not an envelope).
+    properties: Option<BasicProperties>,
+    span: tracing::Span,
+    outcome: anyhow::Result<Result<(), Failure>>,
+}
+
+/// Parses and handles one envelope of a pack, holding `_permit` meanwhile.
+async fn handle_piece<'a, H: Handler>(
+    raw: &'a RawValue,
+    _permit: tokio::sync::SemaphorePermit<'_>,
+    queue: &'static str,
+    handler: &H,
+    on: On<'_>,
+    shutdown: &Shutdown,
+) -> Piece<'a> {
+    crate::metrics::consumed(queue);
+    match serde_json::from_str::<Envelope>(raw.get()) {
+        Ok(envelope) => {
+            // A root span, like a message that came alone: not inside the pack's.
+            let span = tracing::info_span!(
+                parent: None,
+                "message",
+                queue,
+                kind = envelope.kind.as_str(),
+                message_id = %envelope.message_id,
+                correlation_id = %envelope.correlation_id,
+            );
+            let properties = Some(crate::outbox::properties(&envelope));
+            let outcome = handle_holding(handler, envelope, on.channel, shutdown)
+                .instrument(span.clone())
+                .await;
+            Piece {
+                raw,
+                properties,
+                span,
+                outcome,
+            }
+        }
+        Err(e) => Piece {
+            raw,
+            properties: None,
+            span: tracing::info_span!(parent: None, "message", queue),
+            outcome: Ok(Err(Failure::Permanent(anyhow::anyhow!(
+                "not a Convene envelope: {e}"
+            )))),
+        },
+    }
+}
+
+/// What a message that failed is sent on as: its body, its properties and the routing
+/// key it first came under.
+struct Copy<'a> {
+    body: &'a [u8],
+    properties: &'a BasicProperties,
+    routing_key: &'a str,
+}
+
+impl<'a> Copy<'a> {
+    fn of(delivery: &'a Delivery) -> Self {
+        Self {
+            body: &delivery.data,
+            properties: &delivery.properties,
+            routing_key: delivery.routing_key.as_str(),
+        }
+    }
+}
+
+/// Logs how one message went and, when it failed, sends `copy` on to the next delay
+/// queue or the dead-letter queue (with confirms) before the caller acks.
+async fn dispose(
+    outcome: Result<(), Failure>,
+    copy: &Copy<'_>,
+    attempt: usize,
+    config: &ConsumerConfig,
+    publisher: &Channel,
+) -> anyhow::Result<()> {
+    let queue = config.inbox.queue;
     match outcome {
         // One line per message at the default level: the consume step of the journey an
         // operator follows by correlation id (the span carries it).
         Ok(()) => tracing::info!("message handled"),
         // (`handle_holding` never returns Unavailable; were it to, retrying is safe.)
         Err(Failure::Transient(e) | Failure::Unavailable(e)) => {
-            let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             match config.retry_delays_ms.get(attempt) {
                 Some(delay) => {
                     tracing::warn!(attempt = attempt + 1, delay_ms = delay, error = %format!("{e:#}"), "handling failed; retrying later");
                     let retry_queue = config.inbox.retry_queue(*delay);
                     republish(
-                        on.publisher,
-                        &delivery,
+                        publisher,
+                        copy,
                         &retry_queue,
                         attempt + 1,
                         &format!("{e:#}"),
@@ -361,8 +547,8 @@ async fn settle<H: Handler>(
                     let reason = format!("gave up after {} attempts: {e:#}", attempt + 1);
                     tracing::error!(error = %reason, "handling failed for good; dead-lettered");
                     republish(
-                        on.publisher,
-                        &delivery,
+                        publisher,
+                        copy,
                         &config.inbox.dead_letter_queue(),
                         attempt + 1,
                         &reason,
@@ -376,10 +562,9 @@ async fn settle<H: Handler>(
         Err(Failure::Permanent(e)) => {
             let reason = format!("{e:#}");
             tracing::error!(error = %reason, "message cannot be handled; dead-lettered");
-            let attempt = topology::header_int(headers, "x-attempts").unwrap_or(0) as usize;
             republish(
-                on.publisher,
-                &delivery,
+                publisher,
+                copy,
                 &config.inbox.dead_letter_queue(),
                 attempt + 1,
                 &reason,
@@ -389,11 +574,7 @@ async fn settle<H: Handler>(
             crate::metrics::dead_lettered(queue);
         }
     }
-    // Acked with the deliveries that finished alongside, where they allow (`crate::acks`).
-    on.acks
-        .ack(received, delivery.acker.clone())
-        .await
-        .context("acking")
+    Ok(())
 }
 
 /// Runs the handler; while it reports [`Failure::Unavailable`], holds the delivery and
@@ -424,18 +605,18 @@ async fn handle_holding<H: Handler>(
     }
 }
 
-/// Publishes a copy of `delivery` to `queue` (through the default exchange) with the
-/// attempt count and reason, and waits for the broker's confirm. With `expires_after`,
-/// RabbitMQ drops the copy once it has waited that long (a dead letter's retention).
+/// Publishes `copy` to `queue` (through the default exchange) with the attempt count and
+/// reason, and waits for the broker's confirm. With `expires_after`, RabbitMQ drops the
+/// copy once it has waited that long (a dead letter's retention).
 async fn republish(
     publisher: &Channel,
-    delivery: &Delivery,
+    copy: &Copy<'_>,
     queue: &str,
     attempts: usize,
     reason: &str,
     expires_after: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
-    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    let mut headers = copy.properties.headers().clone().unwrap_or_default();
     headers.insert("x-attempts".into(), AMQPValue::LongLongInt(attempts as i64));
     headers.insert(
         "x-death-reason".into(),
@@ -445,10 +626,10 @@ async fn republish(
     if topology::header_str(Some(&headers), "x-original-routing-key").is_none() {
         headers.insert(
             "x-original-routing-key".into(),
-            AMQPValue::LongString(LongString::from(delivery.routing_key.as_str())),
+            AMQPValue::LongString(LongString::from(copy.routing_key)),
         );
     }
-    let properties = without_expiration(&delivery.properties).with_headers(headers);
+    let properties = without_expiration(copy.properties).with_headers(headers);
     let properties = match expires_after {
         Some(ttl) => properties.with_expiration(ttl.as_millis().max(1).to_string().into()),
         None => properties,
@@ -463,7 +644,7 @@ async fn republish(
                 mandatory: true,
                 ..BasicPublishOptions::default()
             },
-            &delivery.data,
+            copy.body,
             properties,
         )
         .await?
@@ -698,4 +879,31 @@ pub async fn dead_letters_command(inbox: Inbox, replay: bool) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> serde_json::Value {
+        serde_json::json!({
+            "message_id": uuid::Uuid::now_v7(), "kind": "registration.confirmed",
+            "occurred_at": chrono::Utc::now(), "correlation_id": uuid::Uuid::now_v7(),
+            "payload": {},
+        })
+    }
+
+    #[test]
+    fn a_body_is_one_envelope_or_a_pack_of_them() {
+        let one = serde_json::to_vec(&envelope()).unwrap();
+        assert!(matches!(Body::decode(&one), Ok(Body::One(_))));
+
+        let pack = format!(" \n[{},{}]", envelope(), envelope());
+        match Body::decode(pack.as_bytes()) {
+            Ok(Body::Pack(envelopes)) => assert_eq!(envelopes.len(), 2),
+            _ => panic!("a pack of two"),
+        }
+
+        assert!(Body::decode(b"hello").is_err());
+    }
 }

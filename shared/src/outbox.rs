@@ -5,8 +5,8 @@
 //! own migrations with the DDL in [`OUTBOX_DDL_DOC`]). [`enqueue`] adds a row inside the
 //! caller's transaction; [`Relay`] claims rows with `FOR UPDATE SKIP LOCKED` (so any
 //! number of processes can relay at once), publishes them with publisher confirms —
-//! pipelined, a batch in flight at a time — and deletes them only once RabbitMQ has
-//! confirmed them. A broker outage therefore never fails a state change: rows wait.
+//! pipelined, a batch in flight at a time, rows of one kind packed into one message — and
+//! deletes them only once RabbitMQ has confirmed them. A broker outage therefore never fails a state change: rows wait.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -250,23 +250,23 @@ impl Relay {
         }
 
         // Publish the whole batch, then await the confirms: one round trip per batch
-        // instead of one per message.
-        let mut confirms = Vec::with_capacity(rows.len());
-        for (_, envelope) in &rows {
-            let body = serde_json::to_vec(&envelope.0)
-                .context("serialising an envelope")
-                .map_err(RelayError::Database)?;
+        // instead of one per message; and rows of one kind go as one message (a pack).
+        let packs = pack(&rows)
+            .context("serialising an envelope")
+            .map_err(RelayError::Database)?;
+        let mut confirms = Vec::with_capacity(packs.len());
+        for pack in &packs {
             // Mandatory: a message no queue takes comes back instead of vanishing, and its
-            // row stays for the next attempt.
+            // rows stay for the next attempt.
             let publish = channel.basic_publish(
                 topology::EXCHANGE.into(),
-                envelope.kind.as_str().into(),
+                pack.kind.into(),
                 BasicPublishOptions {
                     mandatory: true,
                     ..BasicPublishOptions::default()
                 },
-                &body,
-                properties(&envelope.0),
+                &pack.body,
+                pack.properties(),
             );
             // A publish caught by a lost connection may neither complete nor fail while
             // lapin recovers: watch the channel here too.
@@ -281,7 +281,7 @@ impl Relay {
             confirms.push(confirm);
         }
         let mut confirmed = Vec::with_capacity(rows.len());
-        for ((id, envelope), confirm) in rows.iter().zip(confirms) {
+        for (pack, confirm) in packs.iter().zip(confirms) {
             // A broker that stops answering (a memory alarm, a half-open connection) must
             // not hold the claimed rows for ever; and while lapin recovers a lost
             // connection a pending confirm neither arrives nor fails, so watch the channel.
@@ -301,22 +301,24 @@ impl Relay {
             let returned = confirmation.take_message().is_some();
             // Each line carries the message's correlation id: the publish is one step of
             // the journey an operator follows by that id.
-            if acked && !returned {
-                confirmed.push(*id);
-                crate::metrics::published(&envelope.kind);
-                tracing::info!(
-                    message_id = %envelope.message_id,
-                    correlation_id = %envelope.correlation_id,
-                    kind = %envelope.kind,
-                    "published"
-                );
-            } else {
-                tracing::warn!(
-                    message_id = %envelope.message_id,
-                    correlation_id = %envelope.correlation_id,
-                    kind = %envelope.kind,
-                    "RabbitMQ refused a message; will retry"
-                );
+            for (id, envelope) in &pack.rows {
+                if acked && !returned {
+                    confirmed.push(*id);
+                    crate::metrics::published(&envelope.kind);
+                    tracing::info!(
+                        message_id = %envelope.message_id,
+                        correlation_id = %envelope.correlation_id,
+                        kind = %envelope.kind,
+                        "published"
+                    );
+                } else {
+                    tracing::warn!(
+                        message_id = %envelope.message_id,
+                        correlation_id = %envelope.correlation_id,
+                        kind = %envelope.kind,
+                        "RabbitMQ refused a message; will retry"
+                    );
+                }
             }
         }
 
@@ -342,6 +344,86 @@ impl Relay {
         tracing::debug!(count = confirmed.len(), "outbox batch published");
         Ok(confirmed.len())
     }
+}
+
+/// Envelopes of one kind published as one message: a JSON array of envelopes instead of
+/// one envelope (`docs/messages.md`, "Packs"). Under load a relay batch holds many rows of
+/// one kind (a confirmation per registration); each message costs RabbitMQ and every
+/// consumer about the same whatever its size, so sending them together divides that
+/// cost. A row alone is published as a plain envelope, as it always was.
+struct Pack<'a> {
+    kind: &'a str,
+    rows: Vec<(i64, &'a Envelope)>,
+    body: Vec<u8>,
+}
+
+/// Envelopes per pack at most. Under load a relay batch holds a few to a few dozen rows;
+/// a consumer holds up to `PREFETCH` packs at once (their envelopes wait their turn), so
+/// this and the size below bound what a backlog costs it in memory.
+const PACK_MAX: usize = 20;
+/// A pack's body at most; a larger envelope (a batch of reminders) goes alone.
+const PACK_MAX_BYTES: usize = 32 * 1024;
+
+impl Pack<'_> {
+    /// A lone envelope keeps its own properties; a pack has its own message id, its
+    /// envelopes' kind, and says how many it holds (`x-envelopes`).
+    fn properties(&self) -> BasicProperties {
+        match self.rows.as_slice() {
+            [(_, envelope)] => properties(envelope),
+            rows => {
+                let mut headers = FieldTable::default();
+                headers.insert(
+                    "x-envelopes".into(),
+                    AMQPValue::LongLongInt(rows.len() as i64),
+                );
+                BasicProperties::default()
+                    .with_content_type("application/json".into())
+                    .with_delivery_mode(2)
+                    .with_message_id(uuid::Uuid::now_v7().to_string().into())
+                    .with_type(self.kind.into())
+                    .with_headers(headers)
+            }
+        }
+    }
+}
+
+/// Groups claimed rows into packs: rows of one kind together, in the order they were
+/// written, up to [`PACK_MAX`] envelopes and [`PACK_MAX_BYTES`] each.
+fn pack(rows: &[(i64, sqlx::types::Json<Envelope>)]) -> serde_json::Result<Vec<Pack<'_>>> {
+    let mut packs: Vec<Pack<'_>> = Vec::new();
+    // The pack still open for each kind, by index.
+    let mut open: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (id, envelope) in rows {
+        let envelope = &envelope.0;
+        let body = serde_json::to_vec(envelope)?;
+        let fits = |pack: &Pack<'_>| {
+            pack.rows.len() < PACK_MAX && pack.body.len() + 1 + body.len() < PACK_MAX_BYTES
+        };
+        match open.get(envelope.kind.as_str()) {
+            Some(&i) if fits(&packs[i]) => {
+                let pack = &mut packs[i];
+                if pack.rows.len() == 1 {
+                    // The first envelope becomes the first element of an array.
+                    pack.body.insert(0, b'[');
+                } else {
+                    pack.body.pop(); // the closing bracket
+                }
+                pack.body.push(b',');
+                pack.body.extend_from_slice(&body);
+                pack.body.push(b']');
+                pack.rows.push((*id, envelope));
+            }
+            _ => {
+                open.insert(envelope.kind.as_str(), packs.len());
+                packs.push(Pack {
+                    kind: envelope.kind.as_str(),
+                    rows: vec![(*id, envelope)],
+                    body,
+                });
+            }
+        }
+    }
+    Ok(packs)
 }
 
 /// Resolves once `channel` is no longer connected.
@@ -376,4 +458,82 @@ pub async fn backlog(pool: &PgPool) -> sqlx::Result<(i64, f64)> {
     )
     .fetch_one(pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(kind: &str, payload_bytes: usize) -> Envelope {
+        Envelope {
+            message_id: uuid::Uuid::now_v7(),
+            kind: kind.to_owned(),
+            occurred_at: chrono::Utc::now(),
+            correlation_id: uuid::Uuid::now_v7(),
+            payload: serde_json::json!({ "filler": "x".repeat(payload_bytes) }),
+        }
+    }
+
+    fn rows(envelopes: Vec<Envelope>) -> Vec<(i64, sqlx::types::Json<Envelope>)> {
+        envelopes
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (i as i64 + 1, sqlx::types::Json(e)))
+            .collect()
+    }
+
+    #[test]
+    fn rows_of_one_kind_go_as_one_array_and_a_lone_row_as_an_envelope() {
+        let rows = rows(vec![
+            envelope("registration.confirmed", 10),
+            envelope("event.scheduled", 10),
+            envelope("registration.confirmed", 10),
+            envelope("registration.confirmed", 10),
+        ]);
+        let packs = pack(&rows).unwrap();
+        assert_eq!(packs.len(), 2);
+
+        let confirmed = &packs[0];
+        assert_eq!(confirmed.kind, "registration.confirmed");
+        let ids: Vec<i64> = confirmed.rows.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [1, 3, 4], "in the order they were written");
+        let body: Vec<Envelope> = serde_json::from_slice(&confirmed.body).unwrap();
+        let expected: Vec<uuid::Uuid> = [0, 2, 3].map(|i| rows[i].1 .0.message_id).to_vec();
+        let got: Vec<uuid::Uuid> = body.iter().map(|e| e.message_id).collect();
+        assert_eq!(got, expected);
+        let headers = confirmed.properties().headers().clone().unwrap();
+        assert_eq!(topology::header_int(Some(&headers), "x-envelopes"), Some(3));
+
+        let lone = &packs[1];
+        let body: Envelope = serde_json::from_slice(&lone.body).unwrap();
+        assert_eq!(body.message_id, rows[1].1 .0.message_id);
+        assert_eq!(
+            lone.properties()
+                .message_id()
+                .as_ref()
+                .map(|m| m.to_string()),
+            Some(body.message_id.to_string()),
+            "a lone envelope is published as it always was"
+        );
+    }
+
+    #[test]
+    fn packs_stop_at_their_count_and_size() {
+        let many = rows((0..PACK_MAX + 1).map(|_| envelope("k", 10)).collect());
+        let sizes: Vec<usize> = pack(&many).unwrap().iter().map(|p| p.rows.len()).collect();
+        assert_eq!(sizes, [PACK_MAX, 1]);
+
+        // Three envelopes of a third of the limit: two fit, the third starts a new pack;
+        // one larger than the limit goes alone.
+        let big = rows(vec![
+            envelope("k", PACK_MAX_BYTES / 3),
+            envelope("k", PACK_MAX_BYTES / 3),
+            envelope("k", PACK_MAX_BYTES / 3),
+            envelope("k", PACK_MAX_BYTES * 2),
+        ]);
+        let packs = pack(&big).unwrap();
+        let sizes: Vec<usize> = packs.iter().map(|p| p.rows.len()).collect();
+        assert_eq!(sizes, [2, 1, 1]);
+        assert!(packs[0].body.len() < PACK_MAX_BYTES);
+    }
 }

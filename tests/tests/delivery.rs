@@ -4,9 +4,13 @@
 use std::process::Command;
 use std::time::Duration;
 
+use convene_shared::topology;
 use convene_tests::infra;
 use convene_tests::stack::participant;
 use convene_tests::{Mail, Stack, StackOptions};
+use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties};
 use serde_json::json;
 
 #[tokio::test]
@@ -425,6 +429,8 @@ async fn a_refusal_inside_a_pipelined_batch_stops_only_that_email() {
 /// participant's confirmation arrives once, a refused address dead-letters only its own
 /// message, and a registration confirmed twice in the same batch (a second message about
 /// it) gets both emails, as if they had come one after the other.
+/// Confirmations written together travel as one message (a pack), are handled together,
+/// and each goes its own way: one refused at the SMTP server is dead-lettered alone.
 #[tokio::test]
 async fn confirmations_arriving_together_commit_together_and_each_is_sent_once() {
     let stack = one_smtp_connection().await;
@@ -449,6 +455,34 @@ async fn confirmations_arriving_together_commit_together_and_each_is_sent_once()
     let now = chrono::Utc::now();
     let mut payloads: Vec<_> = people.iter().map(|p| confirmed(p, now)).collect();
     payloads.push(confirmed(twice, now + chrono::Duration::seconds(1)));
+    // A queue of the test's own, bound like the notification service's inbox, sees what
+    // travels: the rows of one kind that wait together go as one message (a pack).
+    let watcher = Connection::connect(&stack.vhost.url, ConnectionProperties::default())
+        .await
+        .unwrap();
+    let watch = watcher.create_channel().await.unwrap();
+    let watched = watch
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    watch
+        .queue_bind(
+            watched.name().clone(),
+            topology::EXCHANGE.into(),
+            "registration.confirmed".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
     // All in one transaction of the registration service's outbox: its relay publishes
     // them together, and the notification service receives them at once.
     let mut tx = pool.begin().await.unwrap();
@@ -480,9 +514,21 @@ async fn confirmations_arriving_together_commit_together_and_each_is_sent_once()
             accepted.iter().any(|e| m.to.contains(e))
         })
         .await;
+    let pack = watch
+        .basic_get(watched.name().clone(), BasicGetOptions { no_ack: true })
+        .await
+        .unwrap()
+        .expect("the confirmations were published");
+    let envelopes: Vec<serde_json::Value> =
+        serde_json::from_slice(&pack.delivery.data).expect("a pack: a JSON array of envelopes");
+    assert_eq!(envelopes.len(), 7, "one message for the seven rows");
+    let _ = watcher.close(200, "seen".into()).await;
+    // The one that failed went on alone, as the envelope it was: one dead letter, which
+    // an operator lists and replays like any other.
     let letters = dead_letters(&stack, 1).await;
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(letters[0]["body"]["payload"]["email"], people[2].1);
+    assert_eq!(letters[0]["message_id"], letters[0]["body"]["message_id"]);
     tokio::time::sleep(Duration::from_secs(1)).await;
     for email in &accepted {
         let expected = if *email == twice.1 { 2 } else { 1 };
