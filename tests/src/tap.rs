@@ -67,8 +67,8 @@ impl Tap {
         }
     }
 
-    /// Every message (its envelope, as JSON) received so far and until none arrives for a
-    /// second.
+    /// Every envelope (as JSON) received so far and until none arrives for a second: those
+    /// that came in a pack (a JSON array, `docs/messages.md`) one by one, in order.
     pub async fn drain(&mut self) -> Vec<Value> {
         let mut messages = Vec::new();
         while let Ok(Some(delivery)) =
@@ -79,7 +79,10 @@ impl Tap {
                 .ack(BasicAckOptions::default())
                 .await
                 .expect("acking");
-            messages.push(serde_json::from_slice(&delivery.data).expect("a JSON envelope"));
+            match serde_json::from_slice(&delivery.data).expect("a JSON envelope or pack") {
+                Value::Array(pack) => messages.extend(pack),
+                envelope => messages.push(envelope),
+            }
         }
         messages
     }
