@@ -151,13 +151,27 @@ impl Drop for TestVhost {
     }
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, and not handed out before by this process.
+///
+/// The listener that found it is closed at once, so the kernel may offer the same port
+/// to the next call: a stack's registration and notification services were once given
+/// one port, and the second could not start. Every port handed out is remembered.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("binding port 0")
-        .local_addr()
-        .expect("local addr")
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("binding port 0")
+            .local_addr()
+            .expect("local addr")
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// The workspace's root folder.
